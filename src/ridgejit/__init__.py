@@ -1,0 +1,16 @@
+"""ridgejit: fast ridge regression (L2-regularized least squares).
+
+Every solver minimizes
+
+    J(w, b) = 1/(2n) * sum_i s_i (x_i.w + b - y_i)^2 + alpha/(2n) * ||w||^2
+
+where ``alpha`` is exactly ``sklearn.linear_model.Ridge``'s ``alpha``.
+"""
+
+from . import initializers
+from ._info import show_config
+from .estimators import Ridge
+
+__version__ = "0.1.0"
+
+__all__ = ["Ridge", "initializers", "show_config", "__version__"]

@@ -1,0 +1,74 @@
+"""Command line: ``ridgejit compare`` and ``ridgejit info``."""
+
+import argparse
+import json
+import sys
+
+
+def _csv(text):
+    return tuple(s.strip() for s in text.split(",") if s.strip())
+
+
+def _compare(args):
+    from . import compare
+
+    log = (lambda *a: print(*a, file=sys.stderr)) if not args.quiet else None
+    rows = compare.run(
+        args.n_samples, args.n_features, dtype=args.dtype, seed=args.seed, alpha=args.alpha,
+        solvers=args.solvers, sklearn_solvers=args.sklearn_solvers, repeats=args.repeats,
+        tol=args.tol, max_iter=args.max_iter, log=log,
+    )
+    if args.json:
+        print(json.dumps(rows, indent=2, default=float))
+    else:
+        print(compare.format_table(rows))
+    return 0
+
+
+def _info(args):
+    from ._info import config_info, show_config
+
+    if args.json:
+        print(json.dumps(config_info(), indent=2, default=str))
+    else:
+        show_config()
+    return 0
+
+
+def build_parser():
+    """The ``ridgejit`` argument parser."""
+    from .compare import RIDGEJIT_SOLVERS, SKLEARN_SOLVERS
+
+    parser = argparse.ArgumentParser(prog="ridgejit", description="Fast ridge regression.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    c = sub.add_parser("compare", help="time ridgejit against scikit-learn Ridge on synthetic data")
+    c.add_argument("--n-samples", type=int, default=1_000_000)
+    c.add_argument("--n-features", type=int, default=100)
+    c.add_argument("--dtype", choices=("float64", "float32"), default="float64")
+    c.add_argument("--seed", type=int, default=0)
+    c.add_argument("--alpha", type=float, default=1.0)
+    c.add_argument("--solvers", type=_csv, default=RIDGEJIT_SOLVERS,
+                   help=f"ridgejit solvers, comma separated (default {','.join(RIDGEJIT_SOLVERS)})")
+    c.add_argument("--sklearn-solvers", type=_csv, default=SKLEARN_SOLVERS,
+                   help=f"scikit-learn Ridge solvers (default {','.join(SKLEARN_SOLVERS)})")
+    c.add_argument("--repeats", type=int, default=3, help="timed fits per solver; the best is shown")
+    c.add_argument("--tol", type=float, default=1e-10, help="tol of ridgejit's iterative solvers")
+    c.add_argument("--max-iter", type=int, default=200,
+                   help="max_iter of ridgejit's cg/gd/nesterov (default 200)")
+    c.add_argument("--json", action="store_true", help="print the rows as JSON")
+    c.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    c.set_defaults(func=_compare)
+    i = sub.add_parser("info", help="versions, backends, threads and CPU")
+    i.add_argument("--json", action="store_true")
+    i.set_defaults(func=_info)
+    return parser
+
+
+def main(argv=None):
+    """Entry point of the ``ridgejit`` console script."""
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,138 @@
+"""``ridgejit compare``: ridgejit's solvers beside scikit-learn's ``Ridge`` on one problem.
+
+Everything is measured in one process, on the same arrays: data are generated
+first (outside every timing), each estimator is fitted once on tiny data to
+compile the Numba kernels (outside every timing), then each fit is timed
+``repeats`` times and the best time is kept.
+"""
+
+import time
+import warnings
+
+import numpy as np
+
+#: scikit-learn Ridge solvers timed by default; the speedup is against the
+#: fastest of the first three.
+SKLEARN_SOLVERS = ("cholesky", "lsqr", "sparse_cg", "svd")
+SPEEDUP_BASELINE = ("cholesky", "lsqr", "sparse_cg")
+RIDGEJIT_SOLVERS = ("auto", "direct", "cg", "nesterov", "gd")
+
+
+def make_regression(n_samples, n_features, *, n_targets=1, dtype=np.float64, seed=0):
+    """A seeded synthetic ridge problem with the features real data have.
+
+    Correlated columns (``X = Z M`` with ``M = I + 0.3 G / sqrt(p)``, ``G`` Gaussian),
+    column scales ``10**U(-1, 1)`` and offsets ``N(0, 3^2)`` (so centring
+    matters), and ``y = X w + 0.5 * noise`` with ``w ~ N(0, 1)`` per unit
+    scale.  Returns ``X`` (C-contiguous, ``dtype``) and ``y`` (float64, 1-D when
+    ``n_targets == 1``).
+    """
+    rng = np.random.default_rng(seed)
+    p = n_features
+    M = np.eye(p) + 0.3 * rng.standard_normal((p, p)) / np.sqrt(p)
+    scale = 10.0 ** rng.uniform(-1, 1, p)
+    offset = rng.normal(0.0, 3.0, p)
+    W = rng.standard_normal((p, n_targets)) / scale[:, None]
+    X = np.empty((n_samples, p), dtype=dtype)
+    y = np.empty((n_samples, n_targets))
+    step = 65536
+    for lo in range(0, n_samples, step):  # in blocks: no n x p float64 temporary
+        hi = min(n_samples, lo + step)
+        Z = rng.standard_normal((hi - lo, p)) @ M * scale + offset
+        X[lo:hi] = Z
+        y[lo:hi] = Z @ W + 0.5 * rng.standard_normal((hi - lo, n_targets))
+    return X, (y[:, 0] if n_targets == 1 else y)
+
+
+def _best_time(fit, repeats):
+    best, model = np.inf, None
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        model = fit()
+        best = min(best, time.perf_counter() - t0)
+    return best, model
+
+
+def _objective(X, y, coef, intercept, alpha):
+    """Objective J of a fitted model (the Numba kernel, float64 accumulation)."""
+    from .kernels import get_backend
+    from .problem import readonly_view
+
+    Y = np.asarray(y, dtype=np.float64).reshape(X.shape[0], -1)
+    C = np.asarray(coef, dtype=np.float64).reshape(Y.shape[1], -1)
+    b = np.asarray(intercept, dtype=np.float64).reshape(-1)
+    a = np.full(Y.shape[1], float(alpha))
+    return float(np.sum(get_backend("auto").objective(readonly_view(X), Y, np.ones(len(X)), C, b, a)))
+
+
+def run(n_samples=1_000_000, n_features=100, *, dtype="float64", seed=0, alpha=1.0,
+        solvers=RIDGEJIT_SOLVERS, sklearn_solvers=SKLEARN_SOLVERS, repeats=3, tol=1e-10,
+        max_iter=None, n_test=10_000, log=None):
+    """Time every solver on one synthetic problem and return one row per solver.
+
+    Each row: ``library``, ``solver``, ``time`` (best of ``repeats``, s),
+    ``speedup`` (fastest scikit-learn cholesky/lsqr/sparse_cg time divided by
+    this time), ``gap`` (relative objective gap ``(J - J*) / J*`` with ``J*``
+    the smallest objective any exact solver reached), ``coef_diff``
+    (``max |coef - coef of sklearn cholesky|``), ``r2`` (held-out), ``n_iter``.
+    ridgejit's iterative solvers run with ``tol``; scikit-learn's with its
+    default ``tol`` (its fastest setting).
+    """
+    from sklearn.linear_model import Ridge as SkRidge
+
+    from .estimators import Ridge
+
+    say = log or (lambda *a: None)
+    dtype = np.dtype(dtype)
+    X_all, y_all = make_regression(n_samples + n_test, n_features, dtype=dtype, seed=seed)
+    X, y, X_test, y_test = X_all[:n_samples], y_all[:n_samples], X_all[n_samples:], y_all[n_samples:]
+    say(f"data: {n_samples} x {n_features} {dtype.name}, alpha={alpha}")
+    Xs, ys = X_all[:256], y_all[:256]
+    rows = []
+    fits = []
+    for s in solvers:
+        kw = {"max_iter": max_iter} if s in ("gd", "nesterov", "cg") else {}
+        est = Ridge(alpha=alpha, solver=s, tol=tol, **kw)
+        fits.append(("ridgejit", s, est))
+    for s in sklearn_solvers:
+        fits.append(("scikit-learn", s, SkRidge(alpha=alpha, solver=s)))
+    for lib, s, est in fits:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            est.fit(Xs, ys)  # compile / warm up outside the timing
+            t, model = _best_time(lambda: est.fit(X, y), repeats)
+        J = _objective(X, y, model.coef_, model.intercept_, alpha)
+        row = {
+            "library": lib, "solver": s, "time": t, "objective": J,
+            "n_iter": getattr(model, "n_iter_", None), "coef": model.coef_,
+            "r2": float(model.score(X_test, y_test)) if n_test else float("nan"),
+        }
+        if lib == "ridgejit":
+            row["chosen"] = model.solver_
+        rows.append(row)
+        say(f"  {lib:12s} {s:10s} {t:8.3f} s")
+    exact = [r["objective"] for r in rows if r["solver"] in ("direct", "cholesky", "svd")]
+    J_star = min(exact) if exact else min(r["objective"] for r in rows)
+    base_times = [r["time"] for r in rows if r["library"] == "scikit-learn" and r["solver"] in SPEEDUP_BASELINE]
+    base = min(base_times) if base_times else np.nan
+    ref = next((r["coef"] for r in rows if r["solver"] == "cholesky"), None)
+    for r in rows:
+        r["gap"] = max(0.0, (r["objective"] - J_star) / J_star)
+        r["speedup"] = base / r["time"]
+        r["coef_diff"] = float(np.max(np.abs(r["coef"] - ref))) if ref is not None else float("nan")
+        del r["coef"]
+    return rows
+
+
+def format_table(rows):
+    """The rows of :func:`run` as a fixed-width text table."""
+    head = f"{'library':12s} {'solver':14s} {'time [s]':>9s} {'speedup':>8s} {'rel. gap':>9s} {'max|dcoef|':>10s} {'R^2':>8s} {'iters':>6s}"
+    out = [head, "-" * len(head)]
+    for r in rows:
+        name = r["solver"] if r.get("chosen", r["solver"]) == r["solver"] else f"{r['solver']}->{r['chosen']}"
+        it = "" if r["n_iter"] is None else str(int(np.max(r["n_iter"])))
+        out.append(
+            f"{r['library']:12s} {name:14s} {r['time']:9.3f} {r['speedup']:7.2f}x {r['gap']:9.1e} "
+            f"{r['coef_diff']:10.1e} {r['r2']:8.5f} {it:>6s}"
+        )
+    return "\n".join(out)

@@ -1,0 +1,240 @@
+"""scikit-learn estimators.  Validation and bookkeeping only: the numerics live
+in :mod:`ridgejit.solvers` and :mod:`ridgejit.kernels`."""
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import (
+    _assert_all_finite,
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
+
+from ._threads import thread_limit
+from .initializers import INITIALIZERS, initial_coef
+from .kernels import BACKENDS, get_backend
+from .problem import Problem
+from .solvers import ITERATIVE, SOLVERS, SolverOptions
+
+
+def _check_alpha(alpha, n_targets):
+    """``alpha`` as a float64 array of shape ``(n_targets,)``; ValueError if invalid."""
+    a = np.asarray(alpha, dtype=np.float64).reshape(-1)
+    if a.size == 1:
+        a = np.full(n_targets, a[0])
+    if a.size != n_targets:
+        raise ValueError(
+            f"alpha has {a.size} values but y has {n_targets} targets; "
+            "give one alpha or one per target"
+        )
+    if not np.isfinite(a).all() or (a < 0).any():
+        raise ValueError(f"alpha must be finite and >= 0, got {alpha!r}")
+    return a
+
+
+def _non_finite_error(X, y, what):
+    """The error raised instead of returning non-finite coefficients."""
+    return ValueError(
+        f"the fit produced a non-finite {what}: the data overflow float64 arithmetic "
+        f"(max |X| = {float(np.max(np.abs(X))):.3g}, max |y| = {float(np.max(np.abs(y))):.3g}). "
+        "Rescale X and y (e.g. sklearn.preprocessing.StandardScaler) and fit again."
+    )
+
+
+class Ridge(RegressorMixin, BaseEstimator):
+    """Ridge regression (L2-regularized least squares) with compiled kernels.
+
+    Minimizes, for each target ``t``,
+
+        J(w, b) = 1/(2n) * sum_i s_i (x_i.w + b - y_it)^2 + alpha/(2n) * ||w||^2
+
+    over the coefficients ``w`` and the unpenalized intercept ``b`` (``s_i``
+    sample weights, ``n`` rows).  This has the same minimizer as
+    ``sklearn.linear_model.Ridge(alpha=alpha)`` (which minimizes ``2n J``) and
+    ``alpha`` is the textbook ``lambda`` of
+    ``1/(2m) sum (h(x) - y)^2 + lambda/(2m) sum theta^2``.  The intercept is
+    fitted by implicit centring: no centred copy of X is ever made.
+
+    Parameters
+    ----------
+    alpha : float or array of shape (n_targets,), default=1.0
+        L2 strength (>= 0), in the units of ``sum_i s_i (x_i.w - y_i)^2 / ||w||^2``.
+    fit_intercept : bool, default=True
+    solver : {"auto", "direct", "cg", "gd", "nesterov"}, default="auto"
+        ``direct``: Cholesky on the normal equations (dual form when
+        ``n_features > n_samples``); ``cg``: Jacobi-preconditioned conjugate
+        gradient; ``gd`` / ``nesterov``: gradient descent, plain or
+        accelerated; ``auto``: ``direct`` or ``cg`` by a cost model measured
+        on this machine (see :mod:`ridgejit.solvers.auto`).
+    tol : float, default=1e-6
+        Iterative solvers stop when ``||grad J(w)|| <= tol * ||grad J(0)||``.
+    max_iter : int, default=None
+        Iteration cap for iterative solvers (``None``: the solver's default).
+    learning_rate : float, default=None
+        Step of ``gd``/``nesterov``; ``None`` uses ``1/L`` from power
+        iteration, which never diverges.  A rate that diverges raises
+        ``ValueError`` naming a safe one.
+    init : str, array of shape (n_features,) or (n_targets, n_features), or callable, default="zeros"
+        Starting point of iterative solvers (see :mod:`ridgejit.initializers`);
+        ``"warm"`` starts from the previous ``coef_``.  ``direct`` ignores it.
+    random_state : int, RandomState or None, default=None
+        Seeds the random initializers.
+    backend : {"auto", "numba", "numpy", "cython"}, default="auto"
+        Kernel backend.  An unavailable one raises ``ValueError`` saying why.
+    n_jobs : int, default=None
+        Threads for the kernels and BLAS during ``fit`` (restored afterwards);
+        ``None`` leaves the current setting, ``-1`` uses all cores.
+    verbose : int, default=0
+        Print one line per iteration.
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
+        Same dtype as X (float32 or float64).
+    intercept_ : float or ndarray of shape (n_targets,)
+    n_iter_ : int
+        Iterations of the solver (1 for ``direct``).
+    solver_ : str
+        Solver that produced ``coef_`` (what ``auto`` chose).
+    history_ : dict of lists
+        ``objective``, ``grad_norm`` and ``time`` (seconds) per iteration.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Only when X has string column names.
+
+    Notes
+    -----
+    X is used as given when it is C-contiguous float32/float64; other layouts
+    and dtypes are converted once.  Sparse input is not supported yet and
+    raises ``TypeError``.
+    """
+
+    _parameter_constraints = {
+        "alpha": [Interval(Real, 0, None, closed="left"), np.ndarray],
+        "fit_intercept": ["boolean"],
+        "solver": [StrOptions(set(SOLVERS))],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left"), None],
+        "learning_rate": [Interval(Real, 0, None, closed="neither"), None],
+        "init": [StrOptions({*INITIALIZERS, "warm"}), "array-like", callable],
+        "random_state": ["random_state"],
+        "backend": [StrOptions(set(BACKENDS))],
+        "n_jobs": [Integral, None],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        alpha=1.0,
+        *,
+        fit_intercept=True,
+        solver="auto",
+        tol=1e-6,
+        max_iter=None,
+        learning_rate=None,
+        init="zeros",
+        random_state=None,
+        backend="auto",
+        n_jobs=None,
+        verbose=0,
+    ):
+        self.alpha = alpha
+        self.fit_intercept = fit_intercept
+        self.solver = solver
+        self.tol = tol
+        self.max_iter = max_iter
+        self.learning_rate = learning_rate
+        self.init = init
+        self.random_state = random_state
+        self.backend = backend
+        self.n_jobs = n_jobs
+        self.verbose = verbose
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        sample_weight : float or array-like of shape (n_samples,), default=None
+            Non-negative weights ``s_i``; ``None`` means all ones.
+
+        Returns
+        -------
+        self : Ridge
+        """
+        # X is checked for NaN/inf by the solvers' first pass (no extra pass
+        # over X); y, which we copy anyway, is checked here.
+        X, y = validate_data(
+            self, X, y, dtype=[np.float64, np.float32], order="C",
+            multi_output=True, y_numeric=True, ensure_all_finite=False,
+        )
+        _assert_all_finite(y, input_name="y")
+        backend = get_backend(self.backend)
+        n, p = X.shape
+        Y = np.array(y, dtype=np.float64, order="C", copy=True).reshape(n, -1)
+        k = Y.shape[1]
+        sw = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+        sw = np.array(sw, dtype=np.float64, copy=True)
+        if not sw.sum() > 0:
+            raise ValueError("sample_weight sums to zero: at least one sample needs weight > 0")
+        alpha = _check_alpha(self.alpha, k)
+        problem = Problem(X, Y, sw, alpha, self.fit_intercept, backend)
+        options = SolverOptions(
+            tol=self.tol, max_iter=self.max_iter, learning_rate=self.learning_rate,
+            verbose=self.verbose,
+        )
+        previous = getattr(self, "coef_", None)
+        coef0 = initial_coef(self.init, p, k, self.random_state, previous=previous)
+        intercept0 = np.zeros(k)
+        with thread_limit(self.n_jobs, backend.name), np.errstate(over="ignore", invalid="ignore"):
+            try:
+                result = SOLVERS[self.solver](problem, coef0, intercept0, options)
+            except FloatingPointError:
+                raise _non_finite_error(X, Y, "Gram matrix") from None
+        if not (np.isfinite(result.coef).all() and np.isfinite(result.intercept).all()):
+            raise _non_finite_error(X, Y, "coefficient")
+        if result.solver in ITERATIVE and not result.converged:
+            warnings.warn(
+                f"solver={result.solver!r} did not converge in {result.n_iter} iterations "
+                f"(tol={self.tol:g}); increase max_iter or tol, or use solver='direct'",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
+        single = y.ndim == 1
+        self.coef_ = (result.coef[0] if single else result.coef).astype(X.dtype)
+        self.intercept_ = float(result.intercept[0]) if single else result.intercept.astype(X.dtype)
+        if single and X.dtype == np.float32:
+            self.intercept_ = np.float32(self.intercept_)
+        self.n_iter_ = int(result.n_iter)
+        self.solver_ = result.solver
+        self.history_ = result.history
+        return self
+
+    def predict(self, X):
+        """Predict ``X @ coef_.T + intercept_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_targets)
+            Same dtype as ``coef_``.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        return X @ self.coef_.T.astype(X.dtype, copy=False) + self.intercept_

@@ -1,0 +1,117 @@
+"""Kernel backends: the same functions, computed by NumPy (the spec) or Numba.
+
+A backend is a :class:`Backend` holding one function per name in
+:data:`KERNELS`; every backend's functions take the same arguments and mean
+the same thing (see :mod:`ridgejit.kernels.reference`).  Solvers are the only
+callers.
+
+``get_backend("auto")`` gives the ``RIDGEJIT_BACKEND`` environment variable's
+backend when it is set, else Numba, else (with a warning-free fallback only
+when Numba cannot be imported) NumPy.  Asking for a backend by name that
+cannot be loaded raises :class:`BackendUnavailableError` with the reason.
+"""
+
+import importlib
+import os
+from dataclasses import dataclass, field
+
+KERNELS = (
+    "objective",
+    "gradient",
+    "normal_product",
+    "column_moments",
+    "sufficient_stats",
+    "dual_gram",
+)
+
+#: backend name -> module that implements it
+_MODULES = {
+    "numpy": "ridgejit.kernels.reference",
+    "numba": "ridgejit.kernels.numba_dense",
+}
+
+#: Backends a later version may add; named here so the error says so.
+_PLANNED = {"cython": "the optional Cython backend is not part of this build"}
+
+BACKENDS = ("auto", "numba", "numpy", "cython")
+
+
+class BackendUnavailableError(ValueError):
+    """A requested kernel backend cannot be used here; the message says why."""
+
+
+@dataclass(frozen=True)
+class Backend:
+    """A named set of kernel functions (see :data:`KERNELS`)."""
+
+    name: str
+    functions: dict = field(repr=False)
+
+    def __getattr__(self, item):
+        try:
+            return self.functions[item]
+        except KeyError:
+            raise AttributeError(f"backend {self.name!r} has no kernel {item!r}") from None
+
+
+_cache = {}
+
+
+def _load(name):
+    if name in _cache:
+        return _cache[name]
+    if name in _PLANNED:
+        raise BackendUnavailableError(f"backend {name!r} is unavailable: {_PLANNED[name]}")
+    if name not in _MODULES:
+        raise BackendUnavailableError(
+            f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}"
+        )
+    try:
+        module = importlib.import_module(_MODULES[name])
+    except ImportError as exc:  # e.g. numba missing or broken
+        raise BackendUnavailableError(
+            f"backend {name!r} is unavailable: importing {_MODULES[name]} failed: {exc}"
+        ) from exc
+    backend = Backend(name, {k: getattr(module, k) for k in KERNELS})
+    _cache[name] = backend
+    return backend
+
+
+def default_backend_name():
+    """The backend that ``"auto"`` resolves to (``RIDGEJIT_BACKEND`` overrides)."""
+    forced = os.environ.get("RIDGEJIT_BACKEND", "").strip().lower()
+    if forced and forced != "auto":
+        return forced
+    try:
+        _load("numba")
+    except BackendUnavailableError:
+        return "numpy"
+    return "numba"
+
+
+def get_backend(name="auto"):
+    """Return the :class:`Backend` called ``name`` (``"auto"``, ``"numba"``, ``"numpy"``).
+
+    Raises
+    ------
+    BackendUnavailableError
+        If the backend is unknown or cannot be loaded; the message names the cause.
+    """
+    if isinstance(name, Backend):
+        return name
+    name = str(name).lower()
+    if name == "auto":
+        name = default_backend_name()
+    return _load(name)
+
+
+def backend_status():
+    """``{name: (available, reason)}`` for every concrete backend."""
+    status = {}
+    for name in ("numba", "numpy", "cython"):
+        try:
+            _load(name)
+            status[name] = (True, "")
+        except BackendUnavailableError as exc:
+            status[name] = (False, str(exc))
+    return status

@@ -1,0 +1,181 @@
+"""The ridge problem: validated arrays, the objective, and the intercept by implicit centring.
+
+For target ``t`` the objective is
+
+    J_t(w, b) = 1/(2n) * sum_i s_i (x_i.w + b - y_it)^2 + alpha_t/(2n) * ||w||^2
+
+with ``n`` the number of rows.  For a fixed ``w`` the best intercept is
+``b*(w) = ybar - xbar.w`` (weighted means), and ``J_t(w, b*(w))`` is the
+objective of the centred problem ``Xc = X - 1 xbar^T``, ``yc = y - ybar``.
+Iterative solvers therefore optimise over ``w`` alone and always pair it with
+``b*(w)``; centring is *implicit*: kernels receive ``xbar`` or ``b`` and never
+a centred copy of X.
+"""
+
+from functools import cached_property
+
+import numpy as np
+
+
+def raise_if_not_finite(X, *stats):
+    """Raise if any of ``stats`` (computed from X in a pass) is NaN or infinite.
+
+    Fits do not spend a separate pass checking X: NaN and inf in X always
+    reach the first statistics a solver computes (a weight of 0 gives
+    ``0 * nan = nan``).  Only then is X scanned, in chunks, to say which:
+    ``ValueError`` "Input X contains NaN/infinity" (scikit-learn's wording), or,
+    when X is finite, ``FloatingPointError`` (the arithmetic overflowed).
+    """
+    if all(np.isfinite(s).all() for s in stats):
+        return
+    for lo in range(0, X.shape[0], 65536):
+        block = X[lo : lo + 65536]
+        if np.isnan(block).any():
+            raise ValueError("Input X contains NaN.")
+        if np.isinf(block).any():
+            raise ValueError(f"Input X contains infinity or a value too large for {X.dtype!r}.")
+    raise FloatingPointError("non-finite statistics from finite X")
+
+
+def readonly_view(a):
+    """A read-only view of ``a``: kernels can never write to the user's data,
+    and Numba compiles one specialization (read-only arrays) instead of two."""
+    v = a.view()
+    v.flags.writeable = False
+    return v
+
+
+class Problem:
+    """Validated data of one fit, plus the objective and its derivatives.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, p), float32 or float64, C-contiguous
+        Design matrix; kept as a read-only view, never copied.
+    y : ndarray of shape (n, k), float64
+    sample_weight : ndarray of shape (n,), float64, non-negative
+    alpha : ndarray of shape (k,), float64
+        L2 strength per target, in scikit-learn ``Ridge`` units.
+    fit_intercept : bool
+    backend : ridgejit.kernels.Backend
+    """
+
+    def __init__(self, X, y, sample_weight, alpha, fit_intercept, backend):
+        self.X = readonly_view(X)
+        self.y = y
+        self.sw = sample_weight
+        self.alpha = alpha
+        self.fit_intercept = bool(fit_intercept)
+        self.backend = backend
+        self.n_samples, self.n_features = X.shape
+        self.n_targets = y.shape[1]
+
+    # -- statistics computed once, on first use ---------------------------------
+    @cached_property
+    def _moments(self):
+        """``(x_mean, x_var_sum, weight_sum)`` from one pass over X.
+
+        ``x_var_sum[j] = sum_i s_i (x_ij - xbar_j)^2`` (the diagonal of
+        ``Xc^T S Xc``); with ``fit_intercept=False`` the mean is zero and the
+        diagonal is ``sum_i s_i x_ij^2``.
+        """
+        p = self.n_features
+        shift = np.array(self.X[0], dtype=np.float64) if self.fit_intercept else np.zeros(p)
+        sums = np.empty(p)
+        sumsq = np.empty(p)
+        W = self.backend.column_moments(self.X, self.sw, shift, sums, sumsq)
+        raise_if_not_finite(self.X, sums, sumsq)
+        if not self.fit_intercept:
+            return np.zeros(p), sumsq, W
+        d = sums / W
+        return shift + d, np.maximum(sumsq - sums * d, 0.0), W
+
+    @property
+    def x_mean(self):
+        """Weighted column means of X (zeros without an intercept), shape (p,)."""
+        return self._moments[0]
+
+    @property
+    def x_var_sum(self):
+        """Diagonal of ``Xc^T S Xc``, shape (p,)."""
+        return self._moments[1]
+
+    @cached_property
+    def weight_sum(self):
+        """``sum_i s_i``."""
+        return float(self.sw.sum())
+
+    @cached_property
+    def y_mean(self):
+        """Weighted means of y (zeros without an intercept), shape (k,)."""
+        if not self.fit_intercept:
+            return np.zeros(self.n_targets)
+        return (self.sw @ self.y) / self.weight_sum
+
+    @cached_property
+    def rhs(self):
+        """``Xc^T S yc``, shape (k, p): the right-hand side of the normal equations.
+
+        It is ``-n * grad J(0, b*(0))``, computed by the fused gradient kernel.
+        """
+        zero = np.zeros((self.n_targets, self.n_features))
+        grad = np.empty_like(zero)
+        self.value_and_gradient(zero, grad)
+        return -self.n_samples * grad
+
+    # -- the objective ----------------------------------------------------------
+    def intercept_for(self, coef):
+        """Optimal intercept ``b*(w) = ybar - xbar.w`` for ``coef`` of shape (k, p)."""
+        if not self.fit_intercept:
+            return np.zeros(self.n_targets)
+        return self.y_mean - coef @ self.x_mean
+
+    def objective(self, coef, intercept=None):
+        """``J_t(w, b)`` per target, shape (k,); ``b`` defaults to ``b*(w)``."""
+        if intercept is None:
+            intercept = self.intercept_for(coef)
+        return self.backend.objective(self.X, self.y, self.sw, coef, intercept, self.alpha)
+
+    def value_and_gradient(self, coef, grad_out):
+        """``J_t(w, b*(w))`` per target, writing ``grad_w J`` (k, p) into ``grad_out``.
+
+        At ``b = b*(w)`` the intercept gradient is zero and ``grad_w J`` equals
+        the gradient of the centred problem, ``(Xc^T S (Xc w - yc) + alpha w) / n``.
+        """
+        grad_b = np.empty(self.n_targets)
+        return self.backend.gradient(
+            self.X, self.y, self.sw, coef, self.intercept_for(coef), self.alpha, grad_out, grad_b
+        )
+
+    def normal_product(self, P, out, alpha=None):
+        """``out[t] = (Xc^T S Xc + alpha_t I) P[t]`` for ``P`` of shape (k', p)."""
+        alpha = self.alpha if alpha is None else alpha
+        self.backend.normal_product(self.X, self.sw, self.x_mean, P, alpha, out)
+        return out
+
+    def lipschitz(self, n_iter=100, rtol=1e-3):
+        """Lipschitz constants ``L_t`` of ``grad J_t``, shape (k,), in units of 1/n.
+
+        ``L_t = (lambda_max(Xc^T S Xc) + alpha_t) / n``; ``lambda_max`` by power
+        iteration (one normal-equations pass each) from a fixed start, stopped
+        when the Rayleigh quotient changes by less than ``rtol``, then inflated
+        by ``2 * rtol`` since the quotient approaches from below.
+        """
+        p = self.n_features
+        v = np.random.default_rng(0).standard_normal((1, p))
+        v /= np.linalg.norm(v)
+        Av = np.empty_like(v)
+        lam = 0.0
+        zero = np.zeros(1)
+        for _ in range(n_iter):
+            self.normal_product(v, Av, alpha=zero)
+            new = float(v[0] @ Av[0])
+            norm = np.linalg.norm(Av)
+            if norm == 0.0:
+                break
+            v = Av / norm
+            if abs(new - lam) <= rtol * new:
+                lam = new
+                break
+            lam = new
+        return (lam * (1.0 + 2.0 * rtol) + self.alpha) / self.n_samples

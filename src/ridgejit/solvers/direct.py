@@ -1,0 +1,110 @@
+"""Exact solver: normal equations (primal) or kernel form (dual), Cholesky.
+
+Primal (``n_samples >= n_features``), one pass over X
+    ``sufficient_stats`` accumulates ``D^T S D``, ``D^T S E`` and the sums
+    around a provisional centre (the first row), by blocked BLAS ``syrk``.
+    The centred Gram ``Xc^T S Xc = D^T S D - W d d^T`` (``d = xbar - x_0``)
+    then costs only ``p^2``; solve ``(Xc^T S Xc + alpha I) w = Xc^T S yc`` by
+    Cholesky (scipy), once per distinct alpha.
+Dual (``n_features > n_samples``), two passes over X
+    Column means (one pass), then ``K = S^1/2 Xc Xc^T S^1/2`` by column-blocked
+    ``syrk`` (one pass), ``(K + alpha I) a = S^1/2 yc`` by Cholesky and
+    ``w = Xc^T S^1/2 a`` (a ``gemv``).
+A singular system (``alpha = 0`` with dependent columns) falls back to the
+minimum-norm least-squares solution (SVD), as scikit-learn does.
+"""
+
+import warnings
+
+import numpy as np
+from scipy import linalg
+
+from ..problem import raise_if_not_finite
+from .base import History, Result
+
+
+def solve_spd(A, B, alpha):
+    """Solve ``(A + alpha_t I) x_t = B[:, t]`` for every target; returns ``(k, m)``.
+
+    One Cholesky factorization per distinct value in ``alpha``.  When
+    ``A + alpha I`` is not positive definite the minimum-norm solution
+    (``scipy.linalg.lstsq``) is used instead, with a ``LinAlgWarning``.
+    """
+    m, k = B.shape
+    out = np.empty((k, m))
+    diag = np.arange(m)
+    for value in np.unique(alpha):
+        cols = np.flatnonzero(alpha == value)
+        M = A.copy()
+        M[diag, diag] += value
+        try:
+            factor = linalg.cho_factor(M, lower=True, overwrite_a=True, check_finite=False)
+            out[cols] = linalg.cho_solve(factor, B[:, cols], check_finite=False).T
+        except linalg.LinAlgError:
+            warnings.warn(
+                f"the normal equations with alpha={value:g} are singular; "
+                "returning the minimum-norm least-squares solution",
+                linalg.LinAlgWarning,
+                stacklevel=3,
+            )
+            M = A.copy()
+            M[diag, diag] += value
+            out[cols] = linalg.lstsq(M, B[:, cols], check_finite=False)[0].T
+    return out
+
+
+def _primal(problem):
+    X, y, sw = problem.X, problem.y, problem.sw
+    n, p = X.shape
+    k = y.shape[1]
+    if problem.fit_intercept:
+        x_shift = np.array(X[0], dtype=np.float64)
+        y_shift = y[0].copy()
+    else:
+        x_shift, y_shift = np.zeros(p), np.zeros(k)
+    gram, xty = np.empty((p, p)), np.empty((p, k))
+    xsum, ysum, yty = np.empty(p), np.empty(k), np.empty((k, k))
+    W = problem.backend.sufficient_stats(X, y, sw, x_shift, y_shift, gram, xty, xsum, ysum, yty)
+    raise_if_not_finite(X, np.diag(gram), xsum, yty)
+    if problem.fit_intercept:
+        d, e = xsum / W, ysum / W
+        gram -= W * np.outer(d, d)
+        xty -= W * np.outer(d, e)
+        yty -= W * np.outer(e, e)
+        x_mean, y_mean = x_shift + d, y_shift + e
+    else:
+        x_mean, y_mean = x_shift, y_shift
+    coef = solve_spd(gram, xty, problem.alpha)
+    # Objective and gradient from the statistics, without another pass:
+    # n J = (yc'S yc - 2 w.Xc'S yc + w'(G + alpha I) w) / 2.
+    Gw = coef @ gram + problem.alpha[:, None] * coef
+    grad = (Gw - xty.T) / n
+    obj = (np.diag(yty) - 2 * np.einsum("tj,jt->t", coef, xty) + np.einsum("tj,tj->t", coef, Gw)) / (2 * n)
+    return coef, y_mean - coef @ x_mean, obj, grad
+
+
+def _dual(problem):
+    X, sw = problem.X, problem.sw
+    n = X.shape[0]
+    x_mean, y_mean = problem.x_mean, problem.y_mean
+    K = np.empty((n, n))
+    problem.backend.dual_gram(X, sw, x_mean, K)
+    raise_if_not_finite(X, np.diag(K))
+    root = np.sqrt(sw)[:, None]
+    a = solve_spd(K, root * (problem.y - y_mean), problem.alpha).T  # (n, k)
+    v = root * a
+    coef = (X.T @ v).T - np.outer(v.sum(axis=0), x_mean)
+    return coef, y_mean - coef @ x_mean
+
+
+def solve_direct(problem, coef0, intercept0, options):
+    """Exact ridge solution (see the module docstring); ``coef0`` is ignored."""
+    hist = History("direct", options.verbose)
+    if problem.n_samples >= problem.n_features:
+        coef, intercept, obj, grad = _primal(problem)
+    else:
+        coef, intercept = _dual(problem)
+        grad = np.empty_like(coef)
+        obj = problem.value_and_gradient(coef, grad)
+    hist.add(obj, np.linalg.norm(grad))
+    return Result(coef, intercept, 1, True, "direct", hist.data)
