@@ -72,7 +72,11 @@ class Ridge(RegressorMixin, BaseEstimator):
         accelerated; ``auto``: ``direct`` or ``cg`` by a cost model measured
         on this machine (see :mod:`ridgejit.solvers.auto`).
     tol : float, default=1e-6
-        Iterative solvers stop when ``||grad J(w)|| <= tol * ||grad J(0)||``.
+        Iterative solvers stop when ``||grad J(w)|| <= tol * ||grad J(0)||``
+        (for ``cg``, the relative residual of the normal equations).  This
+        bounds the gradient, not the objective gap: on data with condition
+        number ``kappa`` the coefficients are accurate to about
+        ``kappa * tol``.  ``auto`` always runs to at most 1e-10.
     max_iter : int, default=None
         Iteration cap for iterative solvers (``None``: the solver's default).
     learning_rate : float, default=None
@@ -188,8 +192,6 @@ class Ridge(RegressorMixin, BaseEstimator):
         k = Y.shape[1]
         sw = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
         sw = np.array(sw, dtype=np.float64, copy=True)
-        if not sw.sum() > 0:
-            raise ValueError("sample_weight sums to zero: at least one sample needs weight > 0")
         alpha = _check_alpha(self.alpha, k)
         problem = Problem(X, Y, sw, alpha, self.fit_intercept, backend)
         options = SolverOptions(
@@ -213,11 +215,16 @@ class Ridge(RegressorMixin, BaseEstimator):
                 ConvergenceWarning,
                 stacklevel=2,
             )
-        single = y.ndim == 1
-        self.coef_ = (result.coef[0] if single else result.coef).astype(X.dtype)
-        self.intercept_ = float(result.intercept[0]) if single else result.intercept.astype(X.dtype)
-        if single and X.dtype == np.float32:
-            self.intercept_ = np.float32(self.intercept_)
+        # Shapes as scikit-learn's Ridge: coef_ is 1-D for a single target
+        # (y of shape (n,) or (n, 1)); intercept_ is a scalar only for 1-D y.
+        coef = result.coef.astype(X.dtype)
+        self.coef_ = coef[0] if k == 1 else coef
+        if y.ndim == 1:
+            self.intercept_ = X.dtype.type(result.intercept[0])
+            if X.dtype == np.float64:
+                self.intercept_ = float(self.intercept_)
+        else:
+            self.intercept_ = result.intercept.astype(X.dtype)
         self.n_iter_ = int(result.n_iter)
         self.solver_ = result.solver
         self.history_ = result.history

@@ -18,17 +18,25 @@ import warnings
 
 import numpy as np
 from scipy import linalg
+from scipy.linalg import lapack
 
 from ..problem import raise_if_not_finite
 from .base import History, Result
 
 
+#: Reciprocal condition numbers below this are treated as singular.
+RCOND_MIN = 1e-13
+
+
 def solve_spd(A, B, alpha):
     """Solve ``(A + alpha_t I) x_t = B[:, t]`` for every target; returns ``(k, m)``.
 
-    One Cholesky factorization per distinct value in ``alpha``.  When
-    ``A + alpha I`` is not positive definite the minimum-norm solution
-    (``scipy.linalg.lstsq``) is used instead, with a ``LinAlgWarning``.
+    One Cholesky factorization per distinct value in ``alpha``, then LAPACK's
+    ``pocon`` estimate of the reciprocal condition number.  When the matrix
+    is not positive definite or ``rcond < RCOND_MIN`` (``alpha = 0`` with
+    dependent columns), the minimum-norm least-squares solution (SVD-based
+    ``lstsq``, as scikit-learn's ``svd`` solver) is used, with a
+    ``LinAlgWarning``.
     """
     m, k = B.shape
     out = np.empty((k, m))
@@ -37,13 +45,17 @@ def solve_spd(A, B, alpha):
         cols = np.flatnonzero(alpha == value)
         M = A.copy()
         M[diag, diag] += value
+        anorm = float(np.abs(M).sum(axis=0).max())
         try:
             factor = linalg.cho_factor(M, lower=True, overwrite_a=True, check_finite=False)
+            rcond, _ = lapack.dpocon(factor[0], anorm, uplo="L")
+            if not rcond >= RCOND_MIN:
+                raise linalg.LinAlgError(f"rcond={rcond:.2e}")
             out[cols] = linalg.cho_solve(factor, B[:, cols], check_finite=False).T
-        except linalg.LinAlgError:
+        except linalg.LinAlgError as exc:
             warnings.warn(
-                f"the normal equations with alpha={value:g} are singular; "
-                "returning the minimum-norm least-squares solution",
+                f"the normal equations with alpha={value:g} are singular or ill-conditioned "
+                f"({exc}); returning the minimum-norm least-squares solution",
                 linalg.LinAlgWarning,
                 stacklevel=3,
             )

@@ -1,0 +1,53 @@
+"""The ``ridgejit`` command line."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from ridgejit.cli import main
+from ridgejit.compare import format_table, make_regression, run
+
+
+def test_compare_json_small(capsys):
+    rc = main(["compare", "--n-samples", "3000", "--n-features", "20", "--repeats", "1",
+               "--solvers", "auto,direct,cg", "--sklearn-solvers", "cholesky,lsqr", "--json", "--quiet"])
+    assert rc == 0
+    rows = json.loads(capsys.readouterr().out)
+    names = {(r["library"], r["solver"]) for r in rows}
+    assert names == {("ridgejit", "auto"), ("ridgejit", "direct"), ("ridgejit", "cg"),
+                     ("scikit-learn", "cholesky"), ("scikit-learn", "lsqr")}
+    for r in rows:
+        assert r["time"] > 0 and r["r2"] > 0.9
+        if r["solver"] in ("auto", "direct", "cg", "cholesky"):
+            assert r["gap"] < 1e-10
+            assert r["coef_diff"] < 1e-6
+
+
+def test_compare_table_float32():
+    rows = run(2000, 10, dtype="float32", solvers=("direct",), sklearn_solvers=("cholesky",), repeats=1)
+    text = format_table(rows)
+    assert "ridgejit" in text and "scikit-learn" in text and "speedup" in text
+    assert rows[0]["coef_diff"] < 1e-3
+
+
+def test_make_regression_is_seeded_and_typed():
+    X1, y1 = make_regression(100, 5, seed=3, dtype="float32")
+    X2, y2 = make_regression(100, 5, seed=3, dtype="float32")
+    assert X1.dtype.name == "float32" and X1.flags.c_contiguous
+    assert (X1 == X2).all() and (y1 == y2).all()
+
+
+def test_info_runs_as_console_script():
+    out = subprocess.run([sys.executable, "-m", "ridgejit.cli", "info", "--json"],
+                         capture_output=True, text=True, check=True).stdout
+    info = json.loads(out)
+    assert info["backends"]["numba"]["available"] is True
+    assert "cython" in info["backends"]
+    assert info["default_backend"] in ("numba", "numpy")
+
+
+def test_cli_rejects_unknown_command():
+    with pytest.raises(SystemExit):
+        main(["frobnicate"])

@@ -1,0 +1,174 @@
+"""Every backend's kernels against the NumPy reference (the spec)."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from numpy.testing import assert_allclose
+
+from ridgejit.kernels import BackendUnavailableError, get_backend
+from ridgejit.kernels.reference import gradient as ref_gradient
+from ridgejit.kernels.reference import objective as ref_objective
+from ridgejit.problem import readonly_view
+
+REF = get_backend("numpy")
+
+
+def _case(n, p, k, dtype, seed=0):
+    rng = np.random.default_rng(seed)
+    X = readonly_view((rng.standard_normal((n, p)) * 2 + 1).astype(dtype))
+    y = rng.standard_normal((n, k))
+    sw = rng.uniform(0, 2, n)
+    coef = rng.standard_normal((k, p))
+    b = rng.standard_normal(k)
+    alpha = rng.uniform(0.1, 3, k)
+    return X, y, sw, coef, b, alpha
+
+
+SHAPES = [(1, 1, 1), (7, 3, 1), (257, 5, 2), (1000, 17, 3), (300, 40, 1)]
+
+
+@pytest.mark.parametrize("n,p,k", SHAPES)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_objective_and_gradient(backend, n, p, k, dtype):
+    X, y, sw, coef, b, alpha = _case(n, p, k, dtype)
+    g, gb = np.empty((k, p)), np.empty(k)
+    J = backend.gradient(X, y, sw, coef, b, alpha, g, gb)
+    g0, gb0 = np.empty((k, p)), np.empty(k)
+    J0 = REF.gradient(X, y, sw, coef, b, alpha, g0, gb0)
+    assert_allclose(J, J0, rtol=1e-12)
+    assert_allclose(g, g0, rtol=1e-10, atol=1e-12 * np.abs(g0).max())
+    assert_allclose(gb, gb0, rtol=1e-10, atol=1e-12)
+    assert_allclose(backend.objective(X, y, sw, coef, b, alpha), J0, rtol=1e-12)
+
+
+@pytest.mark.parametrize("n,p,k", SHAPES)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_normal_product(backend, n, p, k, dtype):
+    X, y, sw, P, b, alpha = _case(n, p, k, dtype)
+    mean = np.asarray(X, dtype=np.float64).mean(axis=0)
+    out, out0 = np.empty((k, p)), np.empty((k, p))
+    backend.normal_product(X, sw, mean, P, alpha, out)
+    REF.normal_product(X, sw, mean, P, alpha, out0)
+    assert_allclose(out, out0, rtol=1e-10, atol=1e-11 * np.abs(out0).max())
+
+
+@pytest.mark.parametrize("n,p,k", SHAPES)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("unit", [True, False])
+def test_moments_and_sufficient_stats(backend, n, p, k, dtype, unit):
+    X, y, sw, *_ = _case(n, p, k, dtype)
+    if unit:
+        sw = np.ones(n)
+    shift = np.asarray(X[0], dtype=np.float64)
+    got = [np.empty(p), np.empty(p)]
+    want = [np.empty(p), np.empty(p)]
+    W = backend.column_moments(X, sw, shift, *got)
+    W0 = REF.column_moments(X, sw, shift, *want)
+    assert W == pytest.approx(W0, rel=1e-12)
+    for a, b in zip(got, want):
+        assert_allclose(a, b, rtol=1e-10, atol=1e-10 * max(1, np.abs(b).max()))
+
+    def stats(be):
+        out = [np.empty((p, p)), np.empty((p, k)), np.empty(p), np.empty(k), np.empty((k, k))]
+        return be.sufficient_stats(X, y, sw, shift, y[0].copy(), *out), out
+
+    (W, got), (W0, want) = stats(backend), stats(REF)
+    assert W == pytest.approx(W0, rel=1e-12)
+    for a, b in zip(got, want):
+        assert_allclose(a, b, rtol=1e-9, atol=1e-10 * max(1.0, np.abs(b).max()))
+
+
+@pytest.mark.parametrize("n,p", [(5, 9), (20, 64)])
+def test_dual_gram(backend, n, p):
+    X, _, sw, *_ = _case(n, p, 1, np.float64)
+    mean = np.asarray(X).mean(axis=0)
+    K, K0 = np.empty((n, n)), np.empty((n, n))
+    backend.dual_gram(X, sw, mean, K)
+    REF.dual_gram(X, sw, mean, K0)
+    assert_allclose(K, K0, rtol=1e-10, atol=1e-12 * np.abs(K0).max())
+
+
+def test_sufficient_stats_large_offsets_are_exact(backend):
+    """Columns whose mean dwarfs their spread (timestamps, say) keep their digits."""
+    rng = np.random.default_rng(1)
+    n, p = 5000, 4
+    Z = rng.standard_normal((n, p))
+    X = readonly_view(Z + np.array([1e9, -1e7, 0.0, 5.0]))
+    y = rng.standard_normal((n, 1))
+    sw = np.ones(n)
+    out = [np.empty((p, p)), np.empty((p, 1)), np.empty(p), np.empty(1), np.empty((1, 1))]
+    W = backend.sufficient_stats(X, y, sw, np.asarray(X[0], float), y[0].copy(), *out)
+    gram, xsum = out[0], out[2]
+    centred = gram - np.outer(xsum, xsum) / W
+    Zc = Z - Z.mean(axis=0)
+    assert_allclose(centred, Zc.T @ Zc, rtol=1e-6)
+
+
+def test_gradient_matches_finite_differences():
+    X, y, sw, coef, b, alpha = _case(60, 4, 2, np.float64, seed=3)
+    g, gb = np.empty_like(coef), np.empty(2)
+    ref_gradient(X, y, sw, coef, b, alpha, g, gb)
+    h = 1e-6
+    for t in range(2):
+        for j in range(4):
+            e = np.zeros_like(coef)
+            e[t, j] = h
+            fd = (ref_objective(X, y, sw, coef + e, b, alpha) - ref_objective(X, y, sw, coef - e, b, alpha))[t] / (2 * h)
+            assert fd == pytest.approx(g[t, j], rel=1e-6, abs=1e-8)
+        e = np.zeros(2)
+        e[t] = h
+        fd = (ref_objective(X, y, sw, coef, b + e, alpha) - ref_objective(X, y, sw, coef, b - e, alpha))[t] / (2 * h)
+        assert fd == pytest.approx(gb[t], rel=1e-6, abs=1e-8)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    n=st.integers(1, 300),
+    p=st.integers(1, 12),
+    k=st.integers(1, 3),
+    f32=st.booleans(),
+    seed=st.integers(0, 2**16),
+)
+def test_numba_gradient_property(n, p, k, f32, seed):
+    backend = get_backend("numba")
+    X, y, sw, coef, b, alpha = _case(n, p, k, np.float32 if f32 else np.float64, seed)
+    g, gb, g0, gb0 = np.empty((k, p)), np.empty(k), np.empty((k, p)), np.empty(k)
+    J = backend.gradient(X, y, sw, coef, b, alpha, g, gb)
+    J0 = REF.gradient(X, y, sw, coef, b, alpha, g0, gb0)
+    assert_allclose(J, J0, rtol=1e-11)
+    assert_allclose(g, g0, rtol=1e-9, atol=1e-11 * max(1, np.abs(g0).max()))
+
+
+def test_numba_gradient_independent_of_thread_count():
+    import numba
+
+    backend = get_backend("numba")
+    X, y, sw, coef, b, alpha = _case(20000, 7, 2, np.float64)
+    results = []
+    before = numba.get_num_threads()
+    try:
+        for threads in sorted({1, numba.config.NUMBA_NUM_THREADS}):
+            numba.set_num_threads(threads)
+            g, gb = np.empty((2, 7)), np.empty(2)
+            J = backend.gradient(X, y, sw, coef, b, alpha, g, gb)
+            results.append((J, g, gb))
+    finally:
+        numba.set_num_threads(before)
+    for J, g, gb in results[1:]:
+        assert np.array_equal(J, results[0][0])  # same bits: blocks do not depend on threads
+        assert np.array_equal(g, results[0][1])
+
+
+def test_unknown_and_unbuilt_backends_say_why():
+    with pytest.raises(BackendUnavailableError, match="unknown backend 'fortran'"):
+        get_backend("fortran")
+    with pytest.raises(BackendUnavailableError, match="cython"):
+        get_backend("cython")
+
+
+def test_env_var_forces_default(monkeypatch):
+    monkeypatch.setenv("RIDGEJIT_BACKEND", "numpy")
+    assert get_backend("auto").name == "numpy"
+    monkeypatch.delenv("RIDGEJIT_BACKEND")
+    assert get_backend("auto").name == "numba"
