@@ -51,3 +51,19 @@ def test_info_runs_as_console_script():
 def test_cli_rejects_unknown_command():
     with pytest.raises(SystemExit):
         main(["frobnicate"])
+
+
+def test_compare_kernels_small(capsys):
+    assert main(["compare", "--kernels", "--n-samples", "5000", "--n-features", "10", "--repeats", "1"]) == 0
+    out = capsys.readouterr().out
+    for name in ("matvec", "gradient", "normal_product", "gradient_over_matvec"):
+        assert name in out
+
+
+def test_kernel_times_values_are_positive():
+    from ridgejit.measure import kernel_times
+
+    X, y = make_regression(2000, 8)
+    t = kernel_times(X, y, repeats=1)
+    assert all(v > 0 for v in t.values())
+    assert t["gradient_over_matvec"] == pytest.approx(t["gradient"] / t["matvec"])

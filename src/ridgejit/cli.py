@@ -9,9 +9,28 @@ def _csv(text):
     return tuple(s.strip() for s in text.split(",") if s.strip())
 
 
+def _measure(args):
+    from . import compare, measure
+
+    if args.kernels:
+        X, y = compare.make_regression(args.n_samples, args.n_features, dtype=args.dtype, seed=args.seed)
+        t = measure.kernel_times(X, y, repeats=max(args.repeats, 3))
+        print(f"kernels on {args.n_samples} x {args.n_features} {args.dtype} (best of {max(args.repeats, 3)}):")
+        for name, value in t.items():
+            unit = "x" if name.endswith("matvec") and "over" in name else " s"
+            print(f"  {name:22s} {value:9.4f}{unit}")
+    if args.startup:
+        t = measure.startup_times()
+        for label, (imp, first) in t.items():
+            print(f"start-up, {label} Numba cache: import {imp:.2f} s, import + first fits {first:.2f} s")
+    return 0
+
+
 def _compare(args):
     from . import compare
 
+    if args.kernels or args.startup:
+        return _measure(args)
     log = (lambda *a: print(*a, file=sys.stderr)) if not args.quiet else None
     rows = compare.run(
         args.n_samples, args.n_features, dtype=args.dtype, seed=args.seed, alpha=args.alpha,
@@ -51,11 +70,16 @@ def build_parser():
                    help=f"ridgejit solvers, comma separated (default {','.join(RIDGEJIT_SOLVERS)})")
     c.add_argument("--sklearn-solvers", type=_csv, default=SKLEARN_SOLVERS,
                    help=f"scikit-learn Ridge solvers (default {','.join(SKLEARN_SOLVERS)})")
-    c.add_argument("--repeats", type=int, default=3, help="timed fits per solver; the best is shown")
+    c.add_argument("--repeats", type=int, default=3,
+                   help="timed fits per solver, the best is shown (a fit over 2 s runs once)")
     c.add_argument("--tol", type=float, default=1e-10, help="tol of ridgejit's iterative solvers")
-    c.add_argument("--max-iter", type=int, default=200,
-                   help="max_iter of ridgejit's cg/gd/nesterov (default 200)")
+    c.add_argument("--max-iter", type=int, default=100,
+                   help="max_iter of ridgejit's cg/gd/nesterov (default 100)")
     c.add_argument("--json", action="store_true", help="print the rows as JSON")
+    c.add_argument("--kernels", action="store_true",
+                   help="time the Numba kernels against X @ v instead of the fits")
+    c.add_argument("--startup", action="store_true",
+                   help="time import + first fit in fresh processes (cold and warm Numba cache)")
     c.add_argument("--quiet", action="store_true", help="no progress on stderr")
     c.set_defaults(func=_compare)
     i = sub.add_parser("info", help="versions, backends, threads and CPU")
