@@ -109,19 +109,24 @@ def test_cg_hitting_max_iter_warns():
 
 
 def test_auto_uses_cg_for_wide_feature_sets_and_falls_back_to_direct():
-    # 4000 x 400: the cost model gives CG a budget of 25 passes.
-    X, y, sw = make_data(n=4000, p=400, offset=0.0)
+    # 4000 x 520 float64: the cost model gives CG a budget of 32 passes.
+    X, y, sw = make_data(n=4000, p=520, offset=0.0)
     ours = Ridge(alpha=1.0).fit(X, y)
     assert ours.solver_ == "cg"
     assert_allclose(ours.coef_, _sk(X, y, None, 1.0).coef_, rtol=1e-5, atol=1e-8)
     # Ill-conditioned: CG exhausts its budget, auto falls back to the exact solve.
-    Xc, yc, _ = make_data(n=4000, p=400, correlated=True, offset=50.0)
+    Xc, yc, _ = make_data(n=4000, p=520, correlated=True, offset=50.0)
     Xc[:, 1] = Xc[:, 0] + 1e-6 * Xc[:, 2]
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         model = Ridge(alpha=1e-6).fit(Xc, yc)
     assert model.solver_ == "direct"
     assert_allclose(model.coef_, _sk(Xc, yc, None, 1e-6).coef_, rtol=1e-4, atol=1e-6)
+
+
+def test_auto_goes_direct_below_the_cg_budget():
+    X, y, _ = make_data(n=4000, p=400, offset=0.0)  # budget 25 < 30
+    assert Ridge().fit(X, y).solver_ == "direct"
 
 
 def test_history_records_every_iteration():
