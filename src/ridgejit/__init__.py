@@ -10,7 +10,8 @@ where ``alpha`` is exactly ``sklearn.linear_model.Ridge``'s ``alpha``.
 from . import initializers
 from ._info import show_config
 from .estimators import Ridge
+from .stochastic import SGDRidge
 
 __version__ = "0.1.0"
 
-__all__ = ["Ridge", "initializers", "show_config", "__version__"]
+__all__ = ["Ridge", "SGDRidge", "initializers", "show_config", "__version__"]

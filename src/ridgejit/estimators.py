@@ -37,6 +37,25 @@ def _check_alpha(alpha, n_targets):
     return a
 
 
+def prepare_fit(est, X, y, sample_weight, *, reset, multi_output):
+    """Validate fit inputs the scikit-learn way; returns ``(X, y, Y, sw, backend)``.
+
+    X stays as given when C-contiguous float32/float64 (else one conversion);
+    it is checked for NaN/inf by the solvers' first pass, not here (no extra
+    pass over X).  ``Y`` is a float64 ``(n, k)`` copy of y, ``sw`` a float64
+    copy of the weights; neither shares memory with the caller's arrays.
+    """
+    X, y = validate_data(
+        est, X, y, dtype=[np.float64, np.float32], order="C", reset=reset,
+        multi_output=multi_output, y_numeric=True, ensure_all_finite=False,
+    )
+    _assert_all_finite(y, input_name="y")
+    backend = get_backend(est.backend)
+    Y = np.array(y, dtype=np.float64, order="C", copy=True).reshape(X.shape[0], -1)
+    sw = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+    return X, y, Y, np.array(sw, dtype=np.float64, copy=True), backend
+
+
 def _non_finite_error(X, y, what):
     """The error raised instead of returning non-finite coefficients."""
     return ValueError(
@@ -179,19 +198,9 @@ class Ridge(RegressorMixin, BaseEstimator):
         -------
         self : Ridge
         """
-        # X is checked for NaN/inf by the solvers' first pass (no extra pass
-        # over X); y, which we copy anyway, is checked here.
-        X, y = validate_data(
-            self, X, y, dtype=[np.float64, np.float32], order="C",
-            multi_output=True, y_numeric=True, ensure_all_finite=False,
-        )
-        _assert_all_finite(y, input_name="y")
-        backend = get_backend(self.backend)
+        X, y, Y, sw, backend = prepare_fit(self, X, y, sample_weight, reset=True, multi_output=True)
         n, p = X.shape
-        Y = np.array(y, dtype=np.float64, order="C", copy=True).reshape(n, -1)
         k = Y.shape[1]
-        sw = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
-        sw = np.array(sw, dtype=np.float64, copy=True)
         alpha = _check_alpha(self.alpha, k)
         problem = Problem(X, Y, sw, alpha, self.fit_intercept, backend)
         options = SolverOptions(

@@ -22,12 +22,14 @@ KERNELS = (
     "column_moments",
     "sufficient_stats",
     "dual_gram",
+    "sgd_epoch",
+    "max_row_norm",
 )
 
-#: backend name -> module that implements it
+#: backend name -> modules that implement it (together, every name in KERNELS)
 _MODULES = {
-    "numpy": "ridgejit.kernels.reference",
-    "numba": "ridgejit.kernels.numba_dense",
+    "numpy": ("ridgejit.kernels.reference", "ridgejit.kernels.reference_sgd"),
+    "numba": ("ridgejit.kernels.numba_dense", "ridgejit.kernels.numba_sgd"),
 }
 
 #: Backends a later version may add; named here so the error says so.
@@ -66,13 +68,16 @@ def _load(name):
         raise BackendUnavailableError(
             f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}"
         )
-    try:
-        module = importlib.import_module(_MODULES[name])
-    except ImportError as exc:  # e.g. numba missing or broken
-        raise BackendUnavailableError(
-            f"backend {name!r} is unavailable: importing {_MODULES[name]} failed: {exc}"
-        ) from exc
-    backend = Backend(name, {k: getattr(module, k) for k in KERNELS})
+    functions = {}
+    for module_name in _MODULES[name]:
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as exc:  # e.g. numba missing or broken
+            raise BackendUnavailableError(
+                f"backend {name!r} is unavailable: importing {module_name} failed: {exc}"
+            ) from exc
+        functions.update({k: getattr(module, k) for k in KERNELS if hasattr(module, k)})
+    backend = Backend(name, functions)
     _cache[name] = backend
     return backend
 

@@ -1,0 +1,152 @@
+"""Numba stochastic kernels (same signatures and meaning as ``reference_sgd``).
+
+Lazy L2 (Bottou's ASGD): ``w = v / D`` and ``wbar = (a + F v) / A``.  With
+``D' = D / (1 - eta lam)`` one update is ``v <- v - eta s r D' (x - xbar)``,
+and the average follows with ``a <- a + F eta s r D' (x - xbar)``,
+``A' = A / (1 - mu)``, ``F' = F + mu A' / D'`` (``mu = 1/(t - start + 1)``);
+so a step costs O(p) (O(nnz) for the sparse twins to come) instead of
+rescaling the vectors.  Divisors above 1e6 are folded back into the vectors.
+Integer literals index ``state``/``hyper`` (layout in ``sgd_layout``).
+"""
+
+import numpy as np
+from numba import njit, prange
+
+from .._config import JIT, PARALLEL
+from ._intrinsics import prefetch_row
+from .numba_dense import n_blocks
+
+
+@njit(**JIT)
+def _renormalize(v, a, state, averaging):
+    D = state[1]
+    if averaging:
+        A = state[2]
+        F = state[3]
+        for j in range(v.shape[0]):
+            a[j] = (a[j] + F * v[j]) / A
+    for j in range(v.shape[0]):
+        v[j] /= D
+    state[1] = 1.0
+    state[2] = 1.0
+    state[3] = 0.0
+
+
+@njit(**JIT)
+def sgd_epoch(X, y, sw, x_mean, order, v, a, state, schedule, hyper):
+    """One plain/averaged SGD pass over the rows ``order`` (see ``reference_sgd``)."""
+    p = X.shape[1]
+    t = state[0]
+    D = state[1]
+    A = state[2]
+    F = state[3]
+    b = state[4]
+    bbar = state[5]
+    eta0 = hyper[0]
+    power_t = hyper[1]
+    lam = hyper[2]
+    t0 = hyper[3]
+    start = hyper[4]
+    fit_b = hyper[5] != 0.0
+    # c = xbar . v, so that (x - xbar).v = x.v - c; kept up to date below.
+    c = 0.0
+    for j in range(p):
+        c += x_mean[j] * v[j]
+    loss = 0.0
+    m = order.shape[0]
+    # Prefetch the row 8 positions ahead (its first 2 KiB; the hardware
+    # prefetcher follows longer rows): see _intrinsics.
+    line = max(1, 64 // X.itemsize)
+    reach = min(p, 32 * line)
+    for idx in range(m):
+        if idx + 8 < m:
+            ahead = order[idx + 8]
+            for j in range(0, reach, line):
+                prefetch_row(X, ahead, j)
+        i = order[idx]
+        if schedule == 1:
+            eta = eta0 / (t + 1.0) ** power_t
+        elif schedule == 2:
+            eta = 1.0 / (lam * (t0 + t))
+        else:
+            eta = eta0
+        x = X[i]
+        d = 0.0
+        for j in range(p):
+            d += x[j] * v[j]
+        r = (d - c) / D + b - y[i]
+        s = sw[i]
+        loss += s * r * r
+        g = eta * s * r
+        D = D / (1.0 - eta * lam)
+        step = g * D
+        averaging = t >= start
+        first = False
+        mu = 0.0
+        coef_a = 0.0
+        if averaging:
+            mu = 1.0 / (t - start + 1.0)
+            first = mu >= 1.0
+            if not first:
+                coef_a = F * step
+                A = A / (1.0 - mu)
+        dc = 0.0
+        for j in range(p):
+            xc = x[j] - x_mean[j]
+            v[j] -= step * xc
+            dc += x_mean[j] * xc
+        c -= step * dc
+        if fit_b:
+            b -= g
+        if averaging:
+            if first:  # the average starts as the current iterate
+                for j in range(p):
+                    a[j] = 0.0
+                A = D
+                F = 1.0
+            else:
+                for j in range(p):
+                    a[j] += coef_a * (x[j] - x_mean[j])
+                F = F + mu * A / D
+            bbar += mu * (b - bbar)
+        t += 1.0
+        if D > 1e6 or A > 1e6:
+            state[1] = D
+            state[2] = A
+            state[3] = F
+            _renormalize(v, a, state, t > start)
+            D = 1.0
+            A = 1.0
+            F = 0.0
+            c = 0.0
+            for j in range(p):
+                c += x_mean[j] * v[j]
+    state[0] = t
+    state[1] = D
+    state[2] = A
+    state[3] = F
+    state[4] = b
+    state[5] = bbar
+    return loss
+
+
+@njit(**PARALLEL)
+def max_row_norm(X, sw, x_mean):
+    """``max_i s_i ||x_i - xbar||^2`` in one parallel pass (see ``reference_sgd``)."""
+    n, p = X.shape
+    nb = n_blocks(n, 1)
+    step = (n + nb - 1) // nb
+    best = np.zeros(nb)
+    for b in prange(nb):
+        m = 0.0
+        for i in range(b * step, min(n, (b + 1) * step)):
+            x = X[i]
+            q = 0.0
+            for j in range(p):
+                d = x[j] - x_mean[j]
+                q += d * d
+            q *= sw[i]
+            if q > m:
+                m = q
+        best[b] = m
+    return best.max()

@@ -1,0 +1,254 @@
+"""``SGDRidge``: the ridge objective by stochastic solvers (validation and bookkeeping only)."""
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._threads import thread_limit
+from .estimators import _check_alpha, prepare_fit
+from .initializers import INITIALIZERS, initial_coef
+from .kernels import BACKENDS
+from .problem import Problem
+from .solvers.sgd import SCHEDULES, SGDOptions, SGDState, run_epochs
+
+STOCHASTIC_SOLVERS = ("sgd",)
+
+
+def _r2_on_rows(X, y, sw, rows, coef, intercept, chunk=8192):
+    """Weighted R^2 of ``X[rows] @ coef + intercept`` against ``y[rows]``, in row chunks
+    (no copy of the validation rows of X as a whole)."""
+    pred = np.empty(len(rows))
+    for lo in range(0, len(rows), chunk):
+        pred[lo : lo + chunk] = X[rows[lo : lo + chunk]] @ coef + intercept
+    yt, wt = y[rows], sw[rows]
+    ss_res = wt @ (yt - pred) ** 2
+    ss_tot = wt @ (yt - np.average(yt, weights=wt)) ** 2
+    return 1.0 - ss_res / ss_tot if ss_tot > 0 else (1.0 if ss_res == 0 else 0.0)
+
+
+class SGDRidge(RegressorMixin, BaseEstimator):
+    """Ridge regression by stochastic gradient descent (compiled epochs).
+
+    Minimizes the same objective as :class:`ridgejit.Ridge`,
+
+        J(w, b) = 1/(2n) * sum_i s_i (x_i.w + b - y_i)^2 + alpha/(2n) * ||w||^2,
+
+    so ``SGDRidge(alpha=a)`` converges to ``Ridge(alpha=a)``.  Per sample this is
+    ``s_i r_i^2 / 2 + lam ||w||^2 / 2`` with ``lam = alpha / n``;
+    scikit-learn's ``SGDRegressor(alpha=a_sgd)`` uses ``lam = a_sgd``, i.e.
+    ``alpha = a_sgd * n_samples`` here.  ``n`` is the number of rows of each
+    ``fit`` or ``partial_fit`` call: every call minimizes ``J`` over the rows it
+    is given.
+
+    Parameters
+    ----------
+    alpha : float, default=1.0
+        L2 strength in :class:`ridgejit.Ridge` units (>= 0).
+    solver : {"sgd"}, default="sgd"
+        ``sgd``: one sample per update, L2 shrink by a lazy scale (O(p) per
+        update), optionally averaged.
+    learning_rate : {"auto", "constant", "invscaling", "optimal", "adaptive"}, default="auto"
+        Step-size schedule (see :mod:`ridgejit.solvers.sgd`); ``auto``, from
+        the largest per-sample curvature ``max_i s_i (||x_i - xbar||^2 + 1)``,
+        never diverges, scaled data or not.
+    eta0 : float, default=None
+        Base rate of ``constant``/``invscaling``/``adaptive`` (``None``: the
+        ``auto`` rate), in units of 1 / (y units squared per unit of J).
+    power_t : float, default=0.25
+        Exponent of ``invscaling``.
+    batch_size : int, default=256
+        Rows per update of the mini-batch solver (unused by ``sgd``).
+    average : bool or int, default=False
+        Return the average of the iterates (from the first update if True,
+        from update ``average`` if an int).
+    max_iter : int, default=1000
+        Epochs at most.
+    tol : float or None, default=1e-4
+        Stop when the criterion fails to improve by ``tol`` for
+        ``n_iter_no_change`` epochs: relative decrease of the exact objective
+        ``J`` (after every epoch), or absolute increase of the validation R^2
+        with ``early_stopping``.  ``None`` runs ``max_iter`` epochs.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the rows and stop on their R^2.
+    validation_fraction : float, default=0.1
+    n_iter_no_change : int, default=5
+    shuffle : bool, default=True
+        Visit rows in a fresh seeded permutation every epoch.
+    fit_intercept : bool, default=True
+    init : str, array or callable, default="zeros"
+        Initial coefficients (see :mod:`ridgejit.initializers`).
+    random_state : int, RandomState or None, default=None
+        Seeds shuffling, the validation split and random initializers; the
+        same seed gives the same bits.
+    warm_start : bool, default=False
+        ``fit`` starts from the previous ``coef_``/``intercept_``.
+    backend : {"auto", "numba", "numpy", "cython"}, default="auto"
+    n_jobs : int, default=None
+        Threads for the parallel passes (objective, row norms) during ``fit``.
+    verbose : int, default=0
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_features,), dtype of X
+    intercept_ : ndarray of shape (1,)
+    n_iter_ : int
+        Epochs run (summed over ``partial_fit`` calls).
+    t_ : float
+        Updates done plus one (scikit-learn's convention); ``partial_fit``
+        continues the schedule from it.
+    history_ : dict of lists
+        ``objective`` (exact ``J`` after each epoch), ``grad_norm``, ``time``
+        (seconds), and ``validation_score`` with early stopping.
+    n_features_in_ : int
+    """
+
+    _parameter_constraints = {
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "solver": [StrOptions(set(STOCHASTIC_SOLVERS))],
+        "learning_rate": [StrOptions(set(SCHEDULES))],
+        "eta0": [Interval(Real, 0, None, closed="neither"), None],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "average": [Interval(Integral, 0, None, closed="left"), "boolean"],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left"), None],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "fit_intercept": ["boolean"],
+        "init": [StrOptions({*INITIALIZERS, "warm"}), "array-like", callable],
+        "random_state": ["random_state"],
+        "warm_start": ["boolean"],
+        "backend": [StrOptions(set(BACKENDS))],
+        "n_jobs": [Integral, None],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(self, alpha=1.0, *, solver="sgd", learning_rate="auto", eta0=None, power_t=0.25,
+                 batch_size=256, average=False, max_iter=1000, tol=1e-4, early_stopping=False,
+                 validation_fraction=0.1, n_iter_no_change=5, shuffle=True, fit_intercept=True,
+                 init="zeros", random_state=None, warm_start=False, backend="auto", n_jobs=None,
+                 verbose=0):
+        self.alpha = alpha
+        self.solver = solver
+        self.learning_rate = learning_rate
+        self.eta0 = eta0
+        self.power_t = power_t
+        self.batch_size = batch_size
+        self.average = average
+        self.max_iter = max_iter
+        self.tol = tol
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.shuffle = shuffle
+        self.fit_intercept = fit_intercept
+        self.init = init
+        self.random_state = random_state
+        self.warm_start = warm_start
+        self.backend = backend
+        self.n_jobs = n_jobs
+        self.verbose = verbose
+
+    def _options(self, tol):
+        return SGDOptions(
+            learning_rate=self.learning_rate, eta0=self.eta0, power_t=self.power_t,
+            average=self.average, max_iter=self.max_iter, tol=tol,
+            n_iter_no_change=self.n_iter_no_change, shuffle=self.shuffle, verbose=self.verbose,
+        )
+
+    def _new_state(self, problem, rng, warm):
+        p = problem.n_features
+        if warm:
+            coef0, intercept0 = self.coef_, float(np.ravel(self.intercept_)[0])
+        else:
+            coef0 = initial_coef(self.init, p, 1, rng)[0]
+            intercept0 = float(problem.y_mean[0] - problem.x_mean @ coef0) if problem.fit_intercept else 0.0
+        return SGDState(coef0, intercept0, problem.x_mean)
+
+    def _run(self, X, Y, sw, backend, *, partial):
+        alpha = _check_alpha(self.alpha, 1)
+        problem = Problem(X, Y, sw, alpha, self.fit_intercept, backend)
+        if partial and hasattr(self, "_sgd_state"):
+            st, rng = self._sgd_state, self._rng
+        else:
+            rng = check_random_state(self.random_state)
+            warm = self.warm_start and hasattr(self, "coef_") and not partial
+            st = self._new_state(problem, rng, warm)
+        train, validation = None, None
+        if self.early_stopping and not partial:
+            n = problem.n_samples
+            n_val = max(1, int(round(self.validation_fraction * n)))
+            if n - n_val < 1:
+                raise ValueError(f"validation_fraction={self.validation_fraction} leaves no training rows")
+            perm = rng.permutation(n)
+            val, train = np.sort(perm[:n_val]), np.sort(perm[n_val:])
+            y1 = Y[:, 0]
+            validation = lambda coef, b: _r2_on_rows(X, y1, sw, val, coef.astype(X.dtype), b)  # noqa: E731
+        options = self._options(None if partial else self.tol)
+        with thread_limit(self.n_jobs, backend.name), np.errstate(over="ignore", invalid="ignore"):
+            result = run_epochs(problem, st, options, rng, 1 if partial else self.max_iter, train, validation)
+        if not partial and self.tol is not None and not result.converged:
+            warnings.warn(
+                f"SGDRidge: maximum number of epochs ({self.max_iter}) reached before the "
+                f"objective stopped improving by tol={self.tol:g}; increase max_iter",
+                ConvergenceWarning, stacklevel=3,
+            )
+        self._sgd_state, self._rng = st, rng
+        self.coef_ = result.coef[0].astype(X.dtype)
+        self.intercept_ = result.intercept.astype(X.dtype)
+        self.n_iter_ = result.n_iter + (getattr(self, "n_iter_", 0) if partial else 0)
+        self.t_ = float(st.t) + 1.0
+        if partial and hasattr(self, "history_"):
+            for key, values in result.history.items():
+                self.history_.setdefault(key, []).extend(values)
+        else:
+            self.history_ = result.history
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit by up to ``max_iter`` epochs (from ``init``, or the last fit with ``warm_start``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : SGDRidge
+        """
+        X, _, Y, sw, backend = prepare_fit(self, X, y, sample_weight, reset=True, multi_output=False)
+        for attr in ("_sgd_state", "_rng"):
+            self.__dict__.pop(attr, None)
+        return self._run(X, Y, sw, backend, partial=False)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None):
+        """One epoch over ``(X, y)``, continuing the learning-rate schedule (``t_``).
+
+        The first call fixes the features (a later call with another count
+        raises ``ValueError``), the centring point and the random generator.
+
+        Returns
+        -------
+        self : SGDRidge
+        """
+        first = not hasattr(self, "_sgd_state")
+        X, _, Y, sw, backend = prepare_fit(self, X, y, sample_weight, reset=first, multi_output=False)
+        return self._run(X, Y, sw, backend, partial=True)
+
+    def predict(self, X):
+        """``X @ coef_ + intercept_``, shape (n_samples,), dtype of ``coef_``."""
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        return X @ self.coef_.astype(X.dtype, copy=False) + self.intercept_[0]

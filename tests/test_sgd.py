@@ -1,0 +1,178 @@
+"""SGDRidge and the SGD kernels."""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import Ridge as SkRidge
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from conftest import make_data
+from ridgejit import Ridge, SGDRidge
+from ridgejit.kernels import get_backend
+from ridgejit.kernels import sgd_layout as L
+from ridgejit.problem import Problem, readonly_view
+
+REF = get_backend("numpy")
+
+# scikit-learn gives SGDRegressor the same exemption: a stochastic pass over
+# repeated rows is not the same as a pass with doubled weights.
+SW_EXEMPT = {
+    "check_sample_weight_equivalence_on_dense_data":
+        "SGD visits a repeated row twice, a weight-2 row once: same optimum, other iterates",
+}
+
+
+@parametrize_with_checks(
+    [SGDRidge(random_state=0), SGDRidge(average=True, random_state=0)],
+    expected_failed_checks=lambda est: SW_EXEMPT,
+)
+def test_sklearn_estimator_checks(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.parametrize("schedule", [L.CONSTANT, L.INVSCALING, L.OPTIMAL])
+@pytest.mark.parametrize("avg_start", [np.inf, 0.0, 150.0])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_sgd_epoch_matches_reference(backend, schedule, avg_start, dtype):
+    rng = np.random.default_rng(0)
+    n, p = 300, 5
+    X = readonly_view((rng.standard_normal((n, p)) + 1).astype(dtype))
+    y, sw = rng.standard_normal(n), rng.uniform(0.5, 2, n)
+    mean = np.asarray(X, dtype=np.float64).mean(axis=0)
+    hyper = np.zeros(L.HYPER_SIZE)
+    hyper[[L.ETA0, L.POWER_T, L.LAM, L.T0, L.AVG_START, L.FIT_B]] = [0.02, 0.3, 0.01, 500.0, avg_start, 1.0]
+    results = []
+    for be in (backend, REF):
+        v, a, st = np.zeros(p), np.zeros(p), L.new_state(0.5)
+        losses = [be.sgd_epoch(X, y, sw, mean, rng_order(n, e), v, a, st, schedule, hyper) for e in range(3)]
+        results.append((L.to_coef(v, a, st, False), L.to_coef(v, a, st, avg_start < np.inf), losses, st[L.T]))
+    (w, b), (wa, ba), loss, t = results[0]
+    (w0, b0), (wa0, ba0), loss0, t0 = results[1]
+    assert t == t0 == 900
+    assert_allclose(w, w0, rtol=1e-10, atol=1e-12)
+    assert_allclose([b, ba], [b0, ba0], rtol=1e-10, atol=1e-12)
+    assert_allclose(wa, wa0, rtol=1e-10, atol=1e-12)
+    assert_allclose(loss, loss0, rtol=1e-10)
+
+
+def rng_order(n, seed):
+    return np.random.default_rng(seed).permutation(n).astype(np.int64)
+
+
+def test_lazy_scale_renormalizes_without_changing_the_iterates():
+    """Strong L2 makes the divisor pass 1e6 many times within one epoch."""
+    rng = np.random.default_rng(2)
+    n, p = 2000, 4
+    X = readonly_view(rng.standard_normal((n, p)))
+    y, sw, mean = rng.standard_normal(n), np.ones(n), np.zeros(p)
+    hyper = np.zeros(L.HYPER_SIZE)
+    hyper[[L.ETA0, L.LAM, L.AVG_START, L.FIT_B]] = [0.05, 0.5, 10.0, 1.0]
+    out = []
+    for be in (get_backend("numba"), REF):
+        v, a, st = np.zeros(p), np.zeros(p), L.new_state()
+        be.sgd_epoch(X, y, sw, mean, np.arange(n), v, a, st, L.CONSTANT, hyper)
+        out.append((L.to_coef(v, a, st, False)[0], L.to_coef(v, a, st, True)[0]))
+    # ~4 folds of a 1e6 divisor and 2000 shrinks by (1 - 0.025): rounding ~1e-9.
+    assert_allclose(out[0][0], out[1][0], rtol=1e-8, atol=1e-12)
+    assert_allclose(out[0][1], out[1][1], rtol=1e-8, atol=1e-12)
+
+
+def _gap(model, X, y, alpha=1.0):
+    prob = Problem(X, y.reshape(-1, 1).astype(float), np.ones(len(y)), np.full(1, alpha), True, REF)
+    sk = SkRidge(alpha=alpha).fit(X, y)
+    J = prob.objective(model.coef_[None, :].astype(float), np.atleast_1d(model.intercept_).astype(float))[0]
+    J_star = prob.objective(sk.coef_[None, :], np.atleast_1d(sk.intercept_))[0]
+    return (J - J_star) / J_star
+
+
+def test_averaged_sgd_reaches_1e3_gap_in_10_epochs_on_standardized_data():
+    X, y, _ = make_data(n=5000, p=10)
+    X = StandardScaler().fit_transform(X)
+    model = SGDRidge(average=True, max_iter=10, tol=None, random_state=0).fit(X, y)
+    assert model.n_iter_ == 10
+    assert _gap(model, X, y) <= 1e-3
+
+
+def test_auto_rate_does_not_diverge_on_columns_scaled_by_1e3():
+    X, y, _ = make_data(n=2000, p=6)
+    X[:, :3] *= 1e3
+    model = SGDRidge(average=True, max_iter=30, tol=None, random_state=0).fit(X, y)
+    J = np.array(model.history_["objective"])
+    assert np.isfinite(J).all() and J[-1] < J[0]
+
+
+def test_sgd_converges_to_ridge_coefficients():
+    """Documented tolerance: averaged SGD with a decaying tail matches Ridge to 1e-2 relative."""
+    X, y, _ = make_data(n=4000, p=5)
+    X = StandardScaler().fit_transform(X)
+    model = SGDRidge(alpha=10.0, average=True, learning_rate="adaptive", max_iter=200, tol=1e-6,
+                     random_state=0).fit(X, y)
+    ridge = Ridge(alpha=10.0).fit(X, y)
+    assert_allclose(model.coef_, ridge.coef_, rtol=1e-2, atol=1e-3 * np.abs(ridge.coef_).max())
+    assert _gap(model, X, y, alpha=10.0) <= 1e-5
+
+
+def test_diverging_rate_names_epoch_rate_and_safe_rate():
+    X, y, _ = make_data(n=300, p=5)
+    with pytest.raises(ValueError, match=r"diverged in epoch \d+ with learning_rate='constant' "
+                                         r"\(eta=10\).*safe constant rate for this data is"):
+        SGDRidge(learning_rate="constant", eta0=10.0, max_iter=50, random_state=0).fit(X, y)
+
+
+def test_same_seed_same_bits_and_shuffle_matters():
+    X, y, _ = make_data(n=500, p=6)
+    a = SGDRidge(random_state=3, max_iter=5, tol=None).fit(X, y)
+    b = SGDRidge(random_state=3, max_iter=5, tol=None).fit(X, y)
+    c = SGDRidge(random_state=4, max_iter=5, tol=None).fit(X, y)
+    assert_array_equal(a.coef_, b.coef_)
+    assert not np.array_equal(a.coef_, c.coef_)
+
+
+def test_partial_fit_continues_the_schedule():
+    X, y, _ = make_data(n=400, p=4)
+    X = StandardScaler().fit_transform(X)
+    streamed = SGDRidge(learning_rate="invscaling", eta0=0.01, shuffle=False, random_state=0)
+    for lo in range(0, 400, 100):
+        streamed.partial_fit(X[lo : lo + 100], y[lo : lo + 100])
+    assert streamed.t_ == 401 and streamed.n_iter_ == 4
+    with pytest.raises(ValueError, match="3 features"):
+        streamed.partial_fit(X[:10, :3], y[:10])
+
+
+def test_early_stopping_uses_a_validation_split():
+    X, y, _ = make_data(n=1000, p=5)
+    X = StandardScaler().fit_transform(X)
+    m = SGDRidge(early_stopping=True, average=True, random_state=0).fit(X, y)
+    assert len(m.history_["validation_score"]) == m.n_iter_
+    assert m.history_["validation_score"][-1] > 0.9
+
+
+def test_max_iter_warns():
+    X, y, _ = make_data(n=200, p=4)
+    with pytest.warns(ConvergenceWarning, match="maximum number of epochs"):
+        SGDRidge(max_iter=2, tol=1e-12, random_state=0).fit(X, y)
+
+
+def test_warm_start_and_init():
+    X, y, _ = make_data(n=500, p=4)
+    X = StandardScaler().fit_transform(X)
+    exact = Ridge().fit(X, y)
+    good = SGDRidge(init=exact.coef_, average=True, max_iter=1, tol=None, random_state=0).fit(X, y)
+    cold = SGDRidge(average=True, max_iter=1, tol=None, random_state=0).fit(X, y)
+    assert _gap(good, X, y) < _gap(cold, X, y)
+    m = SGDRidge(warm_start=True, max_iter=3, tol=None, random_state=0).fit(X, y)
+    before = m.coef_.copy()
+    m.set_params(max_iter=1).fit(X, y)
+    assert np.abs(m.coef_ - before).max() < np.abs(before).max()  # continued, not restarted far away
+
+
+def test_float32_and_arrays_untouched():
+    X, y, sw = make_data(n=300, p=4)
+    X32 = X.astype(np.float32)
+    copies = [X32.copy(), y.copy(), sw.copy()]
+    m = SGDRidge(average=True, random_state=0).fit(X32, y, sample_weight=sw)
+    assert m.coef_.dtype == np.float32 and m.predict(X32).dtype == np.float32
+    for arr, copy in zip((X32, y, sw), copies):
+        assert_array_equal(arr, copy)
