@@ -176,3 +176,70 @@ def test_float32_and_arrays_untouched():
     assert m.coef_.dtype == np.float32 and m.predict(X32).dtype == np.float32
     for arr, copy in zip((X32, y, sw), copies):
         assert_array_equal(arr, copy)
+
+
+@parametrize_with_checks(
+    [SGDRidge(solver=s, tol=1e-12, max_iter=3000, random_state=0) for s in ("saga", "svrg", "sag")],
+)
+def test_sklearn_estimator_checks_variance_reduced(estimator, check):
+    """No exemption: converged variance-reduced solvers give the weighted optimum exactly."""
+    check(estimator)
+
+
+@pytest.mark.parametrize("saga", [1.0, 0.0])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_saga_epoch_matches_reference(backend, saga, dtype):
+    rng = np.random.default_rng(1)
+    n, p = 250, 6
+    X = readonly_view((rng.standard_normal((n, p)) + 2).astype(dtype))
+    y, sw = rng.standard_normal(n), rng.uniform(0.5, 2, n)
+    mean = np.asarray(X, dtype=np.float64).mean(axis=0)
+    hyper = np.array([0.005, 0.01, 1.0, saga])
+    out = []
+    for be in (backend, REF):
+        w, st, mem, ga = np.zeros(p), np.array([0.3, 0.0]), np.zeros(n), np.zeros(p)
+        losses = [be.saga_epoch(X, y, sw, mean, rng_order(n, e), w, st, mem, ga, hyper) for e in range(3)]
+        out.append((w, st, mem, ga, losses))
+    for a, b in zip(*out):
+        assert_allclose(a, b, rtol=1e-10, atol=1e-13)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_svrg_inner_matches_reference(backend, dtype):
+    rng = np.random.default_rng(2)
+    n, p = 250, 6
+    X = readonly_view((rng.standard_normal((n, p)) + 2).astype(dtype))
+    y, sw = rng.standard_normal(n), rng.uniform(0.5, 2, n)
+    mean = np.asarray(X, dtype=np.float64).mean(axis=0)
+    snapshot, full_grad = rng.standard_normal(p), rng.standard_normal(p) * 0.1
+    out = []
+    for be in (backend, REF):
+        w, st = snapshot.copy(), np.array([0.2, 0.1, 0.05])
+        loss = be.svrg_inner(X, y, sw, mean, rng_order(n, 0), w, snapshot, full_grad, st, np.array([0.01, 0.01, 1.0]))
+        out.append((w, st, loss))
+    for a, b in zip(*out):
+        assert_allclose(a, b, rtol=1e-10, atol=1e-13)
+
+
+@pytest.mark.parametrize("solver", ["saga", "svrg", "sag"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_variance_reduced_solvers_reach_the_ridge_optimum(solver, weighted):
+    X, y, sw = make_data(n=2000, p=6)
+    X = StandardScaler().fit_transform(X)
+    sw = sw if weighted else None
+    m = SGDRidge(solver=solver, alpha=3.0, max_iter=300, tol=1e-12, random_state=0).fit(X, y, sample_weight=sw)
+    ridge = Ridge(alpha=3.0).fit(X, y, sample_weight=sw)
+    assert_allclose(m.coef_, ridge.coef_, rtol=1e-6, atol=1e-8)
+    assert_allclose(m.intercept_[0], ridge.intercept_, rtol=1e-6, atol=1e-8)
+
+
+def test_variance_reduced_options_are_checked():
+    X, y, _ = make_data(n=100, p=3)
+    with pytest.raises(ValueError, match="learning_rate 'auto' or 'constant'"):
+        SGDRidge(solver="saga", learning_rate="optimal").fit(X, y)
+    with pytest.raises(ValueError, match="average=False"):
+        SGDRidge(solver="svrg", average=True).fit(X, y)
+    with pytest.raises(AttributeError, match="has no attribute 'partial_fit'") as info:
+        SGDRidge(solver="saga").partial_fit(X, y)
+    assert "partial_fit needs solver='sgd'" in str(info.value.__cause__)
+    assert not hasattr(SGDRidge(solver="svrg"), "partial_fit")

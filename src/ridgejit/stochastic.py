@@ -7,6 +7,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
+from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -16,8 +17,11 @@ from .initializers import INITIALIZERS, initial_coef
 from .kernels import BACKENDS
 from .problem import Problem
 from .solvers.sgd import SCHEDULES, SGDOptions, SGDState, run_epochs
+from .solvers.variance_reduced import SAGAState, SVRGState
 
-STOCHASTIC_SOLVERS = ("sgd",)
+#: solver name -> state class (see ridgejit.solvers.sgd / variance_reduced)
+METHODS = {"sgd": SGDState, "sag": SAGAState, "saga": SAGAState, "svrg": SVRGState}
+STOCHASTIC_SOLVERS = tuple(METHODS)
 
 
 def _r2_on_rows(X, y, sw, rows, coef, intercept, chunk=8192):
@@ -50,9 +54,15 @@ class SGDRidge(RegressorMixin, BaseEstimator):
     ----------
     alpha : float, default=1.0
         L2 strength in :class:`ridgejit.Ridge` units (>= 0).
-    solver : {"sgd"}, default="sgd"
+    solver : {"sgd", "sag", "saga", "svrg"}, default="sgd"
         ``sgd``: one sample per update, L2 shrink by a lazy scale (O(p) per
-        update), optionally averaged.
+        update), optionally averaged.  ``sag``/``saga``: one stored residual
+        per sample; ``svrg``: full gradient per epoch by the fused parallel
+        kernel plus a compiled inner loop.  The variance-reduced solvers
+        converge to the exact optimum with a constant step
+        (see :mod:`ridgejit.solvers.variance_reduced`); they support
+        ``learning_rate`` ``auto``/``constant`` only, no averaging, and no
+        ``partial_fit``.
     learning_rate : {"auto", "constant", "invscaling", "optimal", "adaptive"}, default="auto"
         Step-size schedule (see :mod:`ridgejit.solvers.sgd`); ``auto``, from
         the largest per-sample curvature ``max_i s_i (||x_i - xbar||^2 + 1)``,
@@ -70,10 +80,12 @@ class SGDRidge(RegressorMixin, BaseEstimator):
     max_iter : int, default=1000
         Epochs at most.
     tol : float or None, default=1e-4
-        Stop when the criterion fails to improve by ``tol`` for
+        ``sgd``: stop when the criterion fails to improve by ``tol`` for
         ``n_iter_no_change`` epochs: relative decrease of the exact objective
         ``J`` (after every epoch), or absolute increase of the validation R^2
-        with ``early_stopping``.  ``None`` runs ``max_iter`` epochs.
+        with ``early_stopping``.  ``sag``/``saga``/``svrg`` (without early
+        stopping): stop when ``||grad J|| <= tol * ||grad J(0)||``, as
+        ``Ridge``'s iterative solvers.  ``None`` runs ``max_iter`` epochs.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the rows and stop on their R^2.
     validation_fraction : float, default=0.1
@@ -164,24 +176,28 @@ class SGDRidge(RegressorMixin, BaseEstimator):
             n_iter_no_change=self.n_iter_no_change, shuffle=self.shuffle, verbose=self.verbose,
         )
 
-    def _new_state(self, problem, rng, warm):
+    def _new_state(self, problem, rng, warm, options):
         p = problem.n_features
         if warm:
             coef0, intercept0 = self.coef_, float(np.ravel(self.intercept_)[0])
         else:
             coef0 = initial_coef(self.init, p, 1, rng)[0]
             intercept0 = float(problem.y_mean[0] - problem.x_mean @ coef0) if problem.fit_intercept else 0.0
-        return SGDState(coef0, intercept0, problem.x_mean)
+        if self.solver == "sgd":
+            return SGDState(coef0, intercept0, problem.x_mean, options)
+        return METHODS[self.solver](self.solver, coef0, intercept0, problem.x_mean, options,
+                                    problem.n_samples)
 
     def _run(self, X, Y, sw, backend, *, partial):
         alpha = _check_alpha(self.alpha, 1)
         problem = Problem(X, Y, sw, alpha, self.fit_intercept, backend)
+        options = self._options(None if partial else self.tol)
         if partial and hasattr(self, "_sgd_state"):
             st, rng = self._sgd_state, self._rng
         else:
             rng = check_random_state(self.random_state)
             warm = self.warm_start and hasattr(self, "coef_") and not partial
-            st = self._new_state(problem, rng, warm)
+            st = self._new_state(problem, rng, warm, options)
         train, validation = None, None
         if self.early_stopping and not partial:
             n = problem.n_samples
@@ -192,7 +208,6 @@ class SGDRidge(RegressorMixin, BaseEstimator):
             val, train = np.sort(perm[:n_val]), np.sort(perm[n_val:])
             y1 = Y[:, 0]
             validation = lambda coef, b: _r2_on_rows(X, y1, sw, val, coef.astype(X.dtype), b)  # noqa: E731
-        options = self._options(None if partial else self.tol)
         with thread_limit(self.n_jobs, backend.name), np.errstate(over="ignore", invalid="ignore"):
             result = run_epochs(problem, st, options, rng, 1 if partial else self.max_iter, train, validation)
         if not partial and self.tol is not None and not result.converged:
@@ -232,9 +247,18 @@ class SGDRidge(RegressorMixin, BaseEstimator):
             self.__dict__.pop(attr, None)
         return self._run(X, Y, sw, backend, partial=False)
 
+    def _check_partial_fit(self):
+        if self.solver != "sgd":
+            raise AttributeError(f"partial_fit needs solver='sgd' (solver={self.solver!r} keeps "
+                                 "per-sample memory of one data set)")
+        return True
+
+    @available_if(_check_partial_fit)
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None):
         """One epoch over ``(X, y)``, continuing the learning-rate schedule (``t_``).
+
+        Only with ``solver="sgd"`` (the attribute does not exist otherwise).
 
         The first call fixes the features (a later call with another count
         raises ``ValueError``), the centring point and the random generator.

@@ -24,6 +24,8 @@ KERNELS = (
     "dual_gram",
     "sgd_epoch",
     "max_row_norm",
+    "saga_epoch",
+    "svrg_inner",
 )
 
 #: backend name -> modules that implement it (together, every name in KERNELS)

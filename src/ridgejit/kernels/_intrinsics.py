@@ -12,7 +12,10 @@ A prefetch never faults and changes no value, so results are unaffected.
 from llvmlite import ir
 from numba import types
 from numba.core import cgutils
+from numba import njit
 from numba.extending import intrinsic
+
+from .._config import JIT
 
 
 @intrinsic
@@ -36,3 +39,14 @@ def prefetch_row(typingctx, arr, i, j):
         return context.get_dummy_value()
 
     return sig, codegen
+
+
+@njit(inline="always", **JIT)
+def prefetch_ahead(X, order, idx):
+    """Prefetch the row ``order[idx + 8]`` (its first 32 cache lines; the hardware
+    prefetcher follows longer rows).  Called at the top of each stochastic step."""
+    if idx + 8 < order.shape[0]:
+        row = order[idx + 8]
+        line = max(1, 64 // X.itemsize)
+        for j in range(0, min(X.shape[1], 32 * line), line):
+            prefetch_row(X, row, j)

@@ -13,7 +13,7 @@ import numpy as np
 from numba import njit, prange
 
 from .._config import JIT, PARALLEL
-from ._intrinsics import prefetch_row
+from ._intrinsics import prefetch_ahead
 from .numba_dense import n_blocks
 
 
@@ -53,16 +53,8 @@ def sgd_epoch(X, y, sw, x_mean, order, v, a, state, schedule, hyper):
     for j in range(p):
         c += x_mean[j] * v[j]
     loss = 0.0
-    m = order.shape[0]
-    # Prefetch the row 8 positions ahead (its first 2 KiB; the hardware
-    # prefetcher follows longer rows): see _intrinsics.
-    line = max(1, 64 // X.itemsize)
-    reach = min(p, 32 * line)
-    for idx in range(m):
-        if idx + 8 < m:
-            ahead = order[idx + 8]
-            for j in range(0, reach, line):
-                prefetch_row(X, ahead, j)
+    for idx in range(order.shape[0]):
+        prefetch_ahead(X, order, idx)  # shuffled rows are DRAM misses: see _intrinsics
         i = order[idx]
         if schedule == 1:
             eta = eta0 / (t + 1.0) ** power_t
@@ -150,3 +142,79 @@ def max_row_norm(X, sw, x_mean):
                 m = q
         best[b] = m
     return best.max()
+
+
+@njit(**JIT)
+def saga_epoch(X, y, sw, x_mean, order, w, state, memory, grad_avg, hyper):
+    """SAGA/SAG pass with one stored residual per sample (see ``reference_sgd``)."""
+    n, p = X.shape
+    step = hyper[0]
+    lam = hyper[1]
+    fit_b = hyper[2] != 0.0
+    saga = hyper[3] != 0.0
+    b = state[0]
+    gb = state[1]
+    inv_n = 1.0 / n
+    loss = 0.0
+    for idx in range(order.shape[0]):
+        prefetch_ahead(X, order, idx)
+        i = order[idx]
+        x = X[i]
+        r = b - y[i]
+        for j in range(p):
+            r += (x[j] - x_mean[j]) * w[j]
+        s = sw[i]
+        loss += s * r * r
+        phi = s * r
+        delta = phi - memory[i]
+        memory[i] = phi
+        if saga:
+            for j in range(p):
+                xc = x[j] - x_mean[j]
+                w[j] -= step * (delta * xc + grad_avg[j] + lam * w[j])
+                grad_avg[j] += delta * xc * inv_n
+            if fit_b:
+                b -= step * (delta + gb)
+            gb += delta * inv_n
+        else:
+            for j in range(p):
+                grad_avg[j] += delta * (x[j] - x_mean[j]) * inv_n
+                w[j] -= step * (grad_avg[j] + lam * w[j])
+            gb += delta * inv_n
+            if fit_b:
+                b -= step * gb
+    state[0] = b
+    state[1] = gb
+    return loss
+
+
+@njit(**JIT)
+def svrg_inner(X, y, sw, x_mean, order, w, snapshot, full_grad, state, hyper):
+    """SVRG inner loop (see ``reference_sgd``): two dots and one update per row."""
+    p = X.shape[1]
+    step = hyper[0]
+    lam = hyper[1]
+    fit_b = hyper[2] != 0.0
+    b = state[0]
+    b_snap = state[1]
+    gb = state[2]
+    loss = 0.0
+    for idx in range(order.shape[0]):
+        prefetch_ahead(X, order, idx)
+        i = order[idx]
+        x = X[i]
+        r = b - y[i]
+        r_snap = b_snap - y[i]
+        for j in range(p):
+            xc = x[j] - x_mean[j]
+            r += xc * w[j]
+            r_snap += xc * snapshot[j]
+        s = sw[i]
+        loss += s * r * r
+        d = s * (r - r_snap)
+        for j in range(p):
+            w[j] -= step * (d * (x[j] - x_mean[j]) + lam * (w[j] - snapshot[j]) + full_grad[j])
+        if fit_b:
+            b -= step * (d + gb)
+    state[0] = b
+    return loss

@@ -66,3 +66,73 @@ def max_row_norm(X, sw, x_mean):
     """``max_i s_i ||x_i - xbar||^2``: the largest per-sample curvature of ``J`` in ``w``."""
     D = X.astype(np.float64) - x_mean
     return float(np.max(sw * np.einsum("ij,ij->i", D, D)))
+
+
+def saga_epoch(X, y, sw, x_mean, order, w, state, memory, grad_avg, hyper):
+    """One SAGA (``hyper[3] == 1``) or SAG (``0``) pass over the rows ``order``.
+
+    Stores one scalar per sample, ``memory[i] = s_i r_i`` at its last visit,
+    and ``grad_avg = (1/n) sum_i memory[i] (x_i - xbar)``
+    (``state[1]`` its intercept part ``(1/n) sum_i memory[i]``).  With
+    ``phi = s_i r_i`` at the current point, ``hyper = (step, lam, fit_b, saga)``::
+
+        SAGA: w <- w - step ((phi - memory[i]) (x_i - xbar) + grad_avg + lam w)
+        SAG:  w <- w - step (grad_avg_new + lam w)
+
+    (``grad_avg`` updated before the SAG step, after the SAGA step; intercept
+    alike in ``state[0]``).  Returns ``sum s_i r_i^2`` over the visited rows.
+    """
+    n = X.shape[0]
+    step, lam, fit_b, saga = hyper[0], hyper[1], hyper[2] != 0, hyper[3] != 0
+    b, gb = state[0], state[1]
+    loss = 0.0
+    for i in order:
+        xc = X[i].astype(np.float64) - x_mean
+        r = xc @ w + b - y[i]
+        loss += sw[i] * r * r
+        phi = sw[i] * r
+        delta = phi - memory[i]
+        memory[i] = phi
+        if saga:
+            w[:] = w - step * (delta * xc + grad_avg + lam * w)
+            if fit_b:
+                b -= step * (delta + gb)
+            grad_avg += delta * xc / n
+            gb += delta / n
+        else:
+            grad_avg += delta * xc / n
+            gb += delta / n
+            w[:] = w - step * (grad_avg + lam * w)
+            if fit_b:
+                b -= step * gb
+    state[0], state[1] = b, gb
+    return loss
+
+
+def svrg_inner(X, y, sw, x_mean, order, w, snapshot, full_grad, state, hyper):
+    """SVRG inner loop over the rows ``order`` around ``snapshot``.
+
+    ``full_grad`` is ``grad_w J`` of the centred model at the snapshot and
+    ``state = (b, b_snapshot, grad_b J at the snapshot)``; ``hyper = (step,
+    lam, fit_b)``.  Each step, with ``r`` and ``r~`` the residuals at the
+    current point and the snapshot::
+
+        w <- w - step (s_i (r - r~) (x_i - xbar) + lam (w - snapshot) + full_grad)
+        b <- b - step (s_i (r - r~) + grad_b)
+
+    Returns ``sum s_i r^2`` over the visited rows.
+    """
+    step, lam, fit_b = hyper[0], hyper[1], hyper[2] != 0
+    b, b_snap, gb = state[0], state[1], state[2]
+    loss = 0.0
+    for i in order:
+        xc = X[i].astype(np.float64) - x_mean
+        r = xc @ w + b - y[i]
+        r_snap = xc @ snapshot + b_snap - y[i]
+        loss += sw[i] * r * r
+        d = sw[i] * (r - r_snap)
+        w[:] = w - step * (d * xc + lam * (w - snapshot) + full_grad)
+        if fit_b:
+            b -= step * (d + gb)
+    state[0] = b
+    return loss

@@ -53,7 +53,7 @@ class SGDOptions:
 
 
 class SGDState:
-    """Everything an SGD run carries between epochs and ``partial_fit`` calls.
+    """Plain/averaged SGD: everything carried between epochs and ``partial_fit`` calls.
 
     ``v``, ``a`` and ``state`` are the kernel's lazy representation (see
     :mod:`ridgejit.kernels.sgd_layout`); ``x_mean`` the centring point
@@ -61,7 +61,10 @@ class SGDState:
     ``eta`` the current base rate of ``auto``/``constant``/``adaptive``.
     """
 
-    def __init__(self, coef0, intercept0, x_mean):
+    name = "sgd"
+
+    def __init__(self, coef0, intercept0, x_mean, options):
+        self.options = options
         self.x_mean = np.asarray(x_mean, dtype=np.float64)
         w0 = np.asarray(coef0, dtype=np.float64).reshape(-1)
         self.v = w0.copy()
@@ -70,15 +73,48 @@ class SGDState:
         self.state = L.new_state(float(intercept0) + float(self.x_mean @ w0))
         self.eta = None
         self.safe_eta = None
+        self.eta_floor = 0.0
+        self.hyper = None
 
     @property
     def t(self):
         """Updates done so far."""
         return self.state[L.T]
 
-    def coef(self, averaged):
+    def prepare(self, problem, lam):
+        """Set the rates for this call's data (the ``auto`` rate only ever shrinks)."""
+        o = self.options
+        self.safe_eta = min(self.safe_eta or np.inf, safe_rate(problem, self.x_mean, lam))
+        if self.eta is None or o.learning_rate == "auto":
+            self.eta = self.safe_eta if o.eta0 is None or o.learning_rate == "auto" else float(o.eta0)
+            self.eta_floor = 1e-6 * self.eta
+        if o.learning_rate == "optimal" and lam == 0.0:
+            raise ValueError("learning_rate='optimal' needs alpha > 0")
+        self.lam = lam
+
+    def run_epoch(self, problem, order):
+        self.hyper = _hyper(self.options, self.lam, self.eta, problem.fit_intercept)
+        problem.backend.sgd_epoch(problem.X, problem.y[:, 0], problem.sw, self.x_mean, order,
+                                  self.v, self.a, self.state, _CODES[self.options.learning_rate],
+                                  self.hyper)
+
+    def observe(self, grad_w, grad_b):
+        """Gradient of the centred model at the current point (unused by SGD)."""
+
+    def decay(self):
+        """``adaptive``: divide the rate by 5; False when it may not (stop instead)."""
+        if self.options.learning_rate == "adaptive" and self.eta / 5.0 > self.eta_floor:
+            self.eta /= 5.0
+            return True
+        return False
+
+    def rate_text(self):
+        rate = _rate_at(self.options.learning_rate, self.hyper, self.t)
+        return f"learning_rate={self.options.learning_rate!r} (eta={rate:.3g})"
+
+    def coef(self):
         """``(coef, intercept)`` of the plain or averaged iterate, in X's own frame."""
-        averaged = averaged and self.state[L.T] > 0
+        averaged = self.options.average is not False and self.state[L.T] > 0
         w, b = L.to_coef(self.v, self.a, self.state, averaged)
         return w, b - float(self.x_mean @ w)
 
@@ -106,52 +142,59 @@ _CODES = {"auto": L.CONSTANT, "constant": L.CONSTANT, "adaptive": L.CONSTANT,
           "invscaling": L.INVSCALING, "optimal": L.OPTIMAL}
 
 
-def run_epochs(problem, st, options, rng, max_epochs, train_idx=None, validation=None):
-    """Run up to ``max_epochs`` SGD epochs from ``st`` (updated in place).
+def run_epochs(problem, method, options, rng, max_epochs, train_idx=None, validation=None):
+    """Run up to ``max_epochs`` epochs of ``method`` (an SGD/SAGA/SVRG state, updated in place).
 
     ``train_idx`` restricts the updates to those rows (the rest being a
     validation split); ``validation`` is ``None`` or a callable
     ``(coef, intercept) -> score`` (higher is better) used for stopping.
-    Stops when the criterion (validation score, else the exact training
+    After each epoch the exact objective and gradient (one fused pass) are
+    recorded and checked for divergence.  Methods with ``stop_on_gradient``
+    (SAG/SAGA/SVRG, which converge to the exact optimum) stop, without early
+    stopping, when ``||grad J|| <= tol * ||grad J(0)||`` as ``cg``/``gd`` do.
+    Otherwise the run stops when the criterion (validation score, else the
     objective) fails to improve by ``tol`` (relative for the objective,
     absolute for a score) for ``n_iter_no_change`` epochs in a row.
     """
     n = problem.n_samples
-    lam = float(problem.alpha[0]) / n
-    st.safe_eta = min(st.safe_eta or np.inf, safe_rate(problem, st.x_mean, lam))
-    schedule = options.learning_rate
-    if st.eta is None or schedule == "auto":
-        st.eta = st.safe_eta if options.eta0 is None or schedule == "auto" else float(options.eta0)
-    if schedule == "optimal" and lam == 0.0:
-        raise ValueError("learning_rate='optimal' needs alpha > 0")
-    eta_floor = 1e-6 * st.eta
+    method.prepare(problem, float(problem.alpha[0]) / n)
     rows = np.arange(n, dtype=np.int64) if train_idx is None else np.asarray(train_idx, dtype=np.int64)
-    y = problem.y[:, 0]
-    averaged = options.average is not False
     history = {"objective": [], "grad_norm": [], "time": []}
     if validation is not None:
         history["validation_score"] = []
     start = time.perf_counter()
-    grad = np.empty((1, problem.n_features))
+    grad, grad_b = np.empty((1, problem.n_features)), np.empty(1)
     best, stall, converged, epoch = None, 0, False, 0
+    # Methods that converge to the exact optimum stop like cg/gd, on the gradient.
+    gradient_rule = getattr(method, "stop_on_gradient", False) and validation is None
+    g_ref = float(np.linalg.norm(problem.rhs)) / n if gradient_rule else None
     for epoch in range(1, max_epochs + 1):
-        order = rng.permutation(rows) if options.shuffle else rows
-        hyper = _hyper(options, lam, st.eta, problem.fit_intercept)
-        problem.backend.sgd_epoch(problem.X, y, problem.sw, st.x_mean, order, st.v, st.a,
-                                  st.state, _CODES[schedule], hyper)
-        coef, intercept = st.coef(averaged)
+        if getattr(method, "with_replacement", False):
+            order = rows[rng.randint(0, len(rows), len(rows))]
+        else:
+            order = rng.permutation(rows) if options.shuffle else rows
+        method.run_epoch(problem, order)
+        coef, intercept = method.coef()
         J = problem.backend.gradient(problem.X, problem.y, problem.sw, coef[None, :],
-                                     np.array([intercept]), problem.alpha, grad, np.empty(1))[0]
+                                     np.array([intercept]), problem.alpha, grad, grad_b)[0]
         if not (np.isfinite(J) and np.isfinite(coef).all()):
             raise ValueError(
-                f"SGD diverged in epoch {epoch} with learning_rate={schedule!r} "
-                f"(eta={_rate_at(schedule, hyper, st.t):.3g}): the objective became non-finite. "
-                f"The safe constant rate for this data is {st.safe_eta:.3g} "
-                "(learning_rate='auto' uses it)."
+                f"{method.name} diverged in epoch {epoch} with {method.rate_text()}: the "
+                f"objective became non-finite. The safe constant rate for this data is "
+                f"{method.safe_eta:.3g} (learning_rate='auto' uses it)."
             )
+        method.observe(grad[0] - method.x_mean * grad_b[0], grad_b[0])
         history["objective"].append(float(J))
-        history["grad_norm"].append(float(np.linalg.norm(grad)))
+        grad_norm = float(np.hypot(np.linalg.norm(grad), grad_b[0]))
+        history["grad_norm"].append(grad_norm)
         history["time"].append(time.perf_counter() - start)
+        if gradient_rule:
+            if options.verbose:
+                print(f"[{method.name}] epoch {epoch}  objective {J:.10e}  |grad| {grad_norm:.3e}")
+            if options.tol is not None and grad_norm <= options.tol * g_ref:
+                converged = True
+                break
+            continue
         if validation is not None:
             score = float(validation(coef, intercept))
             history["validation_score"].append(score)
@@ -161,17 +204,16 @@ def run_epochs(problem, st, options, rng, max_epochs, train_idx=None, validation
             improved = best is None or J < best * (1.0 - (options.tol or 0.0))
             best = J if best is None else min(best, J)
         if options.verbose:
-            print(f"[sgd] epoch {epoch}  objective {J:.10e}  eta {st.eta:.3g}  t {st.t:.0f}")
+            print(f"[{method.name}] epoch {epoch}  objective {J:.10e}  t {method.t:.0f}")
         stall = 0 if improved else stall + 1
         if options.tol is not None and stall >= options.n_iter_no_change:
-            if schedule == "adaptive" and st.eta / 5.0 > eta_floor:
-                st.eta /= 5.0
+            if method.decay():
                 stall = 0
                 continue
             converged = True
             break
-    coef, intercept = st.coef(averaged)
-    return Result(coef[None, :], np.array([intercept]), epoch, converged, "sgd", history)
+    coef, intercept = method.coef()
+    return Result(coef[None, :], np.array([intercept]), epoch, converged, method.name, history)
 
 
 def _rate_at(schedule, hyper, t):

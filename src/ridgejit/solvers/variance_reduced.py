@@ -1,0 +1,116 @@
+"""Variance-reduced stochastic solvers: SAG, SAGA and SVRG on the ridge objective.
+
+Same per-sample objective and implicit centring as :mod:`ridgejit.solvers.sgd`,
+and the same epoch driver (:func:`ridgejit.solvers.sgd.run_epochs`).  Their
+gradient estimates have vanishing variance, so a constant step converges to
+the exact optimum (linearly, on this strongly convex problem).
+
+==========  =================================================================
+``saga``    stores ``s_i r_i`` per sample (n scalars, not n gradients) and
+            their average gradient; unbiased step; rate ``1 / (3 L_max)``
+``sag``     the same memory, biased step; rate ``1 / (16 L_max)``; rows are
+            drawn with replacement (as scikit-learn's ``sag``): with
+            without-replacement permutations this biased step diverged here
+            (20000 x 20 standardized data, objective 3.6 -> 14 in 6 epochs)
+``svrg``    per epoch one full gradient at a snapshot (the fused parallel
+            kernel; it is the end-of-epoch objective pass, so it costs no
+            extra pass), then ``n`` compiled inner steps; rate ``1 / (4 L_max)``
+==========  =================================================================
+
+``L_max = max_i s_i (||x_i - xbar||^2 + 1) + lam`` (the safe SGD rate's
+inverse).  ``learning_rate="constant"`` with ``eta0`` overrides the rate.
+"""
+
+import numpy as np
+
+from .sgd import safe_rate
+
+#: step = RATE_FACTOR * (1 / L_max)
+RATE_FACTOR = {"saga": 1.0 / 3.0, "sag": 1.0 / 16.0, "svrg": 1.0 / 4.0}
+
+
+class _VRState:
+    """Shared parts: centred iterate ``w``, intercept, rates."""
+
+    stop_on_gradient = True
+
+    def __init__(self, name, coef0, intercept0, x_mean, options, n_samples):
+        if options.learning_rate not in ("auto", "constant"):
+            raise ValueError(f"solver={name!r} takes learning_rate 'auto' or 'constant', "
+                             f"not {options.learning_rate!r}")
+        if options.average is not False:
+            raise ValueError(f"solver={name!r} needs no averaging; use average=False")
+        self.name = name
+        self.options = options
+        self.x_mean = np.asarray(x_mean, dtype=np.float64)
+        self.w = np.asarray(coef0, dtype=np.float64).reshape(-1).copy()
+        self.b = float(intercept0) + float(self.x_mean @ self.w)
+        self.t = 0.0
+        self.safe_eta = None
+
+    def prepare(self, problem, lam):
+        self.lam = lam
+        self.safe_eta = safe_rate(problem, self.x_mean, lam)
+        if self.options.learning_rate == "constant" and self.options.eta0 is not None:
+            self.step = float(self.options.eta0)
+        else:
+            self.step = RATE_FACTOR[self.name] * self.safe_eta
+
+    def decay(self):
+        return False
+
+    def rate_text(self):
+        return f"step={self.step:.3g}"
+
+    def coef(self):
+        return self.w.copy(), self.b - float(self.x_mean @ self.w)
+
+
+class SAGAState(_VRState):
+    """SAG/SAGA with one stored residual per sample."""
+
+    def __init__(self, name, coef0, intercept0, x_mean, options, n_samples):
+        super().__init__(name, coef0, intercept0, x_mean, options, n_samples)
+        self.with_replacement = name == "sag"
+        self.memory = np.zeros(n_samples)
+        self.grad_avg = np.zeros(self.w.shape[0])
+        self.state = np.array([self.b, 0.0])
+
+    def run_epoch(self, problem, order):
+        hyper = np.array([self.step, self.lam, float(problem.fit_intercept), float(self.name == "saga")])
+        self.state[0] = self.b
+        problem.backend.saga_epoch(problem.X, problem.y[:, 0], problem.sw, self.x_mean, order,
+                                   self.w, self.state, self.memory, self.grad_avg, hyper)
+        self.b = float(self.state[0])
+        self.t += len(order)
+
+    def observe(self, grad_w, grad_b):
+        pass
+
+
+class SVRGState(_VRState):
+    """SVRG: snapshot, full gradient, compiled inner loop."""
+
+    def __init__(self, name, coef0, intercept0, x_mean, options, n_samples):
+        super().__init__(name, coef0, intercept0, x_mean, options, n_samples)
+        self.full_grad = None  # (grad_w, grad_b) of the centred model at the current point
+
+    def observe(self, grad_w, grad_b):
+        self.full_grad = (grad_w.copy(), float(grad_b))
+
+    def run_epoch(self, problem, order):
+        if self.full_grad is None:  # first epoch: one fused pass at the start point
+            g, gb = np.empty((1, self.w.shape[0])), np.empty(1)
+            _, b_x = self.coef()
+            problem.backend.gradient(problem.X, problem.y, problem.sw, self.w[None, :],
+                                     np.array([b_x]), problem.alpha, g, gb)
+            self.observe(g[0] - self.x_mean * gb[0], gb[0])
+        snapshot = self.w.copy()
+        grad_w, grad_b = self.full_grad
+        state = np.array([self.b, self.b, grad_b])
+        hyper = np.array([self.step, self.lam, float(problem.fit_intercept)])
+        problem.backend.svrg_inner(problem.X, problem.y[:, 0], problem.sw, self.x_mean, order,
+                                   self.w, snapshot, grad_w, state, hyper)
+        self.b = float(state[0])
+        self.t += len(order)
+        self.full_grad = None
