@@ -67,3 +67,15 @@ def test_kernel_times_values_are_positive():
     t = kernel_times(X, y, repeats=1)
     assert all(v > 0 for v in t.values())
     assert t["gradient_over_matvec"] == pytest.approx(t["gradient"] / t["matvec"])
+
+
+def test_compare_stochastic_rows_convert_alpha_for_sgdregressor():
+    from ridgejit.compare import _sklearn_estimator
+
+    assert _sklearn_estimator("sgdregressor", 5.0, 1000, 0).alpha == pytest.approx(0.005)
+    rows = run(3000, 8, solvers=("saga", "asgd"), sklearn_solvers=("sgdregressor", "saga"), repeats=1,
+               max_iter=20)
+    by = {(r["library"], r["solver"]): r for r in rows}
+    assert by[("ridgejit", "saga")]["n_iter"] == 20
+    assert by[("ridgejit", "asgd")]["n_iter"] == 20
+    assert all(r["r2"] > 0.8 for r in rows)

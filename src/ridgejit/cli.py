@@ -73,8 +73,9 @@ def build_parser():
     c.add_argument("--repeats", type=int, default=3,
                    help="timed fits per solver, the best is shown (a fit over 2 s runs once)")
     c.add_argument("--tol", type=float, default=1e-10, help="tol of ridgejit's iterative solvers")
-    c.add_argument("--max-iter", type=int, default=100,
-                   help="max_iter of ridgejit's cg/gd/nesterov (default 100)")
+    c.add_argument("--max-iter", type=int, default=None,
+                   help="max_iter of ridgejit's cg/gd/nesterov (default 100) and epochs of the "
+                        "stochastic solvers sgd,asgd,sag,saga,svrg (default 10)")
     c.add_argument("--json", action="store_true", help="print the rows as JSON")
     c.add_argument("--kernels", action="store_true",
                    help="time the Numba kernels against X @ v instead of the fits")

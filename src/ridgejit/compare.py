@@ -16,6 +16,9 @@ import numpy as np
 SKLEARN_SOLVERS = ("cholesky", "lsqr", "sparse_cg")
 SPEEDUP_BASELINE = ("cholesky", "lsqr", "sparse_cg")
 RIDGEJIT_SOLVERS = ("auto", "direct", "cg", "nesterov", "gd")
+#: ridgejit solvers that run as SGDRidge (epochs); scikit-learn's
+#: "sgdregressor" is SGDRegressor with alpha converted to alpha / n.
+STOCHASTIC = ("sgd", "asgd", "sag", "saga", "svrg")
 
 
 def make_regression(n_samples, n_features, *, n_targets=1, dtype=np.float64, seed=0):
@@ -61,6 +64,36 @@ def _best_time(fit, repeats):
     return best, model
 
 
+def _ridgejit_estimator(solver, alpha, tol, max_iter, seed):
+    """``Ridge`` for exact/full-batch solvers, ``SGDRidge`` for the stochastic ones.
+
+    Stochastic solvers run ``max_iter`` epochs (default 10) with ``tol=None``,
+    so the row shows what that many epochs reach; ``asgd`` is averaged SGD.
+    """
+    from .estimators import Ridge
+    from .stochastic import SGDRidge
+
+    if solver in STOCHASTIC:
+        return SGDRidge(alpha=alpha, solver="sgd" if solver == "asgd" else solver,
+                        average=solver == "asgd", max_iter=max_iter or 10, tol=None,
+                        random_state=seed)
+    kw = {"max_iter": max_iter or 100} if solver in ("gd", "nesterov", "cg") else {}
+    return Ridge(alpha=alpha, solver=solver, tol=tol, **kw)
+
+
+def _sklearn_estimator(solver, alpha, n_samples, seed):
+    """scikit-learn's ``Ridge(solver=...)``, or ``SGDRegressor`` for "sgdregressor".
+
+    ``SGDRegressor`` minimizes the per-sample form: its ``alpha`` is ours / n.
+    """
+    from sklearn.linear_model import Ridge as SkRidge
+    from sklearn.linear_model import SGDRegressor
+
+    if solver == "sgdregressor":
+        return SGDRegressor(alpha=alpha / n_samples, random_state=seed)
+    return SkRidge(alpha=alpha, solver=solver, random_state=seed)
+
+
 def _iterations(model):
     """``n_iter_`` as an int (scikit-learn gives an array or None)."""
     n_iter = getattr(model, "n_iter_", None)
@@ -84,8 +117,10 @@ def run(n_samples=1_000_000, n_features=100, *, dtype="float64", seed=0, alpha=1
         max_iter=None, n_test=10_000, log=None):
     """Time every solver on one synthetic problem and return one row per solver.
 
-    ``sklearn_solvers`` may name any ``sklearn.linear_model.Ridge`` solver
-    (``svd``, ``sag``, ``saga`` too).  Each row: ``library``, ``solver``, ``time`` (best of ``repeats``, s;
+    ``solvers`` may name any ``Ridge`` solver and the stochastic ones
+    (:data:`STOCHASTIC`, run as ``SGDRidge`` for ``max_iter`` epochs);
+    ``sklearn_solvers`` any ``sklearn.linear_model.Ridge`` solver (``svd``,
+    ``sag``, ``saga`` too) and ``sgdregressor``.  Each row: ``library``, ``solver``, ``time`` (best of ``repeats``, s;
     fits slower than ``REPEAT_BELOW`` run once), ``speedup`` (fastest scikit-learn cholesky/lsqr/sparse_cg time divided by
     this time), ``gap`` (relative objective gap ``(J - J*) / J*`` with ``J*``
     the smallest objective any exact solver reached), ``coef_diff``
@@ -93,10 +128,6 @@ def run(n_samples=1_000_000, n_features=100, *, dtype="float64", seed=0, alpha=1
     ridgejit's iterative solvers run with ``tol``; scikit-learn's with its
     default ``tol`` (its fastest setting).
     """
-    from sklearn.linear_model import Ridge as SkRidge
-
-    from .estimators import Ridge
-
     say = log or (lambda *a: None)
     dtype = np.dtype(dtype)
     X_all, y_all = make_regression(n_samples + n_test, n_features, dtype=dtype, seed=seed)
@@ -104,13 +135,8 @@ def run(n_samples=1_000_000, n_features=100, *, dtype="float64", seed=0, alpha=1
     say(f"data: {n_samples} x {n_features} {dtype.name}, alpha={alpha}")
     Xs, ys = X_all[:256], y_all[:256]
     rows = []
-    fits = []
-    for s in solvers:
-        kw = {"max_iter": max_iter} if s in ("gd", "nesterov", "cg") else {}
-        est = Ridge(alpha=alpha, solver=s, tol=tol, **kw)
-        fits.append(("ridgejit", s, est))
-    for s in sklearn_solvers:
-        fits.append(("scikit-learn", s, SkRidge(alpha=alpha, solver=s)))
+    fits = [("ridgejit", s, _ridgejit_estimator(s, alpha, tol, max_iter, seed)) for s in solvers]
+    fits += [("scikit-learn", s, _sklearn_estimator(s, alpha, n_samples, seed)) for s in sklearn_solvers]
     for lib, s, est in fits:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -123,7 +149,7 @@ def run(n_samples=1_000_000, n_features=100, *, dtype="float64", seed=0, alpha=1
             "r2": float(model.score(X_test, y_test)) if n_test else float("nan"),
         }
         if lib == "ridgejit":
-            row["chosen"] = model.solver_
+            row["chosen"] = getattr(model, "solver_", s)
         rows.append(row)
         say(f"  {lib:12s} {s:10s} {t:8.3f} s")
     exact = [r["objective"] for r in rows if r["solver"] in ("direct", "cholesky", "svd")]
