@@ -25,7 +25,8 @@ SW_EXEMPT = {
 
 
 @parametrize_with_checks(
-    [SGDRidge(random_state=0), SGDRidge(average=True, random_state=0)],
+    [SGDRidge(random_state=0), SGDRidge(average=True, random_state=0),
+     SGDRidge(solver="minibatch", batch_size=16, random_state=0)],
     expected_failed_checks=lambda est: SW_EXEMPT,
 )
 def test_sklearn_estimator_checks(estimator, check):
@@ -241,5 +242,52 @@ def test_variance_reduced_options_are_checked():
         SGDRidge(solver="svrg", average=True).fit(X, y)
     with pytest.raises(AttributeError, match="has no attribute 'partial_fit'") as info:
         SGDRidge(solver="saga").partial_fit(X, y)
-    assert "partial_fit needs solver='sgd'" in str(info.value.__cause__)
+    assert "partial_fit needs solver='sgd' or 'minibatch'" in str(info.value.__cause__)
     assert not hasattr(SGDRidge(solver="svrg"), "partial_fit")
+
+
+@pytest.mark.parametrize("batch", [1, 64, 300])
+@pytest.mark.parametrize("avg_start", [np.inf, 0.0])
+def test_minibatch_epoch_matches_reference(backend, batch, avg_start):
+    rng = np.random.default_rng(3)
+    n, p = 700, 5
+    X = readonly_view(rng.standard_normal((n, p)) + 1)
+    y, sw = rng.standard_normal(n), rng.uniform(0.5, 2, n)
+    mean = np.asarray(X).mean(axis=0)
+    hyper = np.array([0.05, 0.01, 1.0, batch, avg_start])
+    out = []
+    for be in (backend, REF):
+        w, a, st = np.zeros(p), np.zeros(p), np.array([0.0, 0.2, 0.2])
+        losses = [be.minibatch_epoch(X, y, sw, mean, rng_order(n, e), w, a, st, hyper) for e in range(2)]
+        out.append((w, a, st, losses))
+    for u, v in zip(*out):
+        assert_allclose(u, v, rtol=1e-10, atol=1e-13)
+
+
+def test_minibatch_same_bits_for_any_thread_count():
+    import numba
+
+    X, y, _ = make_data(n=3000, p=6)
+    X = StandardScaler().fit_transform(X)
+    fits = []
+    before = numba.get_num_threads()
+    try:
+        for threads in sorted({1, numba.config.NUMBA_NUM_THREADS}):
+            numba.set_num_threads(threads)
+            fits.append(SGDRidge(solver="minibatch", max_iter=3, tol=None, random_state=0).fit(X, y).coef_)
+    finally:
+        numba.set_num_threads(before)
+    for c in fits[1:]:
+        assert_array_equal(c, fits[0])
+
+
+def test_minibatch_reaches_ridge_with_averaging_and_partial_fit():
+    X, y, _ = make_data(n=6000, p=6)
+    X = StandardScaler().fit_transform(X)
+    m = SGDRidge(solver="minibatch", batch_size=64, average=True, max_iter=30, tol=None,
+                 random_state=0).fit(X, y)
+    assert _gap(m, X, y) <= 1e-3
+    streamed = SGDRidge(solver="minibatch", batch_size=64, random_state=0)
+    for lo in range(0, 6000, 2000):
+        streamed.partial_fit(X[lo : lo + 2000], y[lo : lo + 2000])
+    assert streamed.t_ == 1 + 3 * 32  # ceil(2000 / 64) batch updates per call

@@ -17,10 +17,12 @@ from .initializers import INITIALIZERS, initial_coef
 from .kernels import BACKENDS
 from .problem import Problem
 from .solvers.sgd import SCHEDULES, SGDOptions, SGDState, run_epochs
+from .solvers.minibatch import MinibatchState
 from .solvers.variance_reduced import SAGAState, SVRGState
 
-#: solver name -> state class (see ridgejit.solvers.sgd / variance_reduced)
-METHODS = {"sgd": SGDState, "sag": SAGAState, "saga": SAGAState, "svrg": SVRGState}
+#: solver name -> state class (see ridgejit.solvers.sgd / minibatch / variance_reduced)
+METHODS = {"sgd": SGDState, "minibatch": MinibatchState, "sag": SAGAState, "saga": SAGAState,
+           "svrg": SVRGState}
 STOCHASTIC_SOLVERS = tuple(METHODS)
 
 
@@ -54,9 +56,12 @@ class SGDRidge(RegressorMixin, BaseEstimator):
     ----------
     alpha : float, default=1.0
         L2 strength in :class:`ridgejit.Ridge` units (>= 0).
-    solver : {"sgd", "sag", "saga", "svrg"}, default="sgd"
+    solver : {"sgd", "minibatch", "sag", "saga", "svrg"}, default="sgd"
         ``sgd``: one sample per update, L2 shrink by a lazy scale (O(p) per
-        update), optionally averaged.  ``sag``/``saga``: one stored residual
+        update), optionally averaged.  ``minibatch``: ``batch_size`` rows per
+        update, their gradient computed in parallel (deterministic), rate from
+        the batch's expected smoothness (:mod:`ridgejit.solvers.minibatch`);
+        ``partial_fit`` works for both.  ``sag``/``saga``: one stored residual
         per sample; ``svrg``: full gradient per epoch by the fused parallel
         kernel plus a compiled inner loop.  The variance-reduced solvers
         converge to the exact optimum with a constant step
@@ -73,7 +78,7 @@ class SGDRidge(RegressorMixin, BaseEstimator):
     power_t : float, default=0.25
         Exponent of ``invscaling``.
     batch_size : int, default=256
-        Rows per update of the mini-batch solver (unused by ``sgd``).
+        Rows per update of ``minibatch`` (unused by the other solvers).
     average : bool or int, default=False
         Return the average of the iterates (from the first update if True,
         from update ``average`` if an int).
@@ -185,6 +190,8 @@ class SGDRidge(RegressorMixin, BaseEstimator):
             intercept0 = float(problem.y_mean[0] - problem.x_mean @ coef0) if problem.fit_intercept else 0.0
         if self.solver == "sgd":
             return SGDState(coef0, intercept0, problem.x_mean, options)
+        if self.solver == "minibatch":
+            return MinibatchState(coef0, intercept0, problem.x_mean, options, self.batch_size)
         return METHODS[self.solver](self.solver, coef0, intercept0, problem.x_mean, options,
                                     problem.n_samples)
 
@@ -248,9 +255,9 @@ class SGDRidge(RegressorMixin, BaseEstimator):
         return self._run(X, Y, sw, backend, partial=False)
 
     def _check_partial_fit(self):
-        if self.solver != "sgd":
-            raise AttributeError(f"partial_fit needs solver='sgd' (solver={self.solver!r} keeps "
-                                 "per-sample memory of one data set)")
+        if self.solver not in ("sgd", "minibatch"):
+            raise AttributeError(f"partial_fit needs solver='sgd' or 'minibatch' (solver="
+                                 f"{self.solver!r} keeps per-sample memory of one data set)")
         return True
 
     @available_if(_check_partial_fit)
@@ -258,7 +265,8 @@ class SGDRidge(RegressorMixin, BaseEstimator):
     def partial_fit(self, X, y, sample_weight=None):
         """One epoch over ``(X, y)``, continuing the learning-rate schedule (``t_``).
 
-        Only with ``solver="sgd"`` (the attribute does not exist otherwise).
+        Only with ``solver="sgd"`` or ``"minibatch"`` (the attribute does not
+        exist otherwise).
 
         The first call fixes the features (a later call with another count
         raises ``ValueError``), the centring point and the random generator.

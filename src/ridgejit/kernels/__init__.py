@@ -26,6 +26,7 @@ KERNELS = (
     "max_row_norm",
     "saga_epoch",
     "svrg_inner",
+    "minibatch_epoch",
 )
 
 #: backend name -> modules that implement it (together, every name in KERNELS)

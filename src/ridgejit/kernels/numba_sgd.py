@@ -218,3 +218,74 @@ def svrg_inner(X, y, sw, x_mean, order, w, snapshot, full_grad, state, hyper):
             b -= step * (d + gb)
     state[0] = b
     return loss
+
+
+@njit(**PARALLEL)
+def minibatch_epoch(X, y, sw, x_mean, order, w, a, state, hyper):
+    """Mini-batch SGD; each batch gradient in parallel over fixed row blocks
+    (at most 8 per batch, at least 32 rows each: the same bits for any thread
+    count).  See ``reference_sgd.minibatch_epoch``."""
+    p = X.shape[1]
+    m = order.shape[0]
+    eta = hyper[0]
+    lam = hyper[1]
+    fit_b = hyper[2] != 0.0
+    size = int(hyper[3])
+    start = hyper[4]
+    t = state[0]
+    b = state[1]
+    bbar = state[2]
+    nb = max(1, min(8, size // 32))
+    acc = np.zeros((nb, p))
+    accb = np.zeros(nb)
+    accl = np.zeros(nb)
+    loss = 0.0
+    for lo in range(0, m, size):
+        hi = min(m, lo + size)
+        count = hi - lo
+        step = (count + nb - 1) // nb
+        c = 0.0
+        for j in range(p):
+            c += x_mean[j] * w[j]
+        for k in prange(nb):
+            acc_k = acc[k]
+            for j in range(p):
+                acc_k[j] = 0.0
+            sb = 0.0
+            sl = 0.0
+            for idx in range(lo + k * step, min(hi, lo + (k + 1) * step)):
+                i = order[idx]
+                x = X[i]
+                r = b - c - y[i]
+                for j in range(p):
+                    r += x[j] * w[j]
+                sr = sw[i] * r
+                sb += sr
+                sl += sr * r
+                for j in range(p):
+                    acc_k[j] += sr * (x[j] - x_mean[j])
+            accb[k] = sb
+            accl[k] = sl
+        shrink = 1.0 - eta * lam
+        scale = eta / count
+        gb = 0.0
+        for k in range(nb):
+            gb += accb[k]
+            loss += accl[k]
+        for j in range(p):
+            g = 0.0
+            for k in range(nb):
+                g += acc[k, j]
+            w[j] = shrink * w[j] - scale * g
+        if fit_b:
+            b -= scale * gb
+        if t >= start:
+            mu = 1.0 / (t - start + 1.0)
+            for j in range(p):
+                a[j] += mu * (w[j] - a[j])
+            bbar += mu * (b - bbar)
+        t += 1.0
+    state[0] = t
+    state[1] = b
+    state[2] = bbar
+    return loss

@@ -136,3 +136,36 @@ def svrg_inner(X, y, sw, x_mean, order, w, snapshot, full_grad, state, hyper):
             b -= step * (d + gb)
     state[0] = b
     return loss
+
+
+def minibatch_epoch(X, y, sw, x_mean, order, w, a, state, hyper):
+    """Mini-batch SGD over ``order`` in consecutive batches of ``hyper[3]`` rows.
+
+    ``hyper = (eta, lam, fit_b, batch_size, avg_start)``; ``state = (t, b, bbar)``
+    with ``t`` counting batch updates.  Per batch ``B`` (size ``m``)::
+
+        g   = (1/m) sum_{i in B} s_i r_i (x_i - xbar)      gb = (1/m) sum s_i r_i
+        w  <- (1 - eta lam) w - eta g                      b  <- b - eta gb
+        wbar <- wbar + (w - wbar) / (t - avg_start + 1)    once t >= avg_start
+
+    Returns ``sum s_i r_i^2`` over the rows (residuals at the batch's start).
+    """
+    eta, lam, fit_b, size, start = hyper[0], hyper[1], hyper[2] != 0, int(hyper[3]), hyper[4]
+    t, b, bbar = state
+    loss = 0.0
+    for lo in range(0, len(order), size):
+        rows = order[lo : lo + size]
+        Xc = X[rows].astype(np.float64) - x_mean
+        r = Xc @ w + b - y[rows]
+        loss += float(sw[rows] @ (r * r))
+        sr = sw[rows] * r
+        w[:] = (1.0 - eta * lam) * w - eta * (sr @ Xc) / len(rows)
+        if fit_b:
+            b -= eta * sr.sum() / len(rows)
+        if t >= start:
+            mu = 1.0 / (t - start + 1.0)
+            a[:] = a + mu * (w - a)
+            bbar += mu * (b - bbar)
+        t += 1.0
+    state[:] = (t, b, bbar)
+    return loss

@@ -1,0 +1,85 @@
+"""Mini-batch SGD with a parallel, deterministic batch gradient.
+
+Same per-sample objective, centring and epoch driver as
+:mod:`ridgejit.solvers.sgd`.  Each update averages the gradients of
+``batch_size`` rows, computed in parallel over fixed row blocks.
+
+The ``auto`` rate is ``1 / (2 L(B))`` with the expected smoothness of a
+``B``-row batch (Gower et al., "SGD: general analysis and improved rates", 2019)
+
+    L(B) = n (B - 1) / (B (n - 1)) * L  +  (n - B) / (B (n - 1)) * L_max
+
+where ``L`` is the Lipschitz constant of ``grad J`` (power iteration) and
+``L_max = max_i s_i (||x_i - xbar||^2 + 1) + lam``: ``1/(2 L_max)`` for
+``B = 1``, ``1/(2 L)`` for full batches.  Rates ``constant`` (``eta0``) and
+``adaptive`` (divide by 5 on a stall) are accepted too.
+"""
+
+import numpy as np
+
+from .sgd import safe_rate
+
+
+class MinibatchState:
+    """Mini-batch SGD iterate (plain and averaged), intercept and rate."""
+
+    name = "minibatch"
+
+    def __init__(self, coef0, intercept0, x_mean, options, batch_size):
+        if options.learning_rate not in ("auto", "constant", "adaptive"):
+            raise ValueError("solver='minibatch' takes learning_rate 'auto', 'constant' or "
+                             f"'adaptive', not {options.learning_rate!r}")
+        self.options = options
+        self.batch_size = int(batch_size)
+        self.x_mean = np.asarray(x_mean, dtype=np.float64)
+        self.w = np.asarray(coef0, dtype=np.float64).reshape(-1).copy()
+        self.a = self.w.copy()
+        b = float(intercept0) + float(self.x_mean @ self.w)
+        self.state = np.array([0.0, b, b])
+        self.eta = None
+        self.safe_eta = None
+
+    @property
+    def t(self):
+        """Batch updates done so far."""
+        return self.state[0]
+
+    def prepare(self, problem, lam):
+        self.lam = lam
+        n = problem.n_samples
+        self.safe_eta = safe_rate(problem, self.x_mean, lam)
+        if self.eta is not None and self.options.learning_rate != "auto":
+            return
+        if self.options.eta0 is not None and self.options.learning_rate != "auto":
+            self.eta = float(self.options.eta0)
+        else:
+            L_max = 1.0 / self.safe_eta
+            L = max(float(problem.lipschitz()[0]), float(np.mean(problem.sw)) * problem.fit_intercept)
+            B = min(self.batch_size, n)
+            L_B = (n * (B - 1) * L + (n - B) * L_max) / (B * (n - 1)) if n > 1 else L_max
+            self.eta = 1.0 / (2.0 * L_B)
+        self.eta_floor = 1e-6 * self.eta
+
+    def run_epoch(self, problem, order):
+        avg = self.options.average
+        start = np.inf if avg is False else (0.0 if avg is True else float(avg))
+        hyper = np.array([self.eta, self.lam, float(problem.fit_intercept), float(self.batch_size), start])
+        problem.backend.minibatch_epoch(problem.X, problem.y[:, 0], problem.sw, self.x_mean, order,
+                                        self.w, self.a, self.state, hyper)
+
+    def observe(self, grad_w, grad_b):
+        pass
+
+    def decay(self):
+        if self.options.learning_rate == "adaptive" and self.eta / 5.0 > self.eta_floor:
+            self.eta /= 5.0
+            return True
+        return False
+
+    def rate_text(self):
+        return f"learning_rate={self.options.learning_rate!r} (eta={self.eta:.3g})"
+
+    def coef(self):
+        averaged = self.options.average is not False and self.state[0] > 0
+        w, b = (self.a, self.state[2]) if averaged else (self.w, self.state[1])
+        return w.copy(), float(b) - float(self.x_mean @ w)
