@@ -41,6 +41,12 @@ def _compare(args):
         print(json.dumps(rows, indent=2, default=float))
     else:
         print(compare.format_table(rows))
+    if args.plot:
+        from .plot import plot_comparison
+
+        title = f"ridgejit compare: {args.n_samples} x {args.n_features} {args.dtype}, alpha={args.alpha}"
+        plot_comparison(rows, args.plot, title)
+        print(f"wrote {args.plot}", file=sys.stderr)
     return 0
 
 
@@ -77,6 +83,8 @@ def build_parser():
                    help="max_iter of ridgejit's cg/gd/nesterov (default 100) and epochs of the "
                         "stochastic solvers sgd,asgd,sag,saga,svrg (default 10)")
     c.add_argument("--json", action="store_true", help="print the rows as JSON")
+    c.add_argument("--plot", metavar="FILE.png",
+                   help="also draw fit times and convergence curves (needs matplotlib)")
     c.add_argument("--kernels", action="store_true",
                    help="time the Numba kernels against X @ v instead of the fits")
     c.add_argument("--startup", action="store_true",

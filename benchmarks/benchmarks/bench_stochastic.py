@@ -1,0 +1,56 @@
+"""Stochastic fits: one epoch, and the gap after a fixed number of epochs.
+
+Columns are standardized (stochastic solvers need scaled data; scikit-learn's
+too).  ``SGDRegressor`` runs with ``alpha / n`` (its per-sample alpha).
+"""
+
+import warnings
+
+from .common import dataset, estimator, exact_objective, relative_gap, warm_up
+
+SOLVERS = [
+    "ridgejit:sgd", "ridgejit:asgd", "ridgejit:minibatch", "ridgejit:saga", "ridgejit:svrg",
+    "sklearn:sgdregressor", "sklearn:sag", "sklearn:saga",
+]
+EPOCHS = 10
+
+
+def _epochs(est, k):
+    """Set ``est`` to run exactly ``k`` epochs with no early stop."""
+    if hasattr(est, "solver") and est.__class__.__name__ == "Ridge":  # scikit-learn Ridge sag/saga
+        return est.set_params(max_iter=k, tol=1e-300)
+    return est.set_params(max_iter=k, tol=None)
+
+
+class StochasticFit:
+    """One epoch's time, and the objective gap and R^2 after ``EPOCHS`` epochs."""
+
+    params = (SOLVERS, ["tall", "wide"])
+    param_names = ["estimator", "shape"]
+    timeout = 600
+    number = 1
+    repeat = (1, 3, 20.0)
+
+    def setup(self, name, shape):
+        self.X, self.y, self.X_test, self.y_test = dataset(shape, "float64", standardize=True)
+        self.name = name
+        warm_up(_epochs(estimator(name, len(self.X)), 1), self.X, self.y)
+
+    def _fit(self, k):
+        est = _epochs(estimator(self.name, len(self.X)), k)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return est.fit(self.X, self.y)
+
+    def time_sgd_epoch(self, name, shape):
+        self._fit(1)
+
+    def track_objective_gap(self, name, shape):
+        return relative_gap(self._fit(EPOCHS), self.X, self.y, exact_objective(self.X, self.y))
+
+    track_objective_gap.unit = "relative gap"
+
+    def track_r2(self, name, shape):
+        return float(self._fit(EPOCHS).score(self.X_test, self.y_test))
+
+    track_r2.unit = "R^2"
