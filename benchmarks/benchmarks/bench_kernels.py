@@ -8,17 +8,17 @@ import numpy as np
 from ridgejit.kernels import get_backend
 from ridgejit.problem import readonly_view
 
-from .common import dataset
+from .common import DATA, dataset
 
 
 class Kernels:
     """One pass over X: ``X @ v`` (BLAS) beside the fused Numba kernels."""
 
-    params = (["tall", "wide"], ["float64", "float32"])
-    param_names = ["shape", "dtype"]
+    params = [DATA]
+    param_names = ["data"]
 
-    def setup(self, shape, dtype):
-        X, y, _, _ = dataset(shape, dtype)
+    def setup(self, data):
+        X, y, _, _ = dataset(data)
         self.X, self.Xr = X, readonly_view(X)
         n, p = X.shape
         self.Y = y.reshape(n, 1).astype(np.float64)
@@ -28,26 +28,26 @@ class Kernels:
         self.sw, self.b, self.a = np.ones(n), np.zeros(1), np.ones(1)
         self.g, self.gb, self.out, self.mean = np.empty((1, p)), np.empty(1), np.empty((1, p)), np.zeros(p)
         self.nb = get_backend("numba")
-        self.time_gradient(shape, dtype)  # compile outside the timings
-        self.time_normal_product(shape, dtype)
+        self.time_gradient(data)  # compile outside the timings
+        self.time_normal_product(data)
 
-    def time_matvec(self, shape, dtype):
+    def time_matvec(self, data):
         self.X @ self.v
 
-    def time_gradient(self, shape, dtype):
+    def time_gradient(self, data):
         self.nb.gradient(self.Xr, self.Y, self.sw, self.coef, self.b, self.a, self.g, self.gb)
 
-    def time_normal_product(self, shape, dtype):
+    def time_normal_product(self, data):
         self.nb.normal_product(self.Xr, self.sw, self.mean, self.coef, self.a, self.out)
 
-    def track_thread_speedup(self, shape, dtype):
+    def track_thread_speedup(self, data):
         """Fused-gradient time on 1 thread over its time on all Numba threads."""
         def best(threads):
             numba.set_num_threads(threads)
             t = np.inf
             for _ in range(5):
                 t0 = time.perf_counter()
-                self.time_gradient(shape, dtype)
+                self.time_gradient(data)
                 t = min(t, time.perf_counter() - t0)
             return t
 

@@ -36,8 +36,14 @@ def _cache_dir():
     return path
 
 
-def dataset(shape, dtype="float64", standardize=False):
-    """``(X, y, X_test, y_test)`` for a named shape, from disk when cached."""
+#: the data axis of the suite: shape and dtype in one parameter (fewer processes)
+DATA = ["tall", "wide", "tall-f32"]
+
+
+def dataset(data, standardize=False):
+    """``(X, y, X_test, y_test)`` for ``"tall"``, ``"wide"`` or ``"<shape>-f32"``, cached on disk."""
+    shape, _, f32 = data.partition("-")
+    dtype = "float32" if f32 else "float64"
     n, p = SHAPES[shape]
     stem = os.path.join(_cache_dir(), f"{shape}-{n}x{p}-{dtype}-{int(standardize)}-s{SEED}")
     try:

@@ -18,7 +18,7 @@ SPEEDUP_BASELINE = ("cholesky", "lsqr", "sparse_cg")
 RIDGEJIT_SOLVERS = ("auto", "direct", "cg", "nesterov", "gd")
 #: ridgejit solvers that run as SGDRidge (epochs); scikit-learn's
 #: "sgdregressor" is SGDRegressor with alpha converted to alpha / n.
-STOCHASTIC = ("sgd", "asgd", "sag", "saga", "svrg")
+STOCHASTIC = ("sgd", "asgd", "minibatch", "sag", "saga", "svrg")
 
 
 def make_regression(n_samples, n_features, *, n_targets=1, dtype=np.float64, seed=0):
