@@ -102,7 +102,14 @@ def test_huge_values_raise_instead_of_nan_coefficients():
             Ridge(solver=solver).fit(X * 1e200, y)
 
 
-def test_unavailable_backend_is_a_clear_error():
+def test_unavailable_backend_is_a_clear_error(monkeypatch):
+    import sys
+
+    from ridgejit import kernels
+
+    monkeypatch.setitem(sys.modules, "ridgejit.kernels._cython_kernels", None)
+    monkeypatch.delitem(sys.modules, "ridgejit.kernels.cython_backend", raising=False)
+    monkeypatch.setattr(kernels, "_cache", {})
     X, y, _ = make_data(n=40, p=3)
     with pytest.raises(ValueError, match="backend 'cython' is unavailable"):
         Ridge(backend="cython").fit(X, y)

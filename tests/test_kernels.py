@@ -160,11 +160,31 @@ def test_numba_gradient_independent_of_thread_count():
         assert np.array_equal(g, results[0][1])
 
 
-def test_unknown_and_unbuilt_backends_say_why():
+def test_unknown_and_unbuilt_backends_say_why(monkeypatch):
+    import sys
+
+    from ridgejit import kernels
+
     with pytest.raises(BackendUnavailableError, match="unknown backend 'fortran'"):
         get_backend("fortran")
-    with pytest.raises(BackendUnavailableError, match="cython"):
+    # an extension that was not built: the error names the module and the cause
+    monkeypatch.setitem(sys.modules, "ridgejit.kernels._cython_kernels", None)
+    monkeypatch.delitem(sys.modules, "ridgejit.kernels.cython_backend", raising=False)
+    monkeypatch.setattr(kernels, "_cache", {})
+    with pytest.raises(BackendUnavailableError, match="backend 'cython' is unavailable.*not built"):
         get_backend("cython")
+
+
+def test_cython_is_built_when_required():
+    """CI sets RIDGEJIT_REQUIRE_CYTHON=1: the slow path must never ship silently."""
+    import os
+
+    from ridgejit.kernels import backend_status
+
+    if os.environ.get("RIDGEJIT_REQUIRE_CYTHON", "") in ("", "0"):
+        pytest.skip("RIDGEJIT_REQUIRE_CYTHON is not set")
+    available, reason = backend_status()["cython"]
+    assert available, reason
 
 
 def test_env_var_forces_default(monkeypatch):

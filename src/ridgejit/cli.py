@@ -14,11 +14,13 @@ def _measure(args):
 
     if args.kernels:
         X, y = compare.make_regression(args.n_samples, args.n_features, dtype=args.dtype, seed=args.seed)
-        t = measure.kernel_times(X, y, repeats=max(args.repeats, 3))
-        print(f"kernels on {args.n_samples} x {args.n_features} {args.dtype} (best of {max(args.repeats, 3)}):")
-        for name, value in t.items():
-            unit = "x" if name.endswith("matvec") and "over" in name else " s"
-            print(f"  {name:22s} {value:9.4f}{unit}")
+        names = [b for b in args.backends if b != "auto"] or ["numba"]
+        times = {b: measure.kernel_times(X, y, repeats=max(args.repeats, 3), backend=b) for b in names}
+        print(f"kernels on {args.n_samples} x {args.n_features} {args.dtype} "
+              f"(best of {max(args.repeats, 3)}; seconds, last row a ratio):")
+        print(f"  {'':22s}" + "".join(f"{b:>10s}" for b in names))
+        for key in times[names[0]]:
+            print(f"  {key:22s}" + "".join(f"{times[b][key]:10.4f}" for b in names))
     if args.startup:
         t = measure.startup_times()
         for label, (imp, first) in t.items():
@@ -35,7 +37,7 @@ def _compare(args):
     rows = compare.run(
         args.n_samples, args.n_features, dtype=args.dtype, seed=args.seed, alpha=args.alpha,
         solvers=args.solvers, sklearn_solvers=args.sklearn_solvers, repeats=args.repeats,
-        tol=args.tol, max_iter=args.max_iter, log=log,
+        tol=args.tol, max_iter=args.max_iter, backends=args.backends, log=log,
     )
     if args.json:
         print(json.dumps(rows, indent=2, default=float))
@@ -79,6 +81,8 @@ def build_parser():
     c.add_argument("--repeats", type=int, default=3,
                    help="timed fits per solver, the best is shown (a fit over 2 s runs once)")
     c.add_argument("--tol", type=float, default=1e-10, help="tol of ridgejit's iterative solvers")
+    c.add_argument("--backends", type=_csv, default=("auto",),
+                   help="kernel backends to run each ridgejit solver with, e.g. numba,cython")
     c.add_argument("--max-iter", type=int, default=None,
                    help="max_iter of ridgejit's cg/gd/nesterov (default 100) and epochs of the "
                         "stochastic solvers sgd,asgd,sag,saga,svrg (default 10)")

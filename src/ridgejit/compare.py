@@ -64,7 +64,7 @@ def _best_time(fit, repeats):
     return best, model
 
 
-def _ridgejit_estimator(solver, alpha, tol, max_iter, seed):
+def _ridgejit_estimator(solver, alpha, tol, max_iter, seed, backend="auto"):
     """``Ridge`` for exact/full-batch solvers, ``SGDRidge`` for the stochastic ones.
 
     Stochastic solvers run ``max_iter`` epochs (default 10) with ``tol=None``,
@@ -76,20 +76,24 @@ def _ridgejit_estimator(solver, alpha, tol, max_iter, seed):
     if solver in STOCHASTIC:
         return SGDRidge(alpha=alpha, solver="sgd" if solver == "asgd" else solver,
                         average=solver == "asgd", max_iter=max_iter or 10, tol=None,
-                        random_state=seed)
+                        random_state=seed, backend=backend)
     kw = {"max_iter": max_iter or 100} if solver in ("gd", "nesterov", "cg") else {}
-    return Ridge(alpha=alpha, solver=solver, tol=tol, **kw)
+    return Ridge(alpha=alpha, solver=solver, tol=tol, backend=backend, **kw)
 
 
-def _sklearn_estimator(solver, alpha, n_samples, seed):
+def _sklearn_estimator(solver, alpha, n_samples, seed, max_iter=None):
     """scikit-learn's ``Ridge(solver=...)``, or ``SGDRegressor`` for "sgdregressor".
 
     ``SGDRegressor`` minimizes the per-sample form: its ``alpha`` is ours / n.
+    With ``max_iter`` it runs exactly that many epochs (``tol=None``), like
+    ridgejit's stochastic rows.
     """
     from sklearn.linear_model import Ridge as SkRidge
     from sklearn.linear_model import SGDRegressor
 
     if solver == "sgdregressor":
+        if max_iter:
+            return SGDRegressor(alpha=alpha / n_samples, random_state=seed, max_iter=max_iter, tol=None)
         return SGDRegressor(alpha=alpha / n_samples, random_state=seed)
     return SkRidge(alpha=alpha, solver=solver, random_state=seed)
 
@@ -114,13 +118,14 @@ def _objective(X, y, coef, intercept, alpha):
 
 def run(n_samples=1_000_000, n_features=100, *, dtype="float64", seed=0, alpha=1.0,
         solvers=RIDGEJIT_SOLVERS, sklearn_solvers=SKLEARN_SOLVERS, repeats=3, tol=1e-10,
-        max_iter=None, n_test=10_000, log=None):
+        max_iter=None, n_test=10_000, backends=("auto",), log=None):
     """Time every solver on one synthetic problem and return one row per solver.
 
     ``solvers`` may name any ``Ridge`` solver and the stochastic ones
     (:data:`STOCHASTIC`, run as ``SGDRidge`` for ``max_iter`` epochs);
     ``sklearn_solvers`` any ``sklearn.linear_model.Ridge`` solver (``svd``,
-    ``sag``, ``saga`` too) and ``sgdregressor``.  Each row: ``library``, ``solver``, ``time`` (best of ``repeats``, s;
+    ``sag``, ``saga`` too) and ``sgdregressor``.  With several ``backends``
+    each ridgejit solver runs once per backend, named ``solver[backend]``.  Each row: ``library``, ``solver``, ``time`` (best of ``repeats``, s;
     fits slower than ``REPEAT_BELOW`` run once), ``speedup`` (fastest scikit-learn cholesky/lsqr/sparse_cg time divided by
     this time), ``gap`` (relative objective gap ``(J - J*) / J*`` with ``J*``
     the smallest objective any exact solver reached), ``coef_diff``
@@ -138,8 +143,11 @@ def run(n_samples=1_000_000, n_features=100, *, dtype="float64", seed=0, alpha=1
     say(f"data: {n_samples} x {n_features} {dtype.name}, alpha={alpha}")
     Xs, ys = X_all[:256], y_all[:256]
     rows = []
-    fits = [("ridgejit", s, _ridgejit_estimator(s, alpha, tol, max_iter, seed)) for s in solvers]
-    fits += [("scikit-learn", s, _sklearn_estimator(s, alpha, n_samples, seed)) for s in sklearn_solvers]
+    tag = (lambda s, b: s) if len(backends) == 1 else (lambda s, b: f"{s}[{b}]")
+    fits = [("ridgejit", tag(s, b), _ridgejit_estimator(s, alpha, tol, max_iter, seed, b))
+            for s in solvers for b in backends]
+    fits += [("scikit-learn", s, _sklearn_estimator(s, alpha, n_samples, seed, max_iter))
+             for s in sklearn_solvers]
     for lib, s, est in fits:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -174,15 +182,21 @@ def run(n_samples=1_000_000, n_features=100, *, dtype="float64", seed=0, alpha=1
     return rows
 
 
+def _name(r):
+    """``solver``, or ``solver->chosen`` when auto picked another."""
+    chosen = r.get("chosen", r["solver"])
+    return r["solver"] if chosen == r["solver"] or r["solver"].startswith(chosen) else f"{r['solver']}->{chosen}"
+
+
 def format_table(rows):
     """The rows of :func:`run` as a fixed-width text table."""
-    head = f"{'library':12s} {'solver':14s} {'time [s]':>9s} {'speedup':>8s} {'rel. gap':>9s} {'max|dcoef|':>10s} {'R^2':>8s} {'iters':>6s}"
+    width = max([14] + [len(_name(r)) for r in rows])
+    head = f"{'library':12s} {'solver':{width}s} {'time [s]':>9s} {'speedup':>8s} {'rel. gap':>9s} {'max|dcoef|':>10s} {'R^2':>8s} {'iters':>6s}"
     out = [head, "-" * len(head)]
     for r in rows:
-        name = r["solver"] if r.get("chosen", r["solver"]) == r["solver"] else f"{r['solver']}->{r['chosen']}"
         it = "" if r["n_iter"] is None else str(r["n_iter"])
         out.append(
-            f"{r['library']:12s} {name:14s} {r['time']:9.3f} {r['speedup']:7.2f}x {r['gap']:9.1e} "
+            f"{r['library']:12s} {_name(r):{width}s} {r['time']:9.3f} {r['speedup']:7.2f}x {r['gap']:9.1e} "
             f"{r['coef_diff']:10.1e} {r['r2']:8.5f} {it:>6s}"
         )
     return "\n".join(out)

@@ -25,17 +25,19 @@ def _best(f, repeats):
     return best
 
 
-def kernel_times(X, y, repeats=5):
-    """Seconds per call (best of ``repeats``) of ``X @ v`` and of each Numba kernel pass.
+def kernel_times(X, y, repeats=5, backend="numba"):
+    """Seconds per call (best of ``repeats``) of ``X @ v`` and of each kernel pass.
 
     Returns a dict with ``matvec`` (``X @ v``), ``rmatvec`` (``X.T @ u``),
-    ``gradient`` (fused objective + gradient), ``normal_product`` and
-    ``column_moments``, and ``gradient_over_matvec``.
+    ``gradient`` (fused objective + gradient), ``normal_product``,
+    ``column_moments`` and ``sgd_epoch`` (one shuffled pass of plain SGD) of
+    ``backend``, and ``gradient_over_matvec``.
     """
     from .kernels import get_backend
+    from .kernels import sgd_layout as L
     from .problem import readonly_view
 
-    nb = get_backend("numba")
+    nb = get_backend(backend)
     n, p = X.shape
     Xr = readonly_view(X)
     Y = np.asarray(y, dtype=np.float64).reshape(n, -1)
@@ -52,7 +54,12 @@ def kernel_times(X, y, repeats=5):
         "gradient": lambda: nb.gradient(Xr, Y, sw, coef, b, a, g, gb),
         "normal_product": lambda: nb.normal_product(Xr, sw, mean, coef, a, out),
         "column_moments": lambda: nb.column_moments(Xr, sw, mean, s1, s2),
+        "sgd_epoch": lambda: nb.sgd_epoch(Xr, Y[:, 0], sw, mean, order, np.zeros(p), np.zeros(p),
+                                          L.new_state(), L.CONSTANT, hyper),
     }
+    order = rng.permutation(n).astype(np.int64)
+    hyper = np.zeros(L.HYPER_SIZE)
+    hyper[[L.ETA0, L.LAM, L.AVG_START, L.FIT_B]] = [1e-4, 1e-6, np.inf, 1.0]
     times = {}
     for name, call in calls.items():
         call()  # compile / warm caches outside the timing

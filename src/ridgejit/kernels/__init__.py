@@ -1,6 +1,8 @@
 """Kernel backends: the same functions, computed by NumPy (the spec) or Numba.
 
-A backend is a :class:`Backend` holding one function per name in
+Backends: ``numpy`` (the reference), ``numba`` (the default) and ``cython``
+(optional: an extension built at install time when a C compiler with OpenMP
+is there).  A backend is a :class:`Backend` holding one function per name in
 :data:`KERNELS`; every backend's functions take the same arguments and mean
 the same thing (see :mod:`ridgejit.kernels.reference`).  Solvers are the only
 callers.
@@ -33,10 +35,8 @@ KERNELS = (
 _MODULES = {
     "numpy": ("ridgejit.kernels.reference", "ridgejit.kernels.reference_sgd"),
     "numba": ("ridgejit.kernels.numba_dense", "ridgejit.kernels.numba_sgd"),
+    "cython": ("ridgejit.kernels.cython_backend",),
 }
-
-#: Backends a later version may add; named here so the error says so.
-_PLANNED = {"cython": "the optional Cython backend is not part of this build"}
 
 BACKENDS = ("auto", "numba", "numpy", "cython")
 
@@ -65,8 +65,6 @@ _cache = {}
 def _load(name):
     if name in _cache:
         return _cache[name]
-    if name in _PLANNED:
-        raise BackendUnavailableError(f"backend {name!r} is unavailable: {_PLANNED[name]}")
     if name not in _MODULES:
         raise BackendUnavailableError(
             f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}"
@@ -75,7 +73,7 @@ def _load(name):
     for module_name in _MODULES[name]:
         try:
             module = importlib.import_module(module_name)
-        except ImportError as exc:  # e.g. numba missing or broken
+        except ImportError as exc:  # numba missing or broken, Cython extension not built
             raise BackendUnavailableError(
                 f"backend {name!r} is unavailable: importing {module_name} failed: {exc}"
             ) from exc
