@@ -11,7 +11,8 @@ from . import initializers
 from ._info import show_config
 from .estimators import Ridge
 from .stochastic import SGDRidge
+from .streaming import fit_chunks
 
 __version__ = "0.1.0"
 
-__all__ = ["Ridge", "SGDRidge", "initializers", "show_config", "__version__"]
+__all__ = ["Ridge", "SGDRidge", "fit_chunks", "initializers", "show_config", "__version__"]

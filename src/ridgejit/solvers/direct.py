@@ -65,34 +65,69 @@ def solve_spd(A, B, alpha):
     return out
 
 
+class SufficientStats:
+    """Weighted least-squares statistics accumulated around a fixed provisional centre.
+
+    ``add`` folds in one block of rows with the ``sufficient_stats`` kernel
+    (one pass over it); ``solve`` centres the totals and solves the normal
+    equations.  With centre ``c`` and ``d = xbar - c``:
+    ``Xc^T S Xc = sum_blocks D^T S D - W d d^T``; a centre near the means
+    (the first row seen) keeps that subtraction free of cancellation.  Used by
+    the direct solver (one block: the whole X) and by
+    :func:`ridgejit.streaming.fit_chunks` (any number of blocks).
+    """
+
+    def __init__(self, x_shift, y_shift):
+        p, k = len(x_shift), len(y_shift)
+        self.x_shift = np.asarray(x_shift, dtype=np.float64)
+        self.y_shift = np.asarray(y_shift, dtype=np.float64)
+        self.gram, self.xty = np.zeros((p, p)), np.zeros((p, k))
+        self.xsum, self.ysum, self.yty = np.zeros(p), np.zeros(k), np.zeros((k, k))
+        self.weight_sum = 0.0
+        self.n_samples = 0
+
+    def add(self, backend, X, y, sw):
+        """Accumulate the rows of ``X`` (read-only view), ``y`` (n, k) and weights ``sw``."""
+        p, k = self.gram.shape[0], self.xty.shape[1]
+        out = [np.empty((p, p)), np.empty((p, k)), np.empty(p), np.empty(k), np.empty((k, k))]
+        W = backend.sufficient_stats(X, y, sw, self.x_shift, self.y_shift, *out)
+        raise_if_not_finite(X, np.diag(out[0]), out[2], out[4])
+        for total, part in zip((self.gram, self.xty, self.xsum, self.ysum, self.yty), out):
+            total += part
+        self.weight_sum += W
+        self.n_samples += X.shape[0]
+
+    def solve(self, alpha, fit_intercept):
+        """``(coef (k, p), intercept (k,), objective (k,), gradient (k, p))``.
+
+        The objective and gradient at the solution come from the statistics,
+        with no pass over X: ``2n J = yc'S yc - 2 w.Xc'S yc + w'(G + alpha I) w``.
+        """
+        n, W = self.n_samples, self.weight_sum
+        gram, xty, yty = self.gram.copy(), self.xty.copy(), self.yty.copy()
+        if fit_intercept:
+            d, e = self.xsum / W, self.ysum / W
+            gram -= W * np.outer(d, d)
+            xty -= W * np.outer(d, e)
+            yty -= W * np.outer(e, e)
+            x_mean, y_mean = self.x_shift + d, self.y_shift + e
+        else:
+            x_mean, y_mean = self.x_shift, self.y_shift
+        coef = solve_spd(gram, xty, alpha)
+        Gw = coef @ gram + alpha[:, None] * coef
+        grad = (Gw - xty.T) / n
+        obj = (np.diag(yty) - 2 * np.einsum("tj,jt->t", coef, xty) + np.einsum("tj,tj->t", coef, Gw)) / (2 * n)
+        return coef, y_mean - coef @ x_mean, obj, grad
+
+
 def _primal(problem):
-    X, y, sw = problem.X, problem.y, problem.sw
-    n, p = X.shape
-    k = y.shape[1]
+    X, y = problem.X, problem.y
     if problem.fit_intercept:
-        x_shift = np.array(X[0], dtype=np.float64)
-        y_shift = y[0].copy()
+        stats = SufficientStats(np.array(X[0], dtype=np.float64), y[0].copy())
     else:
-        x_shift, y_shift = np.zeros(p), np.zeros(k)
-    gram, xty = np.empty((p, p)), np.empty((p, k))
-    xsum, ysum, yty = np.empty(p), np.empty(k), np.empty((k, k))
-    W = problem.backend.sufficient_stats(X, y, sw, x_shift, y_shift, gram, xty, xsum, ysum, yty)
-    raise_if_not_finite(X, np.diag(gram), xsum, yty)
-    if problem.fit_intercept:
-        d, e = xsum / W, ysum / W
-        gram -= W * np.outer(d, d)
-        xty -= W * np.outer(d, e)
-        yty -= W * np.outer(e, e)
-        x_mean, y_mean = x_shift + d, y_shift + e
-    else:
-        x_mean, y_mean = x_shift, y_shift
-    coef = solve_spd(gram, xty, problem.alpha)
-    # Objective and gradient from the statistics, without another pass:
-    # n J = (yc'S yc - 2 w.Xc'S yc + w'(G + alpha I) w) / 2.
-    Gw = coef @ gram + problem.alpha[:, None] * coef
-    grad = (Gw - xty.T) / n
-    obj = (np.diag(yty) - 2 * np.einsum("tj,jt->t", coef, xty) + np.einsum("tj,tj->t", coef, Gw)) / (2 * n)
-    return coef, y_mean - coef @ x_mean, obj, grad
+        stats = SufficientStats(np.zeros(X.shape[1]), np.zeros(y.shape[1]))
+    stats.add(problem.backend, X, y, problem.sw)
+    return stats.solve(problem.alpha, problem.fit_intercept)
 
 
 def _dual(problem):
