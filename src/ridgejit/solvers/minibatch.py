@@ -17,10 +17,10 @@ where ``L`` is the Lipschitz constant of ``grad J`` (power iteration) and
 
 import numpy as np
 
-from .sgd import safe_rate
+from .sgd import AdaptiveRate, safe_rate
 
 
-class MinibatchState:
+class MinibatchState(AdaptiveRate):
     """Mini-batch SGD iterate (plain and averaged), intercept and rate."""
 
     name = "minibatch"
@@ -66,15 +66,6 @@ class MinibatchState:
         hyper = np.array([self.eta, self.lam, float(problem.fit_intercept), float(self.batch_size), start])
         problem.backend.minibatch_epoch(problem.X, problem.y[:, 0], problem.sw, self.x_mean, order,
                                         self.w, self.a, self.state, hyper)
-
-    def observe(self, grad_w, grad_b):
-        pass
-
-    def decay(self):
-        if self.options.learning_rate == "adaptive" and self.eta / 5.0 > self.eta_floor:
-            self.eta /= 5.0
-            return True
-        return False
 
     def rate_text(self):
         return f"learning_rate={self.options.learning_rate!r} (eta={self.eta:.3g})"

@@ -52,7 +52,21 @@ class SGDOptions:
     verbose: int = 0
 
 
-class SGDState:
+class AdaptiveRate:
+    """Shared by the methods with a base rate ``eta`` and an ``eta_floor`` (sgd, minibatch)."""
+
+    def observe(self, grad_w, grad_b):
+        """Gradient of the centred model at the current point (unused by these methods)."""
+
+    def decay(self):
+        """``adaptive``: divide the rate by 5; False when it may not (stop instead)."""
+        if self.options.learning_rate == "adaptive" and self.eta / 5.0 > self.eta_floor:
+            self.eta /= 5.0
+            return True
+        return False
+
+
+class SGDState(AdaptiveRate):
     """Plain/averaged SGD: everything carried between epochs and ``partial_fit`` calls.
 
     ``v``, ``a`` and ``state`` are the kernel's lazy representation (see
@@ -97,16 +111,6 @@ class SGDState:
         problem.backend.sgd_epoch(problem.X, problem.y[:, 0], problem.sw, self.x_mean, order,
                                   self.v, self.a, self.state, _CODES[self.options.learning_rate],
                                   self.hyper)
-
-    def observe(self, grad_w, grad_b):
-        """Gradient of the centred model at the current point (unused by SGD)."""
-
-    def decay(self):
-        """``adaptive``: divide the rate by 5; False when it may not (stop instead)."""
-        if self.options.learning_rate == "adaptive" and self.eta / 5.0 > self.eta_floor:
-            self.eta /= 5.0
-            return True
-        return False
 
     def rate_text(self):
         rate = _rate_at(self.options.learning_rate, self.hyper, self.t)
