@@ -1,7 +1,7 @@
 """Build script: the optional Cython kernels (everything declarative is in pyproject.toml).
 
-The extension ``ridgejit.kernels._cython_kernels`` (float32/float64 kernels with
-OpenMP) is optional: without a working C compiler or OpenMP, the install still
+The extensions ``ridgejit.kernels._cython_dense`` and ``_cython_sgd``
+(float32/float64 kernels with OpenMP) are optional: without a working C compiler or OpenMP, the install still
 succeeds, prints why the extension is missing, and ridgejit runs on Numba.
 ``RIDGEJIT_REQUIRE_CYTHON=1`` turns a failed or skipped build into an error, so
 CI never ships the slow path silently.
@@ -14,7 +14,8 @@ from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
 REQUIRE = os.environ.get("RIDGEJIT_REQUIRE_CYTHON", "").strip() not in ("", "0")
-SOURCE = "src/ridgejit/kernels/_cython_kernels.pyx"
+#: the optional extensions: row-streaming passes and stochastic epochs
+MODULES = ("_cython_dense", "_cython_sgd")
 
 
 def _skip(reason):
@@ -51,21 +52,24 @@ def extensions():
     except ImportError as exc:
         _skip(f"build requirement missing: {exc}")
         return []
-    ext = Extension(
-        "ridgejit.kernels._cython_kernels",
-        [SOURCE],
-        include_dirs=[numpy.get_include()],
-        define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
-        # The fast-math subset of the Numba kernels (_config.FASTMATH): reassociation
-        # (vectorized reductions), no signed zeros, contraction, reciprocals; never
-        # -ffinite-math-only, so NaN/inf stay visible to the checks.
-        extra_compile_args=["-O3", "-fopenmp", "-fno-math-errno", "-fno-trapping-math",
-                            "-fassociative-math", "-fno-signed-zeros", "-freciprocal-math",
-                            "-ffp-contract=fast"],
-        extra_link_args=["-fopenmp"],
-    )
+    exts = [
+        Extension(
+            f"ridgejit.kernels.{name}",
+            [f"src/ridgejit/kernels/{name}.pyx"],
+            include_dirs=[numpy.get_include()],
+            define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+            # The fast-math subset of the Numba kernels (_config.FASTMATH): reassociation
+            # (vectorized reductions), no signed zeros, contraction, reciprocals; never
+            # -ffinite-math-only, so NaN/inf stay visible to the checks.
+            extra_compile_args=["-O3", "-fopenmp", "-fno-math-errno", "-fno-trapping-math",
+                                "-fassociative-math", "-fno-signed-zeros", "-freciprocal-math",
+                                "-ffp-contract=fast"],
+            extra_link_args=["-fopenmp"],
+        )
+        for name in MODULES
+    ]
     try:
-        return cythonize([ext], language_level=3, quiet=True)
+        return cythonize(exts, language_level=3, quiet=True)
     except Exception as exc:  # a Cython that cannot compile the source
         _skip(f"cythonize failed: {type(exc).__name__}: {exc}")
         return []

@@ -107,7 +107,7 @@ def test_unavailable_backend_is_a_clear_error(monkeypatch):
 
     from ridgejit import kernels
 
-    monkeypatch.setitem(sys.modules, "ridgejit.kernels._cython_kernels", None)
+    monkeypatch.setitem(sys.modules, "ridgejit.kernels._cython_dense", None)
     monkeypatch.delitem(sys.modules, "ridgejit.kernels.cython_backend", raising=False)
     monkeypatch.setattr(kernels, "_cache", {})
     X, y, _ = make_data(n=40, p=3)

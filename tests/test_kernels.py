@@ -168,7 +168,7 @@ def test_unknown_and_unbuilt_backends_say_why(monkeypatch):
     with pytest.raises(BackendUnavailableError, match="unknown backend 'fortran'"):
         get_backend("fortran")
     # an extension that was not built: the error names the module and the cause
-    monkeypatch.setitem(sys.modules, "ridgejit.kernels._cython_kernels", None)
+    monkeypatch.setitem(sys.modules, "ridgejit.kernels._cython_dense", None)
     monkeypatch.delitem(sys.modules, "ridgejit.kernels.cython_backend", raising=False)
     monkeypatch.setattr(kernels, "_cache", {})
     with pytest.raises(BackendUnavailableError, match="backend 'cython' is unavailable.*not built"):

@@ -1,12 +1,11 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
-"""Cython twins of the Numba kernels (optional backend ``cython``).
+"""Cython twins of the Numba stochastic kernels (optional backend ``cython``).
 
-Same names, arguments and meaning as :mod:`ridgejit.kernels.reference`
-and :mod:`ridgejit.kernels.reference_sgd`.  float32 and float64 X from one
-source (the ``floating`` fused type); accumulation in double.  Row-streaming
-passes use OpenMP ``prange`` over the same fixed row blocks as the Numba
-kernels (a function of the shape only) with per-block accumulators added in
-block order, so results do not depend on the thread count.
+Same names, arguments and meaning as :mod:`ridgejit.kernels.reference_sgd`.
+float32 and float64 X from one source (the ``floating`` fused type);
+accumulation in double.  Shuffled rows are prefetched 8 ahead (see
+``_intrinsics``); the mini-batch gradient uses OpenMP ``prange`` over fixed
+blocks of each batch, so results do not depend on the thread count.
 """
 
 import numpy as np
@@ -14,7 +13,6 @@ import numpy as np
 cimport cython
 from cython cimport floating
 from cython.parallel cimport prange
-from libc.math cimport sqrt
 from libc.stdint cimport int64_t
 
 
@@ -29,12 +27,6 @@ cdef extern from *:
     void RJ_PREFETCH(const void *p) noexcept nogil
 
 
-cdef inline Py_ssize_t _n_blocks(Py_ssize_t n, Py_ssize_t width) noexcept nogil:
-    cdef Py_ssize_t nb = min(64, max(1, n // 256))
-    cdef Py_ssize_t cap = max(1, (1 << 23) // max(1, width))
-    return min(nb, cap)
-
-
 cdef inline void _prefetch_ahead(const floating[:, ::1] X, const int64_t[::1] order,
                                  Py_ssize_t idx) noexcept nogil:
     cdef Py_ssize_t j, line, reach
@@ -45,139 +37,6 @@ cdef inline void _prefetch_ahead(const floating[:, ::1] X, const int64_t[::1] or
         while j < reach:
             RJ_PREFETCH(&X[order[idx + 8], j])
             j = j + line
-
-
-cdef void _row_block(const floating[:, ::1] X, const double[:, ::1] y, bint use_y,
-                     const double[::1] sw, const double[:, ::1] V, const double[::1] offset,
-                     Py_ssize_t lo, Py_ssize_t hi, double[:, ::1] acc, double[::1] acc_r,
-                     double[::1] acc_l) noexcept nogil:
-    cdef Py_ssize_t i, j, t
-    cdef Py_ssize_t p = X.shape[1]
-    cdef Py_ssize_t k = V.shape[0]
-    cdef double r, sr, s
-    for i in range(lo, hi):
-        s = sw[i]
-        for t in range(k):
-            r = offset[t]
-            if use_y:
-                r = r - y[i, t]
-            for j in range(p):
-                r = r + X[i, j] * V[t, j]
-            sr = s * r
-            acc_l[t] += sr * r
-            acc_r[t] += sr
-            for j in range(p):
-                acc[t, j] += sr * X[i, j]
-
-
-def _row_pass(const floating[:, ::1] X, const double[:, ::1] y, bint use_y, const double[::1] sw,
-              const double[:, ::1] V, const double[::1] offset):
-    """``(sum s r x, sum s r, sum s r^2)`` with ``r = x.V[t] + offset[t] (- y)``; see numba_dense."""
-    cdef Py_ssize_t n = X.shape[0]
-    cdef Py_ssize_t p = X.shape[1]
-    cdef Py_ssize_t k = V.shape[0]
-    cdef Py_ssize_t nb = _n_blocks(n, k * (p + 2))
-    cdef Py_ssize_t step = (n + nb - 1) // nb
-    cdef Py_ssize_t b
-    acc_np = np.zeros((nb, k, p))
-    acc_r_np = np.zeros((nb, k))
-    acc_l_np = np.zeros((nb, k))
-    cdef double[:, :, ::1] acc = acc_np
-    cdef double[:, ::1] acc_r = acc_r_np
-    cdef double[:, ::1] acc_l = acc_l_np
-    with nogil:
-        for b in prange(nb, schedule="static"):
-            _row_block(X, y, use_y, sw, V, offset, b * step, min(n, (b + 1) * step),
-                       acc[b], acc_r[b], acc_l[b])
-    G = np.zeros((k, p))
-    R = np.zeros(k)
-    L = np.zeros(k)
-    for b in range(nb):  # fixed order
-        G += acc_np[b]
-        R += acc_r_np[b]
-        L += acc_l_np[b]
-    return G, R, L
-
-
-def gradient(X, y, sw, coef, intercept, alpha, grad_coef, grad_intercept):
-    """Fused objective and gradient in one pass over X (see the reference)."""
-    n = X.shape[0]
-    G, R, L = _row_pass(X, y, True, sw, coef, np.ascontiguousarray(intercept, dtype=np.float64))
-    grad_coef[...] = (G + alpha[:, None] * coef) / n
-    grad_intercept[...] = R / n
-    return 0.5 * (L + alpha * np.einsum("tj,tj->t", coef, coef)) / n
-
-
-def objective(X, y, sw, coef, intercept, alpha):
-    """Objective of every target (the fused pass, gradient discarded)."""
-    k, p = coef.shape
-    return gradient(X, y, sw, coef, intercept, alpha, np.empty((k, p)), np.empty(k))
-
-
-def normal_product(X, sw, x_mean, P, alpha, out):
-    """``out[t] = (Xc^T S Xc + alpha_t I) P[t]`` in one pass over X (see the reference)."""
-    k = P.shape[0]
-    G, R, _ = _row_pass(X, np.empty((0, k)), False, sw, P, -(P @ x_mean))
-    out[...] = G - np.outer(R, x_mean) + alpha[:, None] * P
-
-
-def column_moments(const floating[:, ::1] X, const double[::1] sw, const double[::1] shift,
-                   double[::1] sums, double[::1] sumsq):
-    """Shifted weighted column sums and sums of squares in one pass (see the reference)."""
-    cdef Py_ssize_t n = X.shape[0]
-    cdef Py_ssize_t p = X.shape[1]
-    cdef Py_ssize_t nb = _n_blocks(n, 2 * p + 1)
-    cdef Py_ssize_t step = (n + nb - 1) // nb
-    cdef Py_ssize_t b, i, j
-    cdef double s, d
-    a1_np = np.zeros((nb, p))
-    a2_np = np.zeros((nb, p))
-    aw_np = np.zeros(nb)
-    cdef double[:, ::1] a1 = a1_np
-    cdef double[:, ::1] a2 = a2_np
-    cdef double[::1] aw = aw_np
-    with nogil:
-        for b in prange(nb, schedule="static"):
-            for i in range(b * step, min(n, (b + 1) * step)):
-                s = sw[i]
-                aw[b] += s
-                for j in range(p):
-                    d = X[i, j] - shift[j]
-                    a1[b, j] += s * d
-                    a2[b, j] += s * d * d
-    u = np.zeros(p)
-    v = np.zeros(p)
-    W = 0.0
-    for b in range(nb):
-        u += a1_np[b]
-        v += a2_np[b]
-        W += aw_np[b]
-    np.asarray(sums)[...] = u
-    np.asarray(sumsq)[...] = v
-    return W
-
-
-def max_row_norm(const floating[:, ::1] X, const double[::1] sw, const double[::1] x_mean):
-    """``max_i s_i ||x_i - xbar||^2`` in one parallel pass."""
-    cdef Py_ssize_t n = X.shape[0]
-    cdef Py_ssize_t p = X.shape[1]
-    cdef Py_ssize_t nb = _n_blocks(n, 1)
-    cdef Py_ssize_t step = (n + nb - 1) // nb
-    cdef Py_ssize_t b, i, j
-    cdef double q, d
-    best_np = np.zeros(nb)
-    cdef double[::1] best = best_np
-    with nogil:
-        for b in prange(nb, schedule="static"):
-            for i in range(b * step, min(n, (b + 1) * step)):
-                q = 0.0
-                for j in range(p):
-                    d = X[i, j] - x_mean[j]
-                    q = q + d * d
-                q = q * sw[i]
-                if q > best[b]:
-                    best[b] = q
-    return float(best_np.max())
 
 
 cdef void _renormalize(double[::1] v, double[::1] a, double[::1] state, bint averaging) noexcept nogil:
