@@ -199,23 +199,25 @@ class SGDRidge(RegressorMixin, BaseEstimator):
         alpha = _check_alpha(self.alpha, 1)
         problem = Problem(X, Y, sw, alpha, self.fit_intercept, backend)
         options = self._options(None if partial else self.tol)
-        if partial and hasattr(self, "_sgd_state"):
-            st, rng = self._sgd_state, self._rng
-        else:
-            rng = check_random_state(self.random_state)
-            warm = self.warm_start and hasattr(self, "coef_") and not partial
-            st = self._new_state(problem, rng, warm, options)
-        train, validation = None, None
-        if self.early_stopping and not partial:
-            n = problem.n_samples
-            n_val = max(1, int(round(self.validation_fraction * n)))
-            if n - n_val < 1:
-                raise ValueError(f"validation_fraction={self.validation_fraction} leaves no training rows")
-            perm = rng.permutation(n)
-            val, train = np.sort(perm[:n_val]), np.sort(perm[n_val:])
-            y1 = Y[:, 0]
-            validation = lambda coef, b: _r2_on_rows(X, y1, sw, val, coef.astype(X.dtype), b)  # noqa: E731
+        # Everything that runs kernels (the state needs the column means) stays
+        # inside thread_limit, which also guards Numba's workqueue layer.
         with thread_limit(self.n_jobs, backend.name), np.errstate(over="ignore", invalid="ignore"):
+            if partial and hasattr(self, "_sgd_state"):
+                st, rng = self._sgd_state, self._rng
+            else:
+                rng = check_random_state(self.random_state)
+                warm = self.warm_start and hasattr(self, "coef_") and not partial
+                st = self._new_state(problem, rng, warm, options)
+            train, validation = None, None
+            if self.early_stopping and not partial:
+                n = problem.n_samples
+                n_val = max(1, int(round(self.validation_fraction * n)))
+                if n - n_val < 1:
+                    raise ValueError(f"validation_fraction={self.validation_fraction} leaves no training rows")
+                perm = rng.permutation(n)
+                val, train = np.sort(perm[:n_val]), np.sort(perm[n_val:])
+                y1 = Y[:, 0]
+                validation = lambda coef, b: _r2_on_rows(X, y1, sw, val, coef.astype(X.dtype), b)  # noqa: E731
             result = run_epochs(problem, st, options, rng, 1 if partial else self.max_iter, train, validation)
         if not partial and self.tol is not None and not result.converged:
             warnings.warn(
