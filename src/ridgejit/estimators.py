@@ -56,6 +56,22 @@ def prepare_fit(est, X, y, sample_weight, *, reset, multi_output):
     return X, y, Y, np.array(sw, dtype=np.float64, copy=True), backend
 
 
+def fitted_shapes(coef, intercept, dtype, y_ndim):
+    """``(coef_, intercept_)`` shaped as scikit-learn's Ridge shapes them.
+
+    ``coef`` is ``(k, p)`` and ``intercept`` ``(k,)`` (float64); the result has
+    X's ``dtype``.  ``coef_`` is 1-D for a single target (y of shape ``(n,)``
+    or ``(n, 1)``); ``intercept_`` is a scalar only for 1-D y (a Python float
+    for float64).
+    """
+    coef_ = coef.astype(dtype)
+    coef_ = coef_[0] if coef_.shape[0] == 1 else coef_
+    if y_ndim == 1:
+        b = np.dtype(dtype).type(intercept[0])
+        return coef_, (float(b) if np.dtype(dtype) == np.float64 else b)
+    return coef_, intercept.astype(dtype)
+
+
 def _non_finite_error(X, y, what):
     """The error raised instead of returning non-finite coefficients."""
     return ValueError(
@@ -224,16 +240,7 @@ class Ridge(RegressorMixin, BaseEstimator):
                 ConvergenceWarning,
                 stacklevel=2,
             )
-        # Shapes as scikit-learn's Ridge: coef_ is 1-D for a single target
-        # (y of shape (n,) or (n, 1)); intercept_ is a scalar only for 1-D y.
-        coef = result.coef.astype(X.dtype)
-        self.coef_ = coef[0] if k == 1 else coef
-        if y.ndim == 1:
-            self.intercept_ = X.dtype.type(result.intercept[0])
-            if X.dtype == np.float64:
-                self.intercept_ = float(self.intercept_)
-        else:
-            self.intercept_ = result.intercept.astype(X.dtype)
+        self.coef_, self.intercept_ = fitted_shapes(result.coef, result.intercept, X.dtype, y.ndim)
         self.n_iter_ = int(result.n_iter)
         self.solver_ = result.solver
         self.history_ = result.history

@@ -11,6 +11,8 @@ resolution).  Needs matplotlib (``pip install "ridgejit[bench]"``).
 
 import numpy as np
 
+from .compare import _name
+
 COLORS = {"ridgejit": "#1f77b4", "scikit-learn": "#ff7f0e"}
 FLOOR = 1e-16
 
@@ -30,9 +32,7 @@ def _pyplot():
 
 
 def _label(r):
-    chosen = r.get("chosen", r["solver"])
-    name = r["solver"] if chosen == r["solver"] else f"{r['solver']} ({chosen})"
-    return f"{'ridgejit' if r['library'] == 'ridgejit' else 'sklearn'} {name}"
+    return f"{'ridgejit' if r['library'] == 'ridgejit' else 'sklearn'} {_name(r)}"
 
 
 def plot_comparison(rows, path, title=""):

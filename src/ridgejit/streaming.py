@@ -14,7 +14,7 @@ import numpy as np
 from sklearn.utils.validation import _check_sample_weight, check_array
 
 from ._threads import thread_limit
-from .estimators import Ridge, _check_alpha
+from .estimators import Ridge, _check_alpha, fitted_shapes
 from .kernels import get_backend
 from .problem import readonly_view
 from .solvers.base import History
@@ -68,7 +68,7 @@ def fit_chunks(chunks, alpha=1.0, *, fit_intercept=True, backend="auto", n_jobs=
         count, NaN/inf in a chunk (named by its index), a negative weight.
     """
     be = get_backend(backend)
-    stats, p, k, single, dtype, n_chunks = None, None, None, True, None, 0
+    stats, p, k, y_ndim, dtype, n_chunks = None, None, None, 1, None, 0
     hist = History("fit_chunks")
     with thread_limit(n_jobs, be.name), np.errstate(over="ignore", invalid="ignore"):
         for index, chunk in enumerate(chunks):
@@ -77,10 +77,8 @@ def fit_chunks(chunks, alpha=1.0, *, fit_intercept=True, backend="auto", n_jobs=
                 continue
             Y = np.ascontiguousarray(y.reshape(X.shape[0], -1))
             if stats is None:
-                p, k, single, dtype = X.shape[1], Y.shape[1], y.ndim == 1, X.dtype
-                x0 = np.array(X[0], dtype=np.float64) if fit_intercept else np.zeros(p)
-                y0 = Y[0].copy() if fit_intercept else np.zeros(k)
-                stats = SufficientStats(x0, y0)
+                p, k, y_ndim, dtype = X.shape[1], Y.shape[1], y.ndim, X.dtype
+                stats = SufficientStats.around_first_row(X, Y, fit_intercept)
             if X.shape[1] != p or Y.shape[1] != k:
                 raise ValueError(f"chunk {index} has {X.shape[1]} features and {Y.shape[1]} targets; "
                                  f"the first chunk had {p} and {k}")
@@ -98,11 +96,7 @@ def fit_chunks(chunks, alpha=1.0, *, fit_intercept=True, backend="auto", n_jobs=
         raise ValueError("fit_chunks produced non-finite coefficients: rescale the data")
     hist.add(obj, np.linalg.norm(grad))
     model = Ridge(alpha=alpha, fit_intercept=fit_intercept, solver="direct", backend=backend, n_jobs=n_jobs)
-    model.coef_ = (coef[0] if k == 1 else coef).astype(dtype)
-    if single:
-        model.intercept_ = float(intercept[0]) if dtype == np.float64 else dtype.type(intercept[0])
-    else:
-        model.intercept_ = intercept.astype(dtype)
+    model.coef_, model.intercept_ = fitted_shapes(coef, intercept, dtype, y_ndim)
     model.n_features_in_ = p
     model.n_iter_ = 1
     model.solver_ = "direct"

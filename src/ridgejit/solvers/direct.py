@@ -86,6 +86,14 @@ class SufficientStats:
         self.weight_sum = 0.0
         self.n_samples = 0
 
+    @classmethod
+    def around_first_row(cls, X, Y, fit_intercept):
+        """Statistics centred on the first row of ``X``/``Y`` (zeros without an intercept,
+        where the statistics must stay uncentred)."""
+        if fit_intercept:
+            return cls(np.array(X[0], dtype=np.float64), np.array(Y[0], dtype=np.float64))
+        return cls(np.zeros(X.shape[1]), np.zeros(Y.shape[1]))
+
     def add(self, backend, X, y, sw):
         """Accumulate the rows of ``X`` (read-only view), ``y`` (n, k) and weights ``sw``."""
         p, k = self.gram.shape[0], self.xty.shape[1]
@@ -121,12 +129,8 @@ class SufficientStats:
 
 
 def _primal(problem):
-    X, y = problem.X, problem.y
-    if problem.fit_intercept:
-        stats = SufficientStats(np.array(X[0], dtype=np.float64), y[0].copy())
-    else:
-        stats = SufficientStats(np.zeros(X.shape[1]), np.zeros(y.shape[1]))
-    stats.add(problem.backend, X, y, problem.sw)
+    stats = SufficientStats.around_first_row(problem.X, problem.y, problem.fit_intercept)
+    stats.add(problem.backend, problem.X, problem.y, problem.sw)
     return stats.solve(problem.alpha, problem.fit_intercept)
 
 
