@@ -5,6 +5,7 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
+from scipy import sparse
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -18,7 +19,7 @@ from sklearn.utils.validation import (
 from ._threads import thread_limit
 from .initializers import INITIALIZERS, initial_coef
 from .kernels import BACKENDS, get_backend
-from .problem import Problem
+from .problem import Problem, stored_values
 from .solvers import ITERATIVE, SOLVERS, SolverOptions
 
 
@@ -37,18 +38,31 @@ def _check_alpha(alpha, n_targets):
     return a
 
 
+def canonical_csr(X):
+    """``X`` if it is a canonical CSR matrix (sorted indices, no duplicates), else a
+    canonical copy (the kernels assume it; the caller's matrix is never modified)."""
+    if not X.has_canonical_format:
+        X = X.copy()
+        X.sum_duplicates()
+    return X
+
+
 def prepare_fit(est, X, y, sample_weight, *, reset, multi_output):
     """Validate fit inputs the scikit-learn way; returns ``(X, y, Y, sw, backend)``.
 
-    X stays as given when C-contiguous float32/float64 (else one conversion);
-    it is checked for NaN/inf by the solvers' first pass, not here (no extra
-    pass over X).  ``Y`` is a float64 ``(n, k)`` copy of y, ``sw`` a float64
-    copy of the weights; neither shares memory with the caller's arrays.
+    X stays as given when C-contiguous float32/float64 or canonical CSR (else
+    one conversion: CSC and COO become CSR once); it is checked for NaN/inf by
+    the solvers' first pass, not here (no extra pass over X).  ``Y`` is a
+    float64 ``(n, k)`` copy of y, ``sw`` a float64 copy of the weights;
+    neither shares memory with the caller's arrays.
     """
     X, y = validate_data(
         est, X, y, dtype=[np.float64, np.float32], order="C", reset=reset,
+        accept_sparse="csr", accept_large_sparse=True,
         multi_output=multi_output, y_numeric=True, ensure_all_finite=False,
     )
+    if sparse.issparse(X):
+        X = canonical_csr(X)
     _assert_all_finite(y, input_name="y")
     backend = get_backend(est.backend)
     Y = np.array(y, dtype=np.float64, order="C", copy=True).reshape(X.shape[0], -1)
@@ -74,9 +88,11 @@ def fitted_shapes(coef, intercept, dtype, y_ndim):
 
 def _non_finite_error(X, y, what):
     """The error raised instead of returning non-finite coefficients."""
+    values = stored_values(X)
+    x_max = float(np.max(np.abs(values))) if values.size else 0.0
     return ValueError(
         f"the fit produced a non-finite {what}: the data overflow float64 arithmetic "
-        f"(max |X| = {float(np.max(np.abs(X))):.3g}, max |y| = {float(np.max(np.abs(y))):.3g}). "
+        f"(max |X| = {x_max:.3g}, max |y| = {float(np.max(np.abs(y))):.3g}). "
         "Rescale X and y (e.g. sklearn.preprocessing.StandardScaler) and fit again."
     )
 
@@ -148,9 +164,11 @@ class Ridge(RegressorMixin, BaseEstimator):
 
     Notes
     -----
-    X is used as given when it is C-contiguous float32/float64; other layouts
-    and dtypes are converted once.  Sparse input is not supported yet and
-    raises ``TypeError``.
+    X is used as given when it is C-contiguous float32/float64 or a canonical
+    SciPy CSR matrix (int32 or int64 indices); other layouts and dtypes are
+    converted once (CSC and COO to CSR).  Sparse X is never densified: the
+    intercept comes from implicit centring, and the ``*_sparse`` kernels cost
+    O(nnz) per pass.
     """
 
     _parameter_constraints = {
@@ -259,5 +277,6 @@ class Ridge(RegressorMixin, BaseEstimator):
             Same dtype as ``coef_``.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        return X @ self.coef_.T.astype(X.dtype, copy=False) + self.intercept_
+        X = validate_data(self, X, dtype=[np.float64, np.float32], accept_sparse="csr",
+                          accept_large_sparse=True, reset=False)
+        return np.asarray(X @ self.coef_.T.astype(X.dtype, copy=False)) + self.intercept_

@@ -10,11 +10,57 @@ objective of the centred problem ``Xc = X - 1 xbar^T``, ``yc = y - ybar``.
 Iterative solvers therefore optimise over ``w`` alone and always pair it with
 ``b*(w)``; centring is *implicit*: kernels receive ``xbar`` or ``b`` and never
 a centred copy of X.
+
+X is a dense array or a canonical SciPy CSR matrix; :func:`bind` hands the
+right twin of a kernel its data (``name(X, ...)`` or
+``name_sparse(data, indices, indptr, ...)``), so solvers never branch on it.
 """
 
-from functools import cached_property
+from functools import cached_property, partial
 
 import numpy as np
+from scipy import sparse
+
+
+def bind(backend, name, X):
+    """Kernel ``name`` of ``backend`` with X's arguments filled in.
+
+    Dense X gives ``backend.name`` with ``X`` first; CSR X gives
+    ``backend.name_sparse`` with ``X.data, X.indices, X.indptr`` first (as
+    read-only views).  Raises ``ValueError`` if the backend has no such twin.
+    """
+    if not sparse.issparse(X):
+        return partial(getattr(backend, name), X)
+    try:
+        fn = backend.functions[name + "_sparse"]
+    except KeyError:
+        raise ValueError(
+            f"backend {backend.name!r} has no sparse kernels; use backend='numba' "
+            "for sparse X (or convert X to a dense array)"
+        ) from None
+    return partial(fn, readonly_view(X.data), readonly_view(X.indices), readonly_view(X.indptr))
+
+
+def objective_value(X, y, coef, intercept, alpha, backend="auto"):
+    """``J(w, b)`` of a fitted model summed over targets (unit weights), in one kernel pass.
+
+    ``J = sum_t 1/(2n) (||X w_t + b_t - y_t||^2 + alpha ||w_t||^2)``: the
+    objective every solver minimizes (float64 accumulation; dense or CSR X).
+    """
+    from .kernels import get_backend
+
+    n = X.shape[0]
+    Y = np.asarray(y, dtype=np.float64).reshape(n, -1)
+    C = np.asarray(coef, dtype=np.float64).reshape(Y.shape[1], -1)
+    b = np.asarray(intercept, dtype=np.float64).reshape(-1)
+    a = np.broadcast_to(np.asarray(alpha, dtype=np.float64), (Y.shape[1],)).copy()
+    X = X if sparse.issparse(X) else readonly_view(np.asarray(X))
+    return float(np.sum(bind(get_backend(backend), "objective", X)(Y, np.ones(n), C, b, a)))
+
+
+def stored_values(X):
+    """The stored values of X: X itself when dense, ``X.data`` when sparse."""
+    return X.data if sparse.issparse(X) else X
 
 
 def raise_if_not_finite(X, *stats):
@@ -28,6 +74,7 @@ def raise_if_not_finite(X, *stats):
     """
     if all(np.isfinite(s).all() for s in stats):
         return
+    X = stored_values(X)
     for lo in range(0, X.shape[0], 65536):
         block = X[lo : lo + 65536]
         if np.isnan(block).any():
@@ -50,8 +97,9 @@ class Problem:
 
     Parameters
     ----------
-    X : ndarray of shape (n, p), float32 or float64, C-contiguous
-        Design matrix; kept as a read-only view, never copied.
+    X : ndarray of shape (n, p), float32 or float64, C-contiguous, or CSR matrix
+        Design matrix; kept as a read-only view, never copied.  A CSR matrix
+        must be canonical (sorted indices, no duplicates).
     y : ndarray of shape (n, k), float64
     sample_weight : ndarray of shape (n,), float64, non-negative
     alpha : ndarray of shape (k,), float64
@@ -61,7 +109,8 @@ class Problem:
     """
 
     def __init__(self, X, y, sample_weight, alpha, fit_intercept, backend):
-        self.X = readonly_view(X)
+        self.sparse = sparse.issparse(X)
+        self.X = X if self.sparse else readonly_view(X)
         self.y = y
         self.sw = sample_weight
         self.alpha = alpha
@@ -69,6 +118,10 @@ class Problem:
         self.backend = backend
         self.n_samples, self.n_features = X.shape
         self.n_targets = y.shape[1]
+
+    def kernel(self, name):
+        """The backend's kernel ``name`` bound to X (its dense or CSR twin, see :func:`bind`)."""
+        return bind(self.backend, name, self.X)
 
     # -- statistics computed once, on first use ---------------------------------
     @cached_property
@@ -80,10 +133,17 @@ class Problem:
         diagonal is ``sum_i s_i x_ij^2``.
         """
         p = self.n_features
-        shift = np.array(self.X[0], dtype=np.float64) if self.fit_intercept else np.zeros(p)
+        moments = self.kernel("column_moments")
         sums = np.empty(p)
         sumsq = np.empty(p)
-        W = self.backend.column_moments(self.X, self.sw, shift, sums, sumsq)
+        if not self.fit_intercept:
+            shift = np.zeros(p)
+        elif self.sparse:  # the zeros are exact in the kernel: a second pass around the means
+            W = moments(self.sw, np.zeros(p), sums, sumsq)
+            shift = sums / W
+        else:
+            shift = np.array(self.X[0], dtype=np.float64)
+        W = moments(self.sw, shift, sums, sumsq)
         raise_if_not_finite(self.X, sums, sumsq)
         if not self.fit_intercept:
             return np.zeros(p), sumsq, W
@@ -134,7 +194,7 @@ class Problem:
         """``J_t(w, b)`` per target, shape (k,); ``b`` defaults to ``b*(w)``."""
         if intercept is None:
             intercept = self.intercept_for(coef)
-        return self.backend.objective(self.X, self.y, self.sw, coef, intercept, self.alpha)
+        return self.kernel("objective")(self.y, self.sw, coef, intercept, self.alpha)
 
     def value_and_gradient(self, coef, grad_out):
         """``J_t(w, b*(w))`` per target, writing ``grad_w J`` (k, p) into ``grad_out``.
@@ -143,14 +203,14 @@ class Problem:
         the gradient of the centred problem, ``(Xc^T S (Xc w - yc) + alpha w) / n``.
         """
         grad_b = np.empty(self.n_targets)
-        return self.backend.gradient(
-            self.X, self.y, self.sw, coef, self.intercept_for(coef), self.alpha, grad_out, grad_b
+        return self.kernel("gradient")(
+            self.y, self.sw, coef, self.intercept_for(coef), self.alpha, grad_out, grad_b
         )
 
     def normal_product(self, P, out, alpha=None):
         """``out[t] = (Xc^T S Xc + alpha_t I) P[t]`` for ``P`` of shape (k', p)."""
         alpha = self.alpha if alpha is None else alpha
-        self.backend.normal_product(self.X, self.sw, self.x_mean, P, alpha, out)
+        self.kernel("normal_product")(self.sw, self.x_mean, P, alpha, out)
         return out
 
     def lipschitz(self, n_iter=100, rtol=1e-3):

@@ -1,5 +1,6 @@
 """``SGDRidge``: the ridge objective by stochastic solvers (validation and bookkeeping only)."""
 
+import contextlib
 import warnings
 from numbers import Integral, Real
 
@@ -12,7 +13,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._threads import thread_limit
-from .estimators import _check_alpha, prepare_fit
+from .estimators import _check_alpha, _non_finite_error, prepare_fit
 from .initializers import INITIALIZERS, initial_coef
 from .kernels import BACKENDS
 from .problem import Problem
@@ -24,6 +25,16 @@ from .solvers.variance_reduced import SAGAState, SVRGState
 METHODS = {"sgd": SGDState, "minibatch": MinibatchState, "sag": SAGAState, "saga": SAGAState,
            "svrg": SVRGState}
 STOCHASTIC_SOLVERS = tuple(METHODS)
+
+
+@contextlib.contextmanager
+def _overflow_is_value_error(X, Y):
+    """Finite X whose statistics overflow (``FloatingPointError`` from the problem's first
+    pass) raises the ``ValueError`` that :class:`ridgejit.Ridge` raises for it."""
+    try:
+        yield
+    except FloatingPointError:
+        raise _non_finite_error(X, Y, "column statistic") from None
 
 
 def _r2_on_rows(X, y, sw, rows, coef, intercept, chunk=8192):
@@ -201,7 +212,8 @@ class SGDRidge(RegressorMixin, BaseEstimator):
         options = self._options(None if partial else self.tol)
         # Everything that runs kernels (the state needs the column means) stays
         # inside thread_limit, which also guards Numba's workqueue layer.
-        with thread_limit(self.n_jobs, backend.name), np.errstate(over="ignore", invalid="ignore"):
+        with thread_limit(self.n_jobs, backend.name), np.errstate(over="ignore", invalid="ignore"), \
+                _overflow_is_value_error(X, Y):
             if partial and hasattr(self, "_sgd_state"):
                 st, rng = self._sgd_state, self._rng
             else:
@@ -284,5 +296,6 @@ class SGDRidge(RegressorMixin, BaseEstimator):
     def predict(self, X):
         """``X @ coef_ + intercept_``, shape (n_samples,), dtype of ``coef_``."""
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        return X @ self.coef_.astype(X.dtype, copy=False) + self.intercept_[0]
+        X = validate_data(self, X, dtype=[np.float64, np.float32], accept_sparse="csr",
+                          accept_large_sparse=True, reset=False)
+        return np.asarray(X @ self.coef_.astype(X.dtype, copy=False)) + self.intercept_[0]

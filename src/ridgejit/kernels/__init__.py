@@ -31,10 +31,15 @@ KERNELS = (
     "minibatch_epoch",
 )
 
+#: The CSR twins: ``name_sparse(data, indices, indptr, *rest)`` for ``name(X, *rest)``.
+SPARSE_KERNELS = tuple(name + "_sparse" for name in KERNELS)
+
 #: backend name -> modules that implement it (together, every name in KERNELS)
 _MODULES = {
-    "numpy": ("ridgejit.kernels.reference", "ridgejit.kernels.reference_sgd"),
-    "numba": ("ridgejit.kernels.numba_dense", "ridgejit.kernels.numba_sgd"),
+    "numpy": ("ridgejit.kernels.reference", "ridgejit.kernels.reference_sgd",
+              "ridgejit.kernels.reference_sparse"),
+    "numba": ("ridgejit.kernels.numba_dense", "ridgejit.kernels.numba_sgd",
+              "ridgejit.kernels.numba_sparse", "ridgejit.kernels.numba_sparse_sgd"),
     "cython": ("ridgejit.kernels.cython_backend",),
 }
 
@@ -77,7 +82,8 @@ def _load(name):
             raise BackendUnavailableError(
                 f"backend {name!r} is unavailable: importing {module_name} failed: {exc}"
             ) from exc
-        functions.update({k: getattr(module, k) for k in KERNELS if hasattr(module, k)})
+        functions.update({k: getattr(module, k) for k in KERNELS + SPARSE_KERNELS
+                          if hasattr(module, k)})
     backend = Backend(name, functions)
     _cache[name] = backend
     return backend

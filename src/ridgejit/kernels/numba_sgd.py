@@ -17,6 +17,33 @@ from ._intrinsics import prefetch_ahead
 from .numba_dense import n_blocks
 
 
+@njit(inline="always", **JIT)
+def rate(schedule, t, eta0, power_t, lam, t0):
+    """The step ``eta_t`` of ``schedule`` (see ``sgd_layout``) at update ``t``."""
+    if schedule == 1:
+        return eta0 / (t + 1.0) ** power_t
+    if schedule == 2:
+        return 1.0 / (lam * (t0 + t))
+    return eta0
+
+
+@njit(inline="always", **JIT)
+def average_step(t, start, F, step, A):
+    """Lazy-average bookkeeping of one update of size ``step`` at update ``t``.
+
+    Returns ``(averaging, first, mu, coef_a, A)``: whether the average runs,
+    whether it starts now (it then restarts as the iterate), its weight
+    ``mu = 1/(t - start + 1)``, the factor ``F step`` by which ``a`` must follow
+    the change of ``v``, and the new divisor ``A / (1 - mu)``.
+    """
+    if t < start:
+        return False, False, 0.0, 0.0, A
+    mu = 1.0 / (t - start + 1.0)
+    if mu >= 1.0:
+        return True, True, mu, 0.0, A
+    return True, False, mu, F * step, A / (1.0 - mu)
+
+
 @njit(**JIT)
 def _renormalize(v, a, state, averaging):
     D = state[1]
@@ -56,12 +83,7 @@ def sgd_epoch(X, y, sw, x_mean, order, v, a, state, schedule, hyper):
     for idx in range(order.shape[0]):
         prefetch_ahead(X, order, idx)  # shuffled rows are DRAM misses: see _intrinsics
         i = order[idx]
-        if schedule == 1:
-            eta = eta0 / (t + 1.0) ** power_t
-        elif schedule == 2:
-            eta = 1.0 / (lam * (t0 + t))
-        else:
-            eta = eta0
+        eta = rate(schedule, t, eta0, power_t, lam, t0)
         x = X[i]
         d = 0.0
         for j in range(p):
@@ -72,16 +94,7 @@ def sgd_epoch(X, y, sw, x_mean, order, v, a, state, schedule, hyper):
         g = eta * s * r
         D = D / (1.0 - eta * lam)
         step = g * D
-        averaging = t >= start
-        first = False
-        mu = 0.0
-        coef_a = 0.0
-        if averaging:
-            mu = 1.0 / (t - start + 1.0)
-            first = mu >= 1.0
-            if not first:
-                coef_a = F * step
-                A = A / (1.0 - mu)
+        averaging, first, mu, coef_a, A = average_step(t, start, F, step, A)
         dc = 0.0
         for j in range(p):
             xc = x[j] - x_mean[j]

@@ -41,8 +41,12 @@ seconds, best of 2, CG to 1e-10)::
     float32   250000 x 400   0.924    0.684 (25)    0.645 cg
     float32    62500 x 1600  2.596    0.817 (28)    0.811 cg
 
-Density: sparse input is not accepted yet; its rules come with the sparse
-kernels.
+Sparse (CSR) X: a fused CG pass costs about ``nnz * PASS_NS`` and the exact
+solve ``pairs * PAIR_NS`` for its Gram (``pairs = sum_i nnz_i^2`` in the
+primal, ``sum_j nnz_j^2`` over columns in the dual) plus ``m^3 / 3`` flops of
+Cholesky (``m = min(n, p)``); ``budget`` is their ratio and the same rule
+applies.  When the ``m x m`` matrix would pass ``SPARSE_GRAM_MAX_BYTES`` the
+choice is ``cg`` with no cap (the exact fallback could not run).
 
 ``auto`` promises the answer of an exact solve: its CG runs to a relative
 residual of ``min(tol, AUTO_CG_TOL)`` (1e-10), however loose ``tol`` is.
@@ -51,6 +55,8 @@ Choose ``solver="cg"`` for a looser, faster approximate answer.
 """
 
 import dataclasses
+
+import numpy as np
 
 from .cg import solve_cg
 from .direct import solve_direct
@@ -63,21 +69,47 @@ AUTO_CG_TOL = 1e-10
 MIN_CG_BUDGET = 30
 
 
+#: Sparse cost model (seconds per stored value of one fused CG pass, per Gram
+#: pair, per Cholesky flop), measured on the reference machine.
+PASS_NS, PAIR_NS, CHOL_NS = 4.0, 2.0, 0.025
+#: Largest dense m x m matrix the sparse exact solver may build.
+SPARSE_GRAM_MAX_BYTES = 1 << 30
+
+
 def cg_budget(n_samples, n_features, itemsize):
     """CG passes that cost as much as one exact solve (see the module docstring)."""
     m = min(n_samples, n_features)
     return int(m / (itemsize * FLOPS_PER_BYTE))
 
 
+def sparse_cg_budget(X):
+    """CG passes that cost as much as one exact solve on CSR ``X``; ``None`` when the
+    exact solve's ``m x m`` matrix is too large to build."""
+    n, p = X.shape
+    m = min(n, p)
+    if 8.0 * m * m > SPARSE_GRAM_MAX_BYTES:
+        return None
+    counts = np.diff(X.indptr) if n >= p else np.bincount(X.indices, minlength=p)
+    pairs = float(np.dot(counts.astype(np.float64), counts))
+    direct = pairs * PAIR_NS + m**3 / 3.0 * CHOL_NS
+    return int(direct / (max(X.nnz, 1) * PASS_NS))
+
+
 def solve_auto(problem, coef0, intercept0, options):
     """Exact or CG solve chosen by the cost model above."""
-    budget = cg_budget(problem.n_samples, problem.n_features, problem.X.dtype.itemsize)
-    if budget < MIN_CG_BUDGET:
+    if problem.sparse:
+        budget = sparse_cg_budget(problem.X)
+    else:
+        budget = cg_budget(problem.n_samples, problem.n_features, problem.X.dtype.itemsize)
+    if budget is not None and budget < MIN_CG_BUDGET:
         return solve_direct(problem, coef0, intercept0, options)
+    exact_fallback = budget is not None
+    if not exact_fallback:  # the m x m matrix is too large: CG runs to its own cap
+        budget = options.max_iter
     cap = budget if options.max_iter is None else min(budget, options.max_iter)
     cg_options = dataclasses.replace(options, max_iter=cap, tol=min(options.tol, AUTO_CG_TOL))
     result = solve_cg(problem, coef0, intercept0, cg_options)
-    if result.converged:
+    if result.converged or not exact_fallback:
         return result
     exact = solve_direct(problem, coef0, intercept0, options)
     offset = result.history["time"][-1] if result.history["time"] else 0.0

@@ -20,7 +20,9 @@ import numpy as np
 from scipy import linalg
 from scipy.linalg import lapack
 
-from ..problem import raise_if_not_finite
+from scipy import sparse
+
+from ..problem import bind, raise_if_not_finite
 from .base import History, Result
 
 
@@ -89,21 +91,40 @@ class SufficientStats:
     @classmethod
     def around_first_row(cls, X, Y, fit_intercept):
         """Statistics centred on the first row of ``X``/``Y`` (zeros without an intercept,
-        where the statistics must stay uncentred)."""
+        where the statistics must stay uncentred, and for sparse X, whose zeros a
+        shift would densify: see ``sparse_stats.shifted_stats``)."""
+        if fit_intercept and sparse.issparse(X):
+            return cls(np.zeros(X.shape[1]), np.array(Y[0], dtype=np.float64))
         if fit_intercept:
             return cls(np.array(X[0], dtype=np.float64), np.array(Y[0], dtype=np.float64))
         return cls(np.zeros(X.shape[1]), np.zeros(Y.shape[1]))
 
     def add(self, backend, X, y, sw):
-        """Accumulate the rows of ``X`` (read-only view), ``y`` (n, k) and weights ``sw``."""
+        """Accumulate the rows of ``X`` (read-only view or CSR), ``y`` (n, k) and weights ``sw``."""
         p, k = self.gram.shape[0], self.xty.shape[1]
         out = [np.empty((p, p)), np.empty((p, k)), np.empty(p), np.empty(k), np.empty((k, k))]
-        W = backend.sufficient_stats(X, y, sw, self.x_shift, self.y_shift, *out)
+        W = bind(backend, "sufficient_stats", X)(y, sw, self.x_shift, self.y_shift, *out)
         raise_if_not_finite(X, np.diag(out[0]), out[2], out[4])
         for total, part in zip((self.gram, self.xty, self.xsum, self.ysum, self.yty), out):
             total += part
         self.weight_sum += W
         self.n_samples += X.shape[0]
+
+    def merge(self, other):
+        """Add the totals of ``other`` (statistics around the same centre) to ``self``.
+
+        Partial statistics of disjoint row sets combine by addition, so blocks
+        may be accumulated anywhere (threads, Dask workers) and merged in a
+        fixed order; returns ``self``.
+        """
+        if not (np.array_equal(self.x_shift, other.x_shift)
+                and np.array_equal(self.y_shift, other.y_shift)):
+            raise ValueError("cannot merge sufficient statistics around different centres")
+        for name in ("gram", "xty", "xsum", "ysum", "yty"):
+            getattr(self, name)[...] += getattr(other, name)
+        self.weight_sum += other.weight_sum
+        self.n_samples += other.n_samples
+        return self
 
     def solve(self, alpha, fit_intercept):
         """``(coef (k, p), intercept (k,), objective (k,), gradient (k, p))``.
@@ -139,7 +160,7 @@ def _dual(problem):
     n = X.shape[0]
     x_mean, y_mean = problem.x_mean, problem.y_mean
     K = np.empty((n, n))
-    problem.backend.dual_gram(X, sw, x_mean, K)
+    problem.kernel("dual_gram")(sw, x_mean, K)
     raise_if_not_finite(X, np.diag(K))
     root = np.sqrt(sw)[:, None]
     a = solve_spd(K, root * (problem.y - y_mean), problem.alpha).T  # (n, k)

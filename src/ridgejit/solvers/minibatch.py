@@ -64,7 +64,7 @@ class MinibatchState(AdaptiveRate):
         avg = self.options.average
         start = np.inf if avg is False else (0.0 if avg is True else float(avg))
         hyper = np.array([self.eta, self.lam, float(problem.fit_intercept), float(self.batch_size), start])
-        problem.backend.minibatch_epoch(problem.X, problem.y[:, 0], problem.sw, self.x_mean, order,
+        problem.kernel("minibatch_epoch")(problem.y[:, 0], problem.sw, self.x_mean, order,
                                         self.w, self.a, self.state, hyper)
 
     def rate_text(self):

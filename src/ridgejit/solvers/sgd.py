@@ -108,7 +108,7 @@ class SGDState(AdaptiveRate):
 
     def run_epoch(self, problem, order):
         self.hyper = _hyper(self.options, self.lam, self.eta, problem.fit_intercept)
-        problem.backend.sgd_epoch(problem.X, problem.y[:, 0], problem.sw, self.x_mean, order,
+        problem.kernel("sgd_epoch")(problem.y[:, 0], problem.sw, self.x_mean, order,
                                   self.v, self.a, self.state, _CODES[self.options.learning_rate],
                                   self.hyper)
 
@@ -125,7 +125,7 @@ class SGDState(AdaptiveRate):
 
 def safe_rate(problem, x_mean, lam):
     """The ``auto`` rate ``1 / (max_i s_i (||x_i - xbar||^2 + 1) + lam)`` (one pass)."""
-    R = problem.backend.max_row_norm(problem.X, problem.sw, x_mean)
+    R = problem.kernel("max_row_norm")(problem.sw, x_mean)
     return 1.0 / (R + float(np.max(problem.sw)) * problem.fit_intercept + lam)
 
 
@@ -179,7 +179,7 @@ def run_epochs(problem, method, options, rng, max_epochs, train_idx=None, valida
             order = rng.permutation(rows) if options.shuffle else rows
         method.run_epoch(problem, order)
         coef, intercept = method.coef()
-        J = problem.backend.gradient(problem.X, problem.y, problem.sw, coef[None, :],
+        J = problem.kernel("gradient")(problem.y, problem.sw, coef[None, :],
                                      np.array([intercept]), problem.alpha, grad, grad_b)[0]
         if not (np.isfinite(J) and np.isfinite(coef).all()):
             raise ValueError(

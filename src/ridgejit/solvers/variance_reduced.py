@@ -79,7 +79,7 @@ class SAGAState(_VRState):
     def run_epoch(self, problem, order):
         hyper = np.array([self.step, self.lam, float(problem.fit_intercept), float(self.name == "saga")])
         self.state[0] = self.b
-        problem.backend.saga_epoch(problem.X, problem.y[:, 0], problem.sw, self.x_mean, order,
+        problem.kernel("saga_epoch")(problem.y[:, 0], problem.sw, self.x_mean, order,
                                    self.w, self.state, self.memory, self.grad_avg, hyper)
         self.b = float(self.state[0])
         self.t += len(order)
@@ -102,14 +102,14 @@ class SVRGState(_VRState):
         if self.full_grad is None:  # first epoch: one fused pass at the start point
             g, gb = np.empty((1, self.w.shape[0])), np.empty(1)
             _, b_x = self.coef()
-            problem.backend.gradient(problem.X, problem.y, problem.sw, self.w[None, :],
+            problem.kernel("gradient")(problem.y, problem.sw, self.w[None, :],
                                      np.array([b_x]), problem.alpha, g, gb)
             self.observe(g[0] - self.x_mean * gb[0], gb[0])
         snapshot = self.w.copy()
         grad_w, grad_b = self.full_grad
         state = np.array([self.b, self.b, grad_b])
         hyper = np.array([self.step, self.lam, float(problem.fit_intercept)])
-        problem.backend.svrg_inner(problem.X, problem.y[:, 0], problem.sw, self.x_mean, order,
+        problem.kernel("svrg_inner")(problem.y[:, 0], problem.sw, self.x_mean, order,
                                    self.w, snapshot, grad_w, state, hyper)
         self.b = float(state[0])
         self.t += len(order)

@@ -1,0 +1,242 @@
+"""Numba kernels for CSR X: the ``*_sparse`` twins of :mod:`ridgejit.kernels.numba_dense`.
+
+Every kernel takes the CSR arrays ``data, indices, indptr`` (``data``
+float32 or float64; ``indices``/``indptr`` int32 or int64; canonical: no
+duplicate column in a row) in place of ``X`` and then exactly the arguments of
+its dense twin, with the same meaning (see :mod:`ridgejit.kernels.reference`
+and :mod:`ridgejit.kernels.reference_sparse`).  The number of columns is the
+length of the ``p``-vectors they receive.
+
+Centring is implicit, as for dense X: a centred row ``x_i - xbar`` is never
+formed, so a pass costs O(nnz), never O(n p).  The row-streaming kernels run
+fixed row blocks (:func:`sparse_blocks`, a function of the shape and nnz only)
+in parallel, each with a private dense accumulator, then add the blocks in
+block order, in parallel over columns: the same bits for any thread count.
+"""
+
+import numpy as np
+from numba import njit, prange
+
+from .._config import JIT, PARALLEL
+from .numba_dense import n_blocks
+from .sparse_stats import dual_gram_sparse, shifted_stats  # noqa: F401
+
+
+@njit(**JIT)
+def sparse_blocks(n_rows, nnz, width):
+    """Row blocks of a sparse pass with ``width`` accumulators per block.
+
+    As :func:`n_blocks`, and also at most one block per ``8 * width`` stored
+    values, so that zeroing and reducing the dense per-block accumulators
+    stays a small fraction of the pass (a function of the shape only).
+    """
+    return max(1, min(n_blocks(n_rows, width), nnz // (8 * max(1, width))))
+
+
+@njit(**PARALLEL)
+def _reduce_blocks(acc, out):
+    """``out[t, j] = sum_b acc[b, t, j]`` in block order, parallel over ``j``."""
+    nb, k, p = acc.shape
+    for j in prange(p):
+        for t in range(k):
+            s = 0.0
+            for b in range(nb):
+                s += acc[b, t, j]
+            out[t, j] = s
+
+
+@njit(**PARALLEL)
+def _row_pass_sparse(data, indices, indptr, y, use_y, sw, V, offset):
+    """Sparse twin of ``numba_dense._row_pass``: ``(sum s r x_i, sum s r, sum s r^2)``.
+
+    ``r = x_i.V[t] + offset[t] - y[i, t]`` (the ``y`` term when ``use_y``); one
+    read of the stored values per row for the dot product and one for the
+    scatter into the block's accumulator.
+    """
+    n = indptr.shape[0] - 1
+    k, p = V.shape
+    nb = sparse_blocks(n, indptr[n] - indptr[0], k * (p + 2))
+    step = (n + nb - 1) // nb
+    acc = np.zeros((nb, k, p))
+    acc_r = np.zeros((nb, k))
+    acc_l = np.zeros((nb, k))
+    for b in prange(nb):
+        for i in range(b * step, min(n, (b + 1) * step)):
+            s = sw[i]
+            lo = indptr[i]
+            hi = indptr[i + 1]
+            for t in range(k):
+                v = V[t]
+                r = offset[t] - y[i, t] if use_y else offset[t]
+                for a in range(lo, hi):
+                    r += data[a] * v[indices[a]]
+                sr = s * r
+                acc_l[b, t] += sr * r
+                acc_r[b, t] += sr
+                row = acc[b, t]
+                for a in range(lo, hi):
+                    row[indices[a]] += sr * data[a]
+    G = np.empty((k, p))
+    _reduce_blocks(acc, G)
+    R = np.zeros(k)
+    L = np.zeros(k)
+    for b in range(nb):
+        for t in range(k):
+            R[t] += acc_r[b, t]
+            L[t] += acc_l[b, t]
+    return G, R, L
+
+
+@njit(**JIT)
+def gradient_sparse(data, indices, indptr, y, sw, coef, intercept, alpha, grad_coef, grad_intercept):
+    """Fused objective and gradient in one pass over the stored values (see the reference)."""
+    n = indptr.shape[0] - 1
+    k, p = coef.shape
+    G, R, L = _row_pass_sparse(data, indices, indptr, y, True, sw, coef, intercept)
+    J = np.zeros(k)
+    for t in range(k):
+        pen = 0.0
+        for j in range(p):
+            grad_coef[t, j] = (G[t, j] + alpha[t] * coef[t, j]) / n
+            pen += coef[t, j] * coef[t, j]
+        grad_intercept[t] = R[t] / n
+        J[t] = 0.5 * (L[t] + alpha[t] * pen) / n
+    return J
+
+
+def objective_sparse(data, indices, indptr, y, sw, coef, intercept, alpha):
+    """Objective of every target: the fused gradient pass, gradient discarded."""
+    k, p = coef.shape
+    return gradient_sparse(data, indices, indptr, y, sw, coef, intercept, alpha,
+                           np.empty((k, p)), np.empty(k))
+
+
+@njit(**JIT)
+def normal_product_sparse(data, indices, indptr, sw, x_mean, P, alpha, out):
+    """``out[t] = (Xc^T S Xc + alpha_t I) P[t]`` in one pass, ``Xc`` never formed.
+
+    With ``q_i = x_i.P[t] - xbar.P[t]``:
+    ``Xc^T S Xc P[t] = sum_i s_i q_i x_i - xbar sum_i s_i q_i``.
+    """
+    k, p = P.shape
+    offset = np.zeros(k)
+    for t in range(k):
+        for j in range(p):
+            offset[t] -= x_mean[j] * P[t, j]
+    G, R, _ = _row_pass_sparse(data, indices, indptr, np.empty((0, k)), False, sw, P, offset)
+    for t in range(k):
+        for j in range(p):
+            out[t, j] = G[t, j] - x_mean[j] * R[t] + alpha[t] * P[t, j]
+
+
+@njit(**PARALLEL)
+def column_moments_sparse(data, indices, indptr, sw, shift, sums, sumsq):
+    """Shifted weighted column moments (see the reference), exact for the zeros.
+
+    Per column ``j`` with ``V_j = sum_{i: x_ij stored} s_i``:
+    ``sums_j = sum_stored s (x - c_j) - c_j (W - V_j)`` and
+    ``sumsq_j = sum_stored s (x - c_j)^2 + c_j^2 (W - V_j)``: the unstored
+    zeros enter in closed form, and no term cancels when ``c`` is near the mean.
+    """
+    n = indptr.shape[0] - 1
+    p = shift.shape[0]
+    nb = sparse_blocks(n, indptr[n] - indptr[0], 3 * p + 1)
+    step = (n + nb - 1) // nb
+    acc = np.zeros((nb, 3, p))
+    accw = np.zeros(nb)
+    for b in prange(nb):
+        a1 = acc[b, 0]
+        a2 = acc[b, 1]
+        av = acc[b, 2]
+        for i in range(b * step, min(n, (b + 1) * step)):
+            s = sw[i]
+            accw[b] += s
+            for a in range(indptr[i], indptr[i + 1]):
+                j = indices[a]
+                d = data[a] - shift[j]
+                sd = s * d
+                a1[j] += sd
+                a2[j] += sd * d
+                av[j] += s
+    W = 0.0
+    for b in range(nb):
+        W += accw[b]
+    red = np.empty((3, p))
+    _reduce_blocks(acc, red)
+    for j in range(p):
+        rest = W - red[2, j]
+        c = shift[j]
+        sums[j] = red[0, j] - c * rest
+        sumsq[j] = red[1, j] + c * c * rest
+    return W
+
+
+@njit(**PARALLEL)
+def max_row_norm_sparse(data, indices, indptr, sw, x_mean):
+    """``max_i s_i ||x_i - xbar||^2`` in one pass:
+    ``||x_i - xbar||^2 = sum_stored ((x - m)^2 - m^2) + ||xbar||^2``."""
+    n = indptr.shape[0] - 1
+    p = x_mean.shape[0]
+    mm = 0.0
+    for j in range(p):
+        mm += x_mean[j] * x_mean[j]
+    nb = n_blocks(n, 1)
+    step = (n + nb - 1) // nb
+    best = np.zeros(nb)
+    for b in prange(nb):
+        m = 0.0
+        for i in range(b * step, min(n, (b + 1) * step)):
+            q = mm
+            for a in range(indptr[i], indptr[i + 1]):
+                c = x_mean[indices[a]]
+                d = data[a] - c
+                q += d * d - c * c
+            q = max(q, 0.0) * sw[i]
+            if q > m:
+                m = q
+        best[b] = m
+    return best.max()
+
+
+@njit(**PARALLEL)
+def _raw_stats_sparse(data, indices, indptr, y, sw, y_shift, n_ranges, gram, xty, xsum):
+    """Uncentred ``gram = X^T S X``, ``xty = X^T S (y - y_shift)``, ``xsum = X^T s``.
+
+    Columns are split into ``n_ranges`` ranges (one per thread); each range's task scans every row
+    and handles the stored values whose column is in its range, so every output
+    entry is summed by one thread in row order (the same bits for any thread
+    count).  Cost: ``sum_i nnz_i^2`` multiply-adds.
+    """
+    n = indptr.shape[0] - 1
+    p = gram.shape[0]
+    k = y.shape[1]
+    nt = max(1, min(n_ranges, p))
+    width = (p + nt - 1) // nt
+    for c in prange(nt):
+        lo = c * width
+        hi = min(p, lo + width)
+        for j in range(lo, hi):
+            xsum[j] = 0.0
+            for l in range(p):
+                gram[j, l] = 0.0
+            for t in range(k):
+                xty[j, t] = 0.0
+        for i in range(n):
+            s = sw[i]
+            for a in range(indptr[i], indptr[i + 1]):
+                j = indices[a]
+                if j < lo or j >= hi:
+                    continue
+                sx = s * data[a]
+                xsum[j] += sx
+                for t in range(k):
+                    xty[j, t] += sx * (y[i, t] - y_shift[t])
+                g = gram[j]
+                for e in range(indptr[i], indptr[i + 1]):
+                    g[indices[e]] += sx * data[e]
+
+
+def sufficient_stats_sparse(data, indices, indptr, y, sw, x_shift, y_shift, gram, xty, xsum, ysum, yty):
+    """Sufficient statistics around ``x_shift`` (see :func:`ridgejit.kernels.sparse_stats.shifted_stats`)."""
+    return shifted_stats(_raw_stats_sparse, data, indices, indptr, y, sw, x_shift, y_shift,
+                         gram, xty, xsum, ysum, yty)

@@ -1,0 +1,411 @@
+"""Numba stochastic kernels for CSR X: O(nnz of the row) per update, centring included.
+
+Same signatures as :mod:`ridgejit.kernels.numba_sgd` with ``data, indices,
+indptr`` in place of ``X``, and the same meaning (:mod:`ridgejit.kernels.reference_sgd`
+is the spec).  A centred row ``x - xbar`` is dense, so it is never formed: the
+iterate is kept as
+
+    w = (v + m xbar) / D
+
+with ``v`` updated only where the row has stored values, ``m`` a scalar that
+carries every multiple of ``xbar``, and ``D`` the lazy L2 divisor
+(``D <- D / (1 - eta lam)``, Bottou's trick).  With ``c = xbar.v`` and
+``mm = ||xbar||^2`` a centred prediction is
+``(x.v + m x.xbar - c - m mm) / D``: two sparse dot products.
+
+* SGD/ASGD: the average ``(a + na xbar + F (v + m xbar)) / A`` likewise.
+* SAG/SAGA and SVRG add a dense vector every step (the gradient average, or
+  ``lam snapshot - full_grad``); it is applied just in time: a running sum of
+  step factors ``cum`` and, per feature, the ``cum`` at its last update, so a
+  feature catches up with all the steps it missed when a row next touches it
+  (Schmidt, Le Roux and Bach's lazy updates).
+* Mini-batch: the batch residuals are computed in parallel (one per row, no
+  reduction), then the batch update is applied serially, O(nnz of the batch).
+
+All multiples are folded back into dense vectors (O(p)) at the end of a call
+and whenever a divisor passes 1e6, so the interfaces and states are those of
+the dense kernels.
+"""
+
+import numpy as np
+from numba import njit, prange
+
+from .._config import JIT, PARALLEL
+from .numba_sgd import average_step, rate
+
+
+@njit(**JIT)
+def _dot2(data, indices, lo, hi, v, x_mean):
+    """``(x.v, x.xbar)`` for the stored values ``lo:hi`` of one row."""
+    dv = 0.0
+    dx = 0.0
+    for e in range(lo, hi):
+        j = indices[e]
+        dv += data[e] * v[j]
+        dx += data[e] * x_mean[j]
+    return dv, dx
+
+
+@njit(**JIT)
+def _fold(v, m, x_mean, D):
+    """``v <- (v + m xbar) / D``; returns ``xbar.v`` of the result."""
+    c = 0.0
+    for j in range(v.shape[0]):
+        v[j] = (v[j] + m * x_mean[j]) / D
+        c += x_mean[j] * v[j]
+    return c
+
+
+@njit(**JIT)
+def sgd_epoch_sparse(data, indices, indptr, y, sw, x_mean, order, v, a, state, schedule, hyper):
+    """One plain/averaged SGD pass over the rows ``order`` (see ``reference_sgd.sgd_epoch``)."""
+    p = x_mean.shape[0]
+    t = state[0]
+    D = state[1]
+    A = state[2]
+    F = state[3]
+    b = state[4]
+    bbar = state[5]
+    eta0 = hyper[0]
+    power_t = hyper[1]
+    lam = hyper[2]
+    t0 = hyper[3]
+    start = hyper[4]
+    fit_b = hyper[5] != 0.0
+    mm = 0.0
+    c = 0.0
+    for j in range(p):
+        mm += x_mean[j] * x_mean[j]
+        c += x_mean[j] * v[j]
+    m = 0.0  # w = (v + m xbar) / D
+    na = 0.0  # average = (a + na xbar + F (v + m xbar)) / A
+    loss = 0.0
+    for idx in range(order.shape[0]):
+        i = order[idx]
+        eta = rate(schedule, t, eta0, power_t, lam, t0)
+        lo = indptr[i]
+        hi = indptr[i + 1]
+        dv, xx = _dot2(data, indices, lo, hi, v, x_mean)
+        r = (dv + m * xx - c - m * mm) / D + b - y[i]
+        s = sw[i]
+        loss += s * r * r
+        g = eta * s * r
+        D = D / (1.0 - eta * lam)
+        step = g * D
+        averaging, first, mu, coef_a, A = average_step(t, start, F, step, A)
+        for e in range(lo, hi):
+            v[indices[e]] -= step * data[e]
+        m += step
+        c -= step * xx
+        if fit_b:
+            b -= g
+        if averaging:
+            if first:  # the average starts as the current iterate
+                for j in range(p):
+                    a[j] = 0.0
+                na = 0.0
+                A = D
+                F = 1.0
+            else:
+                for e in range(lo, hi):
+                    a[indices[e]] += coef_a * data[e]
+                na -= coef_a
+                F = F + mu * A / D
+            bbar += mu * (b - bbar)
+        t += 1.0
+        if D > 1e6 or A > 1e6:
+            c = _fold(v, m, x_mean, D)
+            if t > start:
+                for j in range(p):
+                    a[j] = (a[j] + na * x_mean[j] + F * v[j] * D) / A
+            m = 0.0
+            na = 0.0
+            D = 1.0
+            A = 1.0
+            F = 0.0
+    # back to the dense kernels' representation: w = v / D, average (a + F v) / A
+    for j in range(p):
+        v[j] += m * x_mean[j]
+        a[j] += na * x_mean[j]
+    state[0] = t
+    state[1] = D
+    state[2] = A
+    state[3] = F
+    state[4] = b
+    state[5] = bbar
+    return loss
+
+
+@njit(**JIT)
+def _catch_up(indices, lo, hi, v, rate, cum, last):
+    """Apply the missed just-in-time steps ``v_j -= rate_j (cum - last_j)`` to a row's features."""
+    for e in range(lo, hi):
+        j = indices[e]
+        v[j] -= rate[j] * (cum - last[j])
+        last[j] = cum
+
+
+@njit(**JIT)
+def _settle(v, rate, cum, last, m, x_mean, D):
+    """Catch every feature up, fold ``m`` and ``D`` in: ``v`` becomes ``w``; returns ``xbar.w``."""
+    for j in range(v.shape[0]):
+        v[j] -= rate[j] * (cum - last[j])
+        last[j] = 0.0
+    return _fold(v, m, x_mean, D)
+
+
+@njit(**JIT)
+def saga_epoch_sparse(data, indices, indptr, y, sw, x_mean, order, w, state, memory, grad_avg, hyper):
+    """SAGA/SAG pass (see ``reference_sgd.saga_epoch``), O(nnz of the row) per step.
+
+    ``grad_avg = g - gb xbar`` with ``g = (1/n) sum_i memory_i x_i`` sparse in
+    its updates; ``-step g`` is applied just in time, ``+step gb xbar`` through ``m``.
+    """
+    n = indptr.shape[0] - 1
+    p = x_mean.shape[0]
+    step = hyper[0]
+    lam = hyper[1]
+    fit_b = hyper[2] != 0.0
+    saga = hyper[3] != 0.0
+    b = state[0]
+    gb = state[1]
+    inv_n = 1.0 / n
+    rho = 1.0 - step * lam
+    g = np.empty(p)
+    mm = 0.0
+    e_g = 0.0  # xbar.g
+    for j in range(p):
+        g[j] = grad_avg[j] + gb * x_mean[j]
+        mm += x_mean[j] * x_mean[j]
+        e_g += x_mean[j] * g[j]
+    v = w  # updated in place; w = (v + m xbar) / D once settled
+    last = np.zeros(p)
+    cum = 0.0
+    c = 0.0
+    for j in range(p):
+        c += x_mean[j] * v[j]
+    D = 1.0
+    m = 0.0
+    loss = 0.0
+    for idx in range(order.shape[0]):
+        i = order[idx]
+        lo = indptr[i]
+        hi = indptr[i + 1]
+        _catch_up(indices, lo, hi, v, g, cum, last)
+        dv, xx = _dot2(data, indices, lo, hi, v, x_mean)
+        r = (dv + m * xx - c - m * mm) / D + b - y[i]
+        s = sw[i]
+        loss += s * r * r
+        phi = s * r
+        delta = phi - memory[i]
+        memory[i] = phi
+        D = D / rho
+        kappa = D * step
+        if saga:  # the step uses the old average, then the average moves
+            for e in range(lo, hi):
+                j = indices[e]
+                v[j] -= kappa * (delta * data[e] + g[j])
+            cum += kappa
+            for e in range(lo, hi):
+                last[indices[e]] = cum
+            c -= kappa * (delta * xx + e_g)
+            m += kappa * (delta + gb)
+            if fit_b:
+                b -= step * (delta + gb)
+            for e in range(lo, hi):
+                g[indices[e]] += delta * data[e] * inv_n
+            e_g += delta * xx * inv_n
+            gb += delta * inv_n
+        else:  # SAG: the average moves first, then the step uses it
+            for e in range(lo, hi):
+                g[indices[e]] += delta * data[e] * inv_n
+            e_g += delta * xx * inv_n
+            gb += delta * inv_n
+            cum += kappa
+            c -= kappa * e_g
+            m += kappa * gb
+            if fit_b:
+                b -= step * gb
+        if D > 1e6:
+            c = _settle(v, g, cum, last, m, x_mean, D)
+            cum = 0.0
+            m = 0.0
+            D = 1.0
+    _settle(v, g, cum, last, m, x_mean, D)
+    for j in range(p):
+        grad_avg[j] = g[j] - gb * x_mean[j]
+    state[0] = b
+    state[1] = gb
+    return loss
+
+
+@njit(**JIT)
+def svrg_inner_sparse(data, indices, indptr, y, sw, x_mean, order, w, snapshot, full_grad, state, hyper):
+    """SVRG inner loop (see ``reference_sgd.svrg_inner``), O(nnz of the row) per step.
+
+    The constant ``z = step (lam snapshot - full_grad)`` added every step is
+    applied just in time; ``step d xbar`` goes into ``m``.
+    """
+    p = x_mean.shape[0]
+    step = hyper[0]
+    lam = hyper[1]
+    fit_b = hyper[2] != 0.0
+    b = state[0]
+    b_snap = state[1]
+    gb = state[2]
+    rho = 1.0 - step * lam
+    minus_z = np.empty(p)  # _catch_up subtracts: rate = -z
+    mm = 0.0
+    xs = 0.0  # xbar.snapshot
+    zx = 0.0  # xbar.z
+    c = 0.0
+    for j in range(p):
+        minus_z[j] = step * (full_grad[j] - lam * snapshot[j])
+        mm += x_mean[j] * x_mean[j]
+        xs += x_mean[j] * snapshot[j]
+        zx -= x_mean[j] * minus_z[j]
+        c += x_mean[j] * w[j]
+    v = w
+    last = np.zeros(p)
+    cum = 0.0
+    D = 1.0
+    m = 0.0
+    loss = 0.0
+    for idx in range(order.shape[0]):
+        i = order[idx]
+        lo = indptr[i]
+        hi = indptr[i + 1]
+        _catch_up(indices, lo, hi, v, minus_z, cum, last)
+        dv, xx = _dot2(data, indices, lo, hi, v, x_mean)
+        ds = 0.0
+        for e in range(lo, hi):
+            ds += data[e] * snapshot[indices[e]]
+        r = (dv + m * xx - c - m * mm) / D + b - y[i]
+        r_snap = ds - xs + b_snap - y[i]
+        s = sw[i]
+        loss += s * r * r
+        d = s * (r - r_snap)
+        D = D / rho
+        kappa = D * step
+        for e in range(lo, hi):
+            v[indices[e]] -= kappa * d * data[e]
+        m += kappa * d
+        c -= kappa * d * xx
+        cum += D
+        c += D * zx
+        if fit_b:
+            b -= step * (d + gb)
+        if D > 1e6:
+            c = _settle(v, minus_z, cum, last, m, x_mean, D)
+            cum = 0.0
+            m = 0.0
+            D = 1.0
+    _settle(v, minus_z, cum, last, m, x_mean, D)
+    state[0] = b
+    return loss
+
+
+@njit(**PARALLEL)
+def _batch_residuals(data, indices, indptr, y, order, lo, hi, v, x_mean, c, m, mm, D, b, r, xx):
+    """Residuals of the batch rows ``order[lo:hi]`` at the batch's start (in parallel)."""
+    for q in prange(hi - lo):
+        i = order[lo + q]
+        dv, dx = _dot2(data, indices, indptr[i], indptr[i + 1], v, x_mean)
+        r[q] = (dv + m * dx - c - m * mm) / D + b - y[i]
+        xx[q] = dx
+
+
+@njit(**JIT)
+def minibatch_epoch_sparse(data, indices, indptr, y, sw, x_mean, order, w, a, state, hyper):
+    """Mini-batch SGD (see ``reference_sgd.minibatch_epoch``), O(nnz of the batch) per batch.
+
+    Residuals of a batch are computed in parallel at its start (each row on
+    its own: the same bits for any thread count); the update
+    ``w <- (1 - eta lam) w - eta/|B| sum s r (x - xbar)`` and the running
+    average then cost O(nnz of the batch) through ``v, m, D`` and ``a, na, A, F``.
+    """
+    p = x_mean.shape[0]
+    n_rows = order.shape[0]
+    eta = hyper[0]
+    lam = hyper[1]
+    fit_b = hyper[2] != 0.0
+    size = int(hyper[3])
+    start = hyper[4]
+    t = state[0]
+    b = state[1]
+    bbar = state[2]
+    v = w
+    mm = 0.0
+    c = 0.0
+    for j in range(p):
+        mm += x_mean[j] * x_mean[j]
+        c += x_mean[j] * v[j]
+    D = 1.0
+    m = 0.0
+    A = 1.0
+    F = 0.0
+    na = 0.0
+    r = np.empty(size)
+    xx = np.empty(size)
+    loss = 0.0
+    for lo in range(0, n_rows, size):
+        hi = min(n_rows, lo + size)
+        count = hi - lo
+        _batch_residuals(data, indices, indptr, y, order, lo, hi, v, x_mean, c, m, mm, D, b, r, xx)
+        D = D / (1.0 - eta * lam)
+        averaging = t >= start
+        mu = 0.0
+        first = False
+        if averaging:
+            mu = 1.0 / (t - start + 1.0)
+            first = mu >= 1.0
+        gb = 0.0
+        total = 0.0
+        for q in range(count):
+            i = order[lo + q]
+            sr = sw[i] * r[q]
+            loss += sr * r[q]
+            gb += sr
+            step = eta * sr * D / count
+            total += step
+            c -= step * xx[q]
+            coef_a = F * step
+            for e in range(indptr[i], indptr[i + 1]):
+                j = indices[e]
+                v[j] -= step * data[e]
+                if averaging and not first:
+                    a[j] += coef_a * data[e]
+        m += total
+        if fit_b:
+            b -= eta * gb / count
+        if averaging:
+            if first:
+                for j in range(p):
+                    a[j] = 0.0
+                na = 0.0
+                A = D
+                F = 1.0
+            else:
+                na -= F * total
+                A = A / (1.0 - mu)
+                F = F + mu * A / D
+            bbar += mu * (b - bbar)
+        t += 1.0
+        if D > 1e6 or A > 1e6:
+            # fold into w (dense) and the average, then restart the lazy scales
+            for j in range(p):
+                a[j] = (a[j] + na * x_mean[j] + F * (v[j] + m * x_mean[j])) / A
+            c = _fold(v, m, x_mean, D)
+            m = 0.0
+            na = 0.0
+            D = 1.0
+            A = 1.0
+            F = 0.0
+    # the dense kernel keeps w and the average explicitly
+    for j in range(p):
+        a[j] = (a[j] + na * x_mean[j] + F * (v[j] + m * x_mean[j])) / A
+    _fold(v, m, x_mean, D)
+    state[0] = t
+    state[1] = b
+    state[2] = bbar
+    return loss

@@ -1,0 +1,48 @@
+"""NumPy reference of the ``*_sparse`` kernels: the dense definition, applied to CSR arrays.
+
+Each ``name_sparse(data, indices, indptr, *args)`` means exactly
+``name(X, *args)`` of :mod:`ridgejit.kernels.reference` or
+:mod:`ridgejit.kernels.reference_sgd` with ``X`` the matrix those arrays
+describe (``p`` columns, read from the length of the ``p``-vector argument).
+This is the specification the compiled sparse twins are tested against, so it
+densifies X (float64) on purpose: it is for small test data only.
+"""
+
+import numpy as np
+from scipy import sparse
+
+from . import reference, reference_sgd
+
+
+def to_dense(data, indices, indptr, n_features):
+    """The dense float64 matrix of the CSR arrays (shape ``(len(indptr) - 1, n_features)``)."""
+    n = len(indptr) - 1
+    return sparse.csr_matrix((data, indices, indptr), shape=(n, n_features)).toarray().astype(np.float64)
+
+
+def _twin(dense, p_of):
+    """The sparse twin of ``dense``; ``p_of(args)`` gives the column count from its arguments."""
+
+    def kernel(data, indices, indptr, *args):
+        return dense(to_dense(data, indices, indptr, p_of(args)), *args)
+
+    kernel.__name__ = dense.__name__ + "_sparse"
+    kernel.__doc__ = f"``{dense.__name__}`` of the matrix described by ``data, indices, indptr``."
+    return kernel
+
+
+def _cols(position, axis=0):
+    return lambda args: np.shape(args[position])[axis]
+
+
+objective_sparse = _twin(reference.objective, _cols(2, 1))  # coef (k, p)
+gradient_sparse = _twin(reference.gradient, _cols(2, 1))
+normal_product_sparse = _twin(reference.normal_product, _cols(1))  # x_mean
+column_moments_sparse = _twin(reference.column_moments, _cols(1))  # shift
+sufficient_stats_sparse = _twin(reference.sufficient_stats, _cols(2))  # x_shift
+dual_gram_sparse = _twin(reference.dual_gram, _cols(1))  # x_mean
+sgd_epoch_sparse = _twin(reference_sgd.sgd_epoch, _cols(2))  # x_mean
+max_row_norm_sparse = _twin(reference_sgd.max_row_norm, _cols(1))
+saga_epoch_sparse = _twin(reference_sgd.saga_epoch, _cols(2))
+svrg_inner_sparse = _twin(reference_sgd.svrg_inner, _cols(2))
+minibatch_epoch_sparse = _twin(reference_sgd.minibatch_epoch, _cols(2))
