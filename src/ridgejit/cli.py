@@ -1,4 +1,4 @@
-"""Command line: ``ridgejit compare`` and ``ridgejit info``."""
+"""Command line: ``ridgejit compare``, ``ridgejit info``, ``ridgejit fit`` and ``ridgejit predict``."""
 
 import argparse
 import json
@@ -37,7 +37,8 @@ def _compare(args):
     rows = compare.run(
         args.n_samples, args.n_features, dtype=args.dtype, seed=args.seed, alpha=args.alpha,
         solvers=args.solvers, sklearn_solvers=args.sklearn_solvers, repeats=args.repeats,
-        tol=args.tol, max_iter=args.max_iter, backends=args.backends, log=log,
+        tol=args.tol, max_iter=args.max_iter, backends=args.backends, density=args.density,
+        sklearn_tol=args.sklearn_tol, log=log,
     )
     if args.json:
         print(json.dumps(rows, indent=2, default=float))
@@ -64,7 +65,7 @@ def _info(args):
 
 def build_parser():
     """The ``ridgejit`` argument parser."""
-    from .compare import RIDGEJIT_SOLVERS, SKLEARN_SOLVERS
+    from .compare import RIDGEJIT_SOLVERS, SKLEARN_SOLVERS, SPARSE_SKLEARN_SOLVERS
 
     parser = argparse.ArgumentParser(prog="ridgejit", description="Fast ridge regression.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -76,8 +77,13 @@ def build_parser():
     c.add_argument("--alpha", type=float, default=1.0)
     c.add_argument("--solvers", type=_csv, default=RIDGEJIT_SOLVERS,
                    help=f"ridgejit solvers, comma separated (default {','.join(RIDGEJIT_SOLVERS)})")
-    c.add_argument("--sklearn-solvers", type=_csv, default=SKLEARN_SOLVERS,
-                   help=f"scikit-learn Ridge solvers (default {','.join(SKLEARN_SOLVERS)})")
+    c.add_argument("--sklearn-solvers", type=_csv, default=None,
+                   help=f"scikit-learn Ridge solvers (default {','.join(SKLEARN_SOLVERS)}; "
+                        f"with --density: {','.join(SPARSE_SKLEARN_SOLVERS)})")
+    c.add_argument("--sklearn-tol", type=float, default=None,
+                   help="tol of scikit-learn's solvers (default: scikit-learn's own)")
+    c.add_argument("--density", type=float, default=1.0,
+                   help="below 1: sparse CSR data with this fraction of stored values")
     c.add_argument("--repeats", type=int, default=3,
                    help="timed fits per solver, the best is shown (a fit over 2 s runs once)")
     c.add_argument("--tol", type=float, default=1e-10, help="tol of ridgejit's iterative solvers")
@@ -98,6 +104,9 @@ def build_parser():
     i = sub.add_parser("info", help="versions, backends, threads and CPU")
     i.add_argument("--json", action="store_true")
     i.set_defaults(func=_info)
+    from .cli_fit import add_parsers
+
+    add_parsers(sub)
     return parser
 
 
