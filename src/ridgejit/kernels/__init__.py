@@ -23,6 +23,7 @@ KERNELS = (
     "normal_product",
     "column_moments",
     "sufficient_stats",
+    "sufficient_stats_lowp",
     "dual_gram",
     "sgd_epoch",
     "max_row_norm",

@@ -44,11 +44,12 @@ def _fill_chunk(X, y, sw, lo, hi, x_shift, y_shift, unit, out):
         out[:, -1] = root
 
 
-def _copied_stats(X, y, sw, x_shift, y_shift, unit, rows):
-    """All statistics from one ``syrk`` per chunk of ``[X - c | y - cy | 1] * sqrt(s)``."""
+def _copied_stats(X, y, sw, x_shift, y_shift, unit, rows, dtype=np.float64):
+    """All statistics from one ``syrk`` per chunk of ``[X - c | y - cy | 1] * sqrt(s)``
+    (chunks and their products in ``dtype``, totals in float64)."""
     n, p = X.shape
     m = p + y.shape[1] + 1
-    buf = np.empty((rows, m), dtype=np.float64)
+    buf = np.empty((rows, m), dtype=dtype)
     G = np.zeros((m, m), dtype=np.float64)
     for lo in range(0, n, rows):
         hi = min(n, lo + rows)
@@ -130,12 +131,34 @@ def sufficient_stats(X, y, sw, x_shift, y_shift, gram, xty, xsum, ysum, yty,
             S = _reshift(exact, p, x_shift - mean)
     if S is None:
         S = _copied_stats(X, y, sw, x_shift, y_shift, unit, rows)
+    return _unpack(S, p, k, gram, xty, xsum, ysum, yty)
+
+
+def _unpack(S, p, k, gram, xty, xsum, ysum, yty):
+    """Write the blocks of ``S`` (layout of :func:`_copied_stats`) to the outputs; returns W."""
     gram[...] = S[:p, :p]
     xty[...] = S[:p, p : p + k]
     yty[...] = S[p : p + k, p : p + k]
     xsum[...] = S[:p, -1]
     ysum[...] = S[p : p + k, -1]
     return float(S[-1, -1])
+
+
+def sufficient_stats_lowp(X, y, sw, x_shift, y_shift, gram, xty, xsum, ysum, yty,
+                          chunk_rows=GRAM_CHUNK_ROWS):
+    """:func:`sufficient_stats` with float32 products for float32 X (exact for float64 X).
+
+    Chunks of ``[X - x_shift | y - y_shift | 1] * sqrt(s)`` are formed and
+    multiplied (``ssyrk``) in float32, about twice as fast as float64, and
+    added into float64 totals: relative errors about ``1e-7 * sqrt(chunk_rows)``.
+    Only for solvers that refine the answer with exact passes
+    (``solvers.direct._refined``).
+    """
+    if X.dtype != np.float32:
+        return sufficient_stats(X, y, sw, x_shift, y_shift, gram, xty, xsum, ysum, yty, chunk_rows)
+    rows = max(1, min(chunk_rows, X.shape[0]))
+    S = _copied_stats(X, y, sw, x_shift, y_shift, bool(np.all(sw == 1.0)), rows, dtype=np.float32)
+    return _unpack(S, X.shape[1], y.shape[1], gram, xty, xsum, ysum, yty)
 
 
 def dual_gram(X, sw, x_mean, out, chunk_cols=512):

@@ -14,7 +14,7 @@ import numpy as np
 from numba import njit, prange
 
 from .._config import JIT, PARALLEL
-from .blas_stats import dual_gram, sufficient_stats  # noqa: F401  (BLAS syrk is faster)
+from .blas_stats import dual_gram, sufficient_stats, sufficient_stats_lowp  # noqa: F401  (BLAS syrk is faster)
 
 
 @njit(**JIT)

@@ -240,3 +240,7 @@ def sufficient_stats_sparse(data, indices, indptr, y, sw, x_shift, y_shift, gram
     """Sufficient statistics around ``x_shift`` (see :func:`ridgejit.kernels.sparse_stats.shifted_stats`)."""
     return shifted_stats(_raw_stats_sparse, data, indices, indptr, y, sw, x_shift, y_shift,
                          gram, xty, xsum, ysum, yty)
+
+
+#: Sparse statistics are accumulated in float64 anyway: the exact kernel serves.
+sufficient_stats_lowp_sparse = sufficient_stats_sparse

@@ -96,3 +96,7 @@ def dual_gram(X, sw, x_mean, out):
     """Weighted centred kernel matrix ``out = S^1/2 Xc Xc^T S^1/2``, shape ``(n, n)``."""
     Xc = (X.astype(np.float64) - x_mean) * np.sqrt(sw)[:, None]
     out[...] = Xc @ Xc.T
+
+
+#: The low-precision variant is allowed float32 rounding; its definition is the exact one.
+sufficient_stats_lowp = sufficient_stats

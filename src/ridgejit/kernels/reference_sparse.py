@@ -40,6 +40,7 @@ gradient_sparse = _twin(reference.gradient, _cols(2, 1))
 normal_product_sparse = _twin(reference.normal_product, _cols(1))  # x_mean
 column_moments_sparse = _twin(reference.column_moments, _cols(1))  # shift
 sufficient_stats_sparse = _twin(reference.sufficient_stats, _cols(2))  # x_shift
+sufficient_stats_lowp_sparse = sufficient_stats_sparse  # exact: sparse stats are float64
 dual_gram_sparse = _twin(reference.dual_gram, _cols(1))  # x_mean
 sgd_epoch_sparse = _twin(reference_sgd.sgd_epoch, _cols(2))  # x_mean
 max_row_norm_sparse = _twin(reference_sgd.max_row_norm, _cols(1))

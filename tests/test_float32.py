@@ -1,0 +1,68 @@
+"""float32 X end to end: no upcast copy, float32 coef_, and the float64 answer."""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+from conftest import make_data
+from ridgejit import Ridge
+from ridgejit.kernels import get_backend
+from ridgejit.problem import Problem
+from ridgejit.solvers import SolverOptions
+from ridgejit.solvers.direct import MAX_REFINE, solve_direct
+
+
+def _problem(X, y, sw, alpha=1.0, fit_intercept=True, backend="numba"):
+    Y = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
+    a = np.full(Y.shape[1], alpha)
+    return Problem(X, Y, sw, a, fit_intercept, get_backend(backend))
+
+
+@pytest.mark.parametrize("backend", ["numba", "numpy"])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("k", [1, 3])
+def test_mixed_precision_direct_gives_the_float64_answer(backend, fit_intercept, k):
+    """float32 Gram + float64 refinement: the float64 solution on the same values, to ~1e-12."""
+    X, y, sw = make_data(n=3000, p=12, k=k, dtype=np.float32, correlated=True, offset=30.0)
+    opts = SolverOptions()
+    r32 = solve_direct(_problem(X, y, sw, 2.0, fit_intercept, backend), None, None, opts)
+    r64 = solve_direct(_problem(X.astype(np.float64), y, sw, 2.0, fit_intercept, backend), None, None, opts)
+    assert r32.solver == "direct" and r32.converged
+    assert 2 <= r32.n_iter <= 1 + MAX_REFINE  # the statistics pass, then refinement passes
+    assert_allclose(r32.coef, r64.coef, rtol=1e-8, atol=1e-10 * np.abs(r64.coef).max())
+    assert_allclose(r32.intercept, r64.intercept, rtol=1e-8, atol=1e-8)
+
+    def grad_norm(r):  # the exact gradient of J, in float64 NumPy
+        X64 = X.astype(np.float64)
+        R = X64 @ r.coef.T + r.intercept - y.reshape(len(y), -1)
+        g = (sw[:, None] * R).T @ X64 + 2.0 * r.coef
+        gb = sw @ R if fit_intercept else 0.0
+        return np.linalg.norm(g) + np.linalg.norm(gb)
+
+    # at least as accurate as the float64 Cholesky (often more: uncentred data here
+    # has condition number ~1e6, which costs the float64 solve digits)
+    assert grad_norm(r32) <= 2 * grad_norm(r64) + 1e-12
+
+
+@pytest.mark.filterwarnings("ignore::scipy.linalg.LinAlgWarning")
+def test_ill_conditioned_float32_falls_back_to_exact_statistics():
+    """When the float32 Gram cannot drive the refinement, the exact float64 path answers."""
+    rng = np.random.default_rng(0)
+    n = 4000
+    z = rng.standard_normal(n)
+    X = np.column_stack([z, z + 1e-4 * rng.standard_normal(n), rng.standard_normal(n)]).astype(np.float32)
+    y = X.astype(np.float64) @ np.array([1.0, -1.0, 0.5]) + 0.01 * rng.standard_normal(n)
+    sw = np.ones(n)
+    r32 = solve_direct(_problem(X, y, sw, 1e-8), None, None, SolverOptions())
+    r64 = solve_direct(_problem(X.astype(np.float64), y, sw, 1e-8), None, None, SolverOptions())
+    assert r32.n_iter == 1 and len(r32.history["objective"]) > 1  # refinement tried, exact answered
+    assert_allclose(r32.coef, r64.coef, rtol=1e-6)
+
+
+@pytest.mark.parametrize("solver", ["direct", "cg", "auto", "nesterov"])
+def test_float32_estimator_keeps_dtype_and_matches_float64(solver):
+    X, y, sw = make_data(n=2000, p=10, dtype=np.float32)
+    a = Ridge(alpha=1.0, solver=solver, tol=1e-10, max_iter=5000).fit(X, y, sample_weight=sw)
+    b = Ridge(alpha=1.0, solver="direct").fit(X.astype(np.float64), y, sample_weight=sw)
+    assert a.coef_.dtype == np.float32 and a.predict(X).dtype == np.float32
+    assert_allclose(a.coef_, b.coef_, rtol=1e-4, atol=1e-6)  # the documented float32 accuracy
