@@ -9,10 +9,11 @@ where ``alpha`` is exactly ``sklearn.linear_model.Ridge``'s ``alpha``.
 
 from . import initializers
 from ._info import show_config
+from .cv import RidgeCV, ridge_path
 from .estimators import Ridge
 from .stochastic import SGDRidge
 from .streaming import fit_chunks
 
 __version__ = "0.1.0"
 
-__all__ = ["Ridge", "SGDRidge", "fit_chunks", "initializers", "show_config", "__version__"]
+__all__ = ["Ridge", "RidgeCV", "ridge_path", "SGDRidge", "fit_chunks", "initializers", "show_config", "__version__"]

@@ -1,0 +1,157 @@
+"""Eigendecompositions that give ridge solutions for every alpha at once.
+
+Shared by :class:`ridgejit.RidgeCV` and :func:`ridgejit.ridge_path`.  With
+``S = diag(s)`` the sample weights, ``Xc = X - 1 xbar^T`` and ``yc = y - ybar``
+(weighted means; zero without an intercept), the ridge coefficients are
+
+    w(a) = (Xc^T S Xc + a I)^-1 Xc^T S yc.
+
+Primal (:class:`PrimalEigen`): ``Xc^T S Xc = V diag(l) V^T`` gives
+``w(a) = V diag(1 / (l + a)) V^T Xc^T S yc`` for every ``a`` at ``O(p^2)``
+each.  The Gram comes from :class:`~ridgejit.solvers.direct.SufficientStats`
+(one pass over X, around a provisional centre, centred afterwards).
+
+Dual (:class:`DualEigen`, ``n_features > n_samples``): the kernel
+``K = S^1/2 Xc Xc^T S^1/2 = Q diag(l) Q^T`` gives the dual coefficients
+``c(a) = (K + a I)^-1 S^1/2 yc`` and ``w(a) = Xc^T S^1/2 c(a)`` (one more
+pass over X for all alphas at once).  No centred copy of X is made in either
+form: centring happens in the statistics or in block-sized temporaries.
+"""
+
+import numpy as np
+
+from .problem import Problem, raise_if_not_finite
+
+#: Bytes of one float64 row-block temporary in the passes over X.
+BLOCK_BYTES = 8 << 20
+
+
+def block_rows(n_features):
+    """Rows per block so that a ``rows x n_features`` float64 block is ~BLOCK_BYTES."""
+    return max(64, BLOCK_BYTES // (8 * max(1, n_features)))
+
+
+def centred(stats, fit_intercept):
+    """``(gram, xty, yty, x_mean, y_mean)`` of the weighted centred data.
+
+    From statistics around any centre ``c`` (the first row, say):
+    ``[D E]^T S [D E] - W m m^T`` with ``m = [xsum, ysum] / W`` the means
+    relative to ``c``.  Without an intercept the statistics are around zero
+    and are returned uncentred, with zero means.
+    """
+    p = stats.gram.shape[0]
+    M = np.block([[stats.gram, stats.xty], [stats.xty.T, stats.yty]])
+    shift = np.concatenate([stats.x_shift, stats.y_shift])
+    if fit_intercept:
+        m = np.concatenate([stats.xsum, stats.ysum]) / stats.weight_sum
+        M -= stats.weight_sum * np.outer(m, m)
+        shift = shift + m
+    return M[:p, :p], M[:p, p:], M[p:, p:], shift[:p], shift[p:]
+
+
+def inverse_shifts(eigvals, alphas):
+    """``D[j, a] = 1 / (l_j + alpha_a)``, shape ``(len(eigvals), len(alphas))``.
+
+    Eigenvalues are clipped at 0 (rounding makes those of a singular Gram
+    slightly negative).  Where ``l_j + alpha_a`` is below
+    ``size * eps * max(l)`` (``alpha = 0`` on a singular Gram) the entry is 0:
+    the minimum-norm least-squares solution, as with a pseudo-inverse.
+    """
+    lam = np.maximum(eigvals, 0.0)
+    shifted = lam[:, None] + np.asarray(alphas, dtype=np.float64)[None, :]
+    cutoff = lam.max(initial=0.0) * lam.size * np.finfo(np.float64).eps
+    out = np.zeros_like(shifted)
+    np.divide(1.0, shifted, out=out, where=shifted > cutoff)
+    return out
+
+
+def xt_dot(X, V):
+    """``X^T V`` in float64, by row blocks (float32 X is converted block by block)."""
+    n, p = X.shape
+    out = np.zeros((p, V.shape[1]))
+    rows = block_rows(p)
+    for lo in range(0, n, rows):
+        hi = min(n, lo + rows)
+        out += np.asarray(X[lo:hi], dtype=np.float64).T @ V[lo:hi]
+    return out
+
+
+class PrimalEigen:
+    """``Xc^T S Xc = V diag(l) V^T`` from sufficient statistics (no pass over X).
+
+    Parameters
+    ----------
+    stats : SufficientStats
+        Statistics of the rows (``around_first_row`` with this ``fit_intercept``).
+    fit_intercept : bool
+
+    Attributes
+    ----------
+    eigvals : (p,) ; V : (p, p) ; B : (p, k), ``V^T Xc^T S yc``
+    x_mean, y_mean : weighted means (zeros without an intercept)
+    yty : (k, k), ``yc^T S yc``
+    """
+
+    def __init__(self, stats, fit_intercept):
+        gram, xty, self.yty, self.x_mean, self.y_mean = centred(stats, fit_intercept)
+        self.eigvals, self.V = np.linalg.eigh(gram)
+        self.B = self.V.T @ xty
+
+    def coefs(self, alphas):
+        """Coefficients for every alpha, shape ``(n_alphas, k, p)``: ``V diag(D[:, a]) B``."""
+        D = inverse_shifts(self.eigvals, alphas)
+        return np.einsum("pj,ja,jt->atp", self.V, D, self.B)
+
+    def coef_per_target(self, alpha):
+        """Coefficients with ``alpha[t]`` for target ``t``, shape ``(k, p)``."""
+        D = inverse_shifts(self.eigvals, alpha)  # (p, k)
+        return (self.V @ (D * self.B)).T
+
+
+class DualEigen:
+    """``K = S^1/2 Xc Xc^T S^1/2 = Q diag(l) Q^T``: two passes over X (means, kernel).
+
+    With an intercept, ``u = S^1/2 1 / sqrt(W)`` spans the null space of
+    ``K`` (``Xc^T S 1 = 0``).  The eigendecomposition is taken of
+    ``K + mu u u^T`` (``mu = trace K``) instead: ``u`` becomes an eigenvector
+    with a well separated eigenvalue, and since ``S^1/2 yc`` is orthogonal to
+    ``u`` the dual coefficients are unchanged, while the intercept term of
+    the leave-one-out denominator (``u_i^2 / a`` in scikit-learn's form) is
+    ``u_i^2 / (mu + a)`` here, without the cancellation of two large terms at
+    small ``a``.
+    """
+
+    def __init__(self, X, Y, sw, fit_intercept, backend):
+        n, k = Y.shape
+        problem = Problem(X, Y, sw, np.zeros(k), fit_intercept, backend)
+        self.x_mean, self.y_mean = problem.x_mean, problem.y_mean  # pass 1 (column means)
+        self.root = np.sqrt(sw)
+        K = np.empty((n, n))
+        backend.dual_gram(problem.X, sw, self.x_mean, K)  # pass 2
+        raise_if_not_finite(problem.X, np.diag(K))
+        self.mu, self.u2 = 0.0, np.zeros(n)
+        if fit_intercept:
+            u = self.root / np.sqrt(problem.weight_sum)
+            self.mu = max(float(np.trace(K)), 1.0)
+            K += self.mu * np.outer(u, u)
+            self.u2 = u * u
+        self.eigvals, self.Q = np.linalg.eigh(K)
+        self.QTy = self.Q.T @ (self.root[:, None] * (Y - self.y_mean))
+
+    def dual_coefs(self, alphas):
+        """``c(a) = (K + a I)^-1 S^1/2 yc`` for every alpha, shape ``(n, n_alphas, k)``."""
+        D = inverse_shifts(self.eigvals, alphas)
+        return np.einsum("ij,ja,jt->iat", self.Q, D, self.QTy)
+
+    def loo_denominators(self, alphas):
+        """``diag((K + a I)^-1)`` minus the intercept's share, shape ``(n, n_alphas)``."""
+        D = inverse_shifts(self.eigvals, alphas)
+        d = (self.Q * self.Q) @ D
+        if self.mu:
+            d -= self.u2[:, None] / (self.mu + np.asarray(alphas, dtype=np.float64))[None, :]
+        return d
+
+    def primal(self, X, C):
+        """``Xc^T S^1/2 C`` for dual coefficients ``C`` of shape ``(n, m)``: one pass over X."""
+        V = self.root[:, None] * C
+        return xt_dot(X, V) - np.outer(self.x_mean, V.sum(axis=0))

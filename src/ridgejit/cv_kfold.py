@@ -1,0 +1,192 @@
+"""k-fold (or any splitter) cross-validation from per-fold sufficient statistics.
+
+Pass 1 (the only one for ``r2`` / ``neg_mean_squared_error`` /
+``neg_root_mean_squared_error``): when the splitter's test sets are disjoint
+and each training set is the complement of its test set (``KFold``,
+``StratifiedKFold``, ``GroupKFold``, ``LeaveOneGroupOut``, ...), the
+``sufficient_stats`` kernel reads every row once and fills one
+:class:`~ridgejit.solvers.direct.SufficientStats` per fold, all around one
+common centre (the first row).  Fold ``f``'s training statistics are the total
+minus fold ``f``'s (:func:`subtract_stats`).  Other splitters (``ShuffleSplit``,
+``TimeSeriesSplit``, repeated k-fold) read each split's training and test rows
+once (a pass per split) and all rows once more for the final refit.
+
+Every (alpha, fold) solve then costs ``O(p^2)`` from the training statistics
+(``solver="eigen"``: ``G_t = V diag(l) V^T`` once per fold,
+``w(a) = V diag(1/(l + a)) V^T b_t``; ``solver="cholesky"``: one Cholesky per
+alpha and fold), and the validation sum of squares comes from the test
+statistics centred on their own means ``(xbar_v, ybar_v)``:
+
+    SSE_t = yc_t^T S yc_t - 2 w_t . (Xc^T S yc_t) + w_t^T (Xc^T S Xc) w_t + W_v delta_t^2,
+    delta_t = ybar_vt - b_t - xbar_v . w_t      (the mean validation residual)
+
+with ``b_t`` the training intercept: no second pass.  A scorer that needs
+predictions costs pass 2: each fold's test rows are read in blocks and
+``X_b @ [w(a_1) ... w(a_m)]`` predicts every alpha at once.  The final model
+refits ``alpha_`` from the total statistics (Cholesky, no pass).
+"""
+
+import numpy as np
+
+from .cv_eigen import block_rows, centred, inverse_shifts
+from .problem import readonly_view
+from .solvers.direct import SufficientStats, solve_spd
+
+_FIELDS = ("gram", "xty", "xsum", "ysum", "yty")
+
+
+def subtract_stats(total, part):
+    """Statistics of the rows counted in ``total`` but not in ``part`` (same centre).
+
+    All statistics are sums over rows, so a training set's are the total's
+    minus its test fold's.  Around a centre inside the data (the first row)
+    the terms are of the size of the data's spread, so the subtraction loses
+    no more digits than the centring itself.
+    """
+    if not (np.array_equal(total.x_shift, part.x_shift) and np.array_equal(total.y_shift, part.y_shift)):
+        raise ValueError("cannot subtract sufficient statistics around different centres")
+    out = SufficientStats(total.x_shift, total.y_shift)
+    for name in _FIELDS:
+        setattr(out, name, getattr(total, name) - getattr(part, name))
+    out.weight_sum = total.weight_sum - part.weight_sum
+    out.n_samples = total.n_samples - part.n_samples
+    return out
+
+
+def _index_blocks(rows, size):
+    """Row selections of at most ``size`` rows: slices where rows are contiguous (views)."""
+    rows = np.asarray(rows, dtype=np.intp)
+    if rows.size and rows[-1] - rows[0] == rows.size - 1 and np.all(np.diff(rows) == 1):
+        yield slice(int(rows[0]), int(rows[-1]) + 1)  # the kernels chunk it themselves
+        return
+    for lo in range(0, rows.size, size):
+        yield rows[lo : lo + size]
+
+
+def rows_stats(backend, X, Y, sw, rows, template):
+    """Sufficient statistics of ``X[rows]`` around ``template``'s centre, in row blocks.
+
+    Non-contiguous rows are gathered ``block_rows`` at a time into a temporary
+    (never a copy of the whole selection).
+    """
+    stats = SufficientStats(template.x_shift, template.y_shift)
+    for idx in _index_blocks(rows, block_rows(X.shape[1])):
+        Xb = X[idx] if isinstance(idx, slice) else readonly_view(X[idx])
+        stats.add(backend, Xb, Y[idx], sw[idx])
+    return stats
+
+
+def fold_labels(splits, n):
+    """Fold index of every row (-1: in no test set), or None if ``splits`` is not a partition.
+
+    A partition here: test sets are disjoint and each training set is exactly
+    the complement of its test set.
+    """
+    label = np.full(n, -1, dtype=np.intp)
+    for s, (train, test) in enumerate(splits):
+        if np.bincount(test, minlength=n).max(initial=0) > 1 or (label[test] >= 0).any():
+            return None
+        label[test] = s
+        in_train = np.zeros(n, dtype=bool)
+        in_train[train] = True
+        if len(train) != in_train.sum() or in_train[test].any() or len(train) + len(test) != n:
+            return None
+    return label
+
+
+def _coefs(train, alphas, fit_intercept, solver):
+    """Coefficients ``(A, k, p)`` and intercepts ``(A, k)`` of every alpha on a training set."""
+    gram, xty, _, x_mean, y_mean = centred(train, fit_intercept)
+    k = xty.shape[1]
+    if solver == "eigen":
+        lam, V = np.linalg.eigh(gram)
+        D = inverse_shifts(lam, alphas)
+        coefs = np.einsum("pj,ja,jt->atp", V, D, V.T @ xty)
+    else:
+        coefs = np.stack([solve_spd(gram, xty, np.full(k, a)) for a in alphas])
+    return coefs, y_mean - coefs @ x_mean
+
+
+def _sse(test, coefs, intercepts):
+    """Weighted validation SSE ``(A, k)`` and SST ``(k,)`` from the test statistics."""
+    gram, xty, yty, x_mean, y_mean = centred(test, True)
+    delta = y_mean - intercepts - coefs @ x_mean
+    sse = (np.diag(yty) - 2.0 * np.einsum("atp,pt->at", coefs, xty)
+           + np.einsum("atp,pq,atq->at", coefs, gram, coefs) + test.weight_sum * delta**2)
+    return np.maximum(sse, 0.0), np.diag(yty).copy()
+
+
+def _predictions(X, rows, coefs, intercepts):
+    """Predictions ``(m, A, k)`` of every alpha for ``X[rows]``: one product per row block."""
+    A, k, p = coefs.shape
+    Wm = coefs.reshape(A * k, p).T
+    b = intercepts.reshape(A * k)
+    out = np.empty((len(rows), A * k))
+    pos = 0
+    for idx in _index_blocks(rows, block_rows(p)):
+        Xb = np.asarray(X[idx], dtype=np.float64)
+        out[pos : pos + len(Xb)] = Xb @ Wm + b
+        pos += len(Xb)
+    return out.reshape(len(rows), A, k)
+
+
+def _check_weights(s, train, test, total_weight):
+    if not test.weight_sum > 0:
+        raise ValueError(
+            f"fold {s} of the cross-validation has zero total sample weight in its test set: "
+            "its validation score is undefined; change the weights or the folds"
+        )
+    if not train.weight_sum > 1e-12 * total_weight:
+        raise ValueError(f"fold {s} of the cross-validation has zero total sample weight in its training set")
+
+
+def cross_validate(X, y, Y, sw, alphas, splits, *, fit_intercept, solver, scoring, backend, verbose=0):
+    """Scores of every alpha on every split, and the total statistics for the refit.
+
+    Parameters
+    ----------
+    X : ndarray (n, p) ; y : the validated target (1-D or 2-D, passed to scorers)
+    Y : ndarray (n, k) float64 ; sw : ndarray (n,)
+    alphas : ndarray (n_alphas,), >= 0
+    splits : list of (train, test) index arrays
+    fit_intercept : bool ; solver : {"eigen", "cholesky"}
+    scoring : ridgejit.cv_scores.Scoring ; backend : kernels.Backend
+
+    Returns
+    -------
+    fold_scores : ndarray (n_splits, n_alphas) or (n_splits, n_alphas, k) (per target)
+    total : SufficientStats of all rows
+    mode : {"folds", "splits"}
+        ``folds``: one pass for all folds (partition); ``splits``: a pass per split.
+    """
+    n = X.shape[0]
+    X = readonly_view(X)
+    centre = SufficientStats.around_first_row(X, Y, fit_intercept)
+    labels = fold_labels(splits, n)
+    if labels is not None:  # pass 1: each row once, into its fold's statistics
+        tests = [rows_stats(backend, X, Y, sw, test, centre) for _, test in splits]
+        total = rows_stats(backend, X, Y, sw, np.flatnonzero(labels < 0), centre)
+        for t in tests:
+            total.merge(t)
+        pairs = [(subtract_stats(total, t), t) for t in tests]
+        mode = "folds"
+    else:
+        pairs = [(rows_stats(backend, X, Y, sw, tr, centre), rows_stats(backend, X, Y, sw, te, centre))
+                 for tr, te in splits]
+        total = rows_stats(backend, X, Y, sw, np.arange(n), centre)
+        mode = "splits"
+    out = []
+    for s, ((_, test_rows), (train, test)) in enumerate(zip(splits, pairs)):
+        _check_weights(s, train, test, total.weight_sum)
+        coefs, intercepts = _coefs(train, alphas, fit_intercept, solver)
+        if scoring.needs_predictions:  # pass 2, over this fold's test rows
+            P = _predictions(X, test_rows, coefs, intercepts)
+            y_val, w_val = y[test_rows], sw[test_rows]
+            scores = np.array([scoring.call(P[:, a], y_val, w_val) for a in range(len(alphas))])
+        else:
+            sse, sst = _sse(test, coefs, intercepts)
+            scores = scoring.from_sums(sse, sst, test.weight_sum, test.n_samples)
+        if verbose:
+            print(f"[RidgeCV] fold {s}: scores {np.array2string(np.asarray(scores), precision=5)}")
+        out.append(scores)
+    return np.array(out), total, mode
