@@ -1,7 +1,8 @@
 """Build script: the optional Cython kernels (everything declarative is in pyproject.toml).
 
-The extensions ``ridgejit.kernels._cython_dense`` and ``_cython_sgd``
-(float32/float64 kernels with OpenMP) are optional: without a working C compiler or OpenMP, the install still
+The extensions ``ridgejit.kernels._cython_dense``, ``_cython_sgd`` and their CSR
+twins ``_cython_sparse``, ``_cython_sparse_sgd`` (float32/float64 kernels with
+OpenMP) are optional: without a working C compiler or OpenMP, the install still
 succeeds, prints why the extension is missing, and ridgejit runs on Numba.
 ``RIDGEJIT_REQUIRE_CYTHON=1`` turns a failed or skipped build into an error, so
 CI never ships the slow path silently.
@@ -14,8 +15,8 @@ from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
 REQUIRE = os.environ.get("RIDGEJIT_REQUIRE_CYTHON", "").strip() not in ("", "0")
-#: the optional extensions: row-streaming passes and stochastic epochs
-MODULES = ("_cython_dense", "_cython_sgd")
+#: the optional extensions: row-streaming passes and stochastic epochs, dense and CSR
+MODULES = ("_cython_dense", "_cython_sgd", "_cython_sparse", "_cython_sparse_sgd")
 
 
 def _skip(reason):

@@ -1,18 +1,45 @@
-"""The ``cython`` backend: the compiled extension plus the blocked-BLAS Gram kernels.
+"""The ``cython`` backend: the compiled extensions plus the blocked-BLAS Gram kernels.
 
 Importing this module raises ``ImportError`` naming the cause when the
-optional extensions ``ridgejit.kernels._cython_dense``/``_cython_sgd`` were not built (no C
-compiler, no OpenMP, or a failed build: ``pip install`` says so, and
+optional extensions ``ridgejit.kernels._cython_dense``/``_cython_sgd`` (dense X)
+or ``_cython_sparse``/``_cython_sparse_sgd`` (their CSR twins) were not built
+(no C compiler, no OpenMP, or a failed build: ``pip install`` says so, and
 ``RIDGEJIT_REQUIRE_CYTHON=1`` turns that into an error).
 """
 
 try:
     from ._cython_dense import column_moments, gradient, max_row_norm, normal_product, objective  # noqa: F401
     from ._cython_sgd import minibatch_epoch, saga_epoch, sgd_epoch, svrg_inner  # noqa: F401
+    from ._cython_sparse import (  # noqa: F401
+        _raw_stats_sparse,
+        column_moments_sparse,
+        gradient_sparse,
+        max_row_norm_sparse,
+        normal_product_sparse,
+        objective_sparse,
+    )
+    from ._cython_sparse_sgd import (  # noqa: F401
+        minibatch_epoch_sparse,
+        saga_epoch_sparse,
+        sgd_epoch_sparse,
+        svrg_inner_sparse,
+    )
 except ImportError as exc:  # pragma: no cover - depends on the build
     raise ImportError(
-        "the optional Cython extensions ridgejit.kernels._cython_dense/_cython_sgd are not built "
-        f"({exc}); reinstall with a C compiler (RIDGEJIT_REQUIRE_CYTHON=1 makes a failed build an error)"
+        "the optional Cython extensions ridgejit.kernels._cython_dense/_cython_sgd/"
+        f"_cython_sparse/_cython_sparse_sgd are not built ({exc}); reinstall with a C compiler "
+        "(RIDGEJIT_REQUIRE_CYTHON=1 makes a failed build an error)"
     ) from exc
 
-from .blas_stats import dual_gram, sufficient_stats  # noqa: F401,E402
+from .blas_stats import dual_gram, sufficient_stats, sufficient_stats_lowp  # noqa: F401,E402
+from .sparse_stats import dual_gram_sparse, shifted_stats  # noqa: F401,E402
+
+
+def sufficient_stats_sparse(data, indices, indptr, y, sw, x_shift, y_shift, gram, xty, xsum, ysum, yty):
+    """Sufficient statistics around ``x_shift`` (see :func:`ridgejit.kernels.sparse_stats.shifted_stats`)."""
+    return shifted_stats(_raw_stats_sparse, data, indices, indptr, y, sw, x_shift, y_shift,
+                         gram, xty, xsum, ysum, yty)
+
+
+#: Sparse statistics are accumulated in float64 anyway: the exact kernel serves.
+sufficient_stats_lowp_sparse = sufficient_stats_sparse

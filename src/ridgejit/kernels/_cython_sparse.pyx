@@ -1,0 +1,259 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+"""Cython twins of the Numba CSR kernels :mod:`ridgejit.kernels.numba_sparse` (backend ``cython``).
+
+Same names, arguments and meaning as :mod:`ridgejit.kernels.reference_sparse`:
+``data`` float32 or float64 (the ``floating`` fused type), ``indices`` and
+``indptr`` int32 or int64 (``index_t``; one type for both, as SciPy keeps
+them), all read-only; accumulation in double.  The algorithms are those of
+the Numba kernels: the row-streaming passes run the same fixed row blocks
+(:func:`_sparse_blocks`, a function of the shape and nnz only) under OpenMP
+``prange``, each with a private dense accumulator, then add the blocks in
+block order, in parallel over columns: the same bits for any thread count.
+"""
+
+import numpy as np
+
+from cython cimport floating
+from cython.parallel cimport prange
+from libc.stdint cimport int32_t, int64_t
+
+
+ctypedef fused index_t:
+    int32_t
+    int64_t
+
+
+cdef inline Py_ssize_t _n_blocks(Py_ssize_t n, Py_ssize_t width) noexcept nogil:
+    cdef Py_ssize_t nb = min(64, max(1, n // 256))
+    cdef Py_ssize_t cap = max(1, (1 << 23) // max(1, width))
+    return min(nb, cap)
+
+
+cdef inline Py_ssize_t _sparse_blocks(Py_ssize_t n, Py_ssize_t nnz, Py_ssize_t width) noexcept nogil:
+    """``numba_sparse.sparse_blocks``: also at most one block per ``8 * width`` stored values."""
+    return max(1, min(_n_blocks(n, width), nnz // (8 * max(1, width))))
+
+
+cdef void _reduce_blocks(const double[:, :, ::1] acc, double[:, ::1] out) noexcept nogil:
+    """``out[t, j] = sum_b acc[b, t, j]`` in block order, parallel over ``j``."""
+    cdef Py_ssize_t nb = acc.shape[0], k = acc.shape[1], p = acc.shape[2]
+    cdef Py_ssize_t b, t, j
+    cdef double s
+    for j in prange(p, schedule="static"):
+        for t in range(k):
+            s = 0.0
+            for b in range(nb):
+                s = s + acc[b, t, j]
+            out[t, j] = s
+
+
+cdef void _row_block_sparse(const floating[::1] data, const index_t[::1] indices,
+                            const index_t[::1] indptr, const double[:, ::1] y, bint use_y,
+                            const double[::1] sw, const double[:, ::1] V, const double[::1] offset,
+                            Py_ssize_t b, Py_ssize_t lo, Py_ssize_t hi, double[:, :, ::1] acc,
+                            double[:, ::1] acc_r, double[:, ::1] acc_l) noexcept nogil:
+    cdef Py_ssize_t i, t, e, start, stop
+    cdef Py_ssize_t k = V.shape[0]
+    cdef double r, sr, s
+    for i in range(lo, hi):
+        s = sw[i]
+        start = indptr[i]
+        stop = indptr[i + 1]
+        for t in range(k):
+            r = offset[t]
+            if use_y:
+                r = r - y[i, t]
+            for e in range(start, stop):
+                r = r + data[e] * V[t, indices[e]]
+            sr = s * r
+            acc_l[b, t] += sr * r
+            acc_r[b, t] += sr
+            for e in range(start, stop):
+                acc[b, t, indices[e]] += sr * data[e]
+
+
+def _row_pass_sparse(const floating[::1] data, const index_t[::1] indices, const index_t[::1] indptr,
+                     const double[:, ::1] y, bint use_y, const double[::1] sw,
+                     const double[:, ::1] V, const double[::1] offset):
+    """``(sum s r x_i, sum s r, sum s r^2)`` with ``r = x_i.V[t] + offset[t] (- y[i, t])``."""
+    cdef Py_ssize_t n = indptr.shape[0] - 1
+    cdef Py_ssize_t k = V.shape[0]
+    cdef Py_ssize_t p = V.shape[1]
+    cdef Py_ssize_t nb = _sparse_blocks(n, indptr[n] - indptr[0], k * (p + 2))
+    cdef Py_ssize_t step = (n + nb - 1) // nb
+    cdef Py_ssize_t b, t
+    acc_np = np.zeros((nb, k, p))
+    acc_r_np = np.zeros((nb, k))
+    acc_l_np = np.zeros((nb, k))
+    G_np = np.empty((k, p))
+    R_np = np.zeros(k)
+    L_np = np.zeros(k)
+    cdef double[:, :, ::1] acc = acc_np
+    cdef double[:, ::1] acc_r = acc_r_np
+    cdef double[:, ::1] acc_l = acc_l_np
+    cdef double[:, ::1] G = G_np
+    cdef double[::1] R = R_np
+    cdef double[::1] L = L_np
+    with nogil:
+        for b in prange(nb, schedule="static"):
+            _row_block_sparse(data, indices, indptr, y, use_y, sw, V, offset, b, b * step,
+                              min(n, (b + 1) * step), acc, acc_r, acc_l)
+        _reduce_blocks(acc, G)
+        for b in range(nb):  # fixed order
+            for t in range(k):
+                R[t] += acc_r[b, t]
+                L[t] += acc_l[b, t]
+    return G_np, R_np, L_np
+
+
+def gradient_sparse(data, indices, indptr, y, sw, coef, intercept, alpha, grad_coef, grad_intercept):
+    """Fused objective and gradient in one pass over the stored values (see the reference)."""
+    n = indptr.shape[0] - 1
+    G, R, L = _row_pass_sparse(data, indices, indptr, y, True, sw, coef,
+                               np.ascontiguousarray(intercept, dtype=np.float64))
+    grad_coef[...] = (G + alpha[:, None] * coef) / n
+    grad_intercept[...] = R / n
+    return 0.5 * (L + alpha * np.einsum("tj,tj->t", coef, coef)) / n
+
+
+def objective_sparse(data, indices, indptr, y, sw, coef, intercept, alpha):
+    """Objective of every target: the fused gradient pass, gradient discarded."""
+    k, p = coef.shape
+    return gradient_sparse(data, indices, indptr, y, sw, coef, intercept, alpha,
+                           np.empty((k, p)), np.empty(k))
+
+
+def normal_product_sparse(data, indices, indptr, sw, x_mean, P, alpha, out):
+    """``out[t] = (Xc^T S Xc + alpha_t I) P[t]`` in one pass, ``Xc`` never formed.
+
+    With ``q_i = x_i.P[t] - xbar.P[t]``:
+    ``Xc^T S Xc P[t] = sum_i s_i q_i x_i - xbar sum_i s_i q_i``.
+    """
+    k = P.shape[0]
+    G, R, _ = _row_pass_sparse(data, indices, indptr, np.empty((0, k)), False, sw, P, -(P @ x_mean))
+    out[...] = G - np.outer(R, x_mean) + alpha[:, None] * P
+
+
+def column_moments_sparse(const floating[::1] data, const index_t[::1] indices,
+                          const index_t[::1] indptr, const double[::1] sw, const double[::1] shift,
+                          double[::1] sums, double[::1] sumsq):
+    """Shifted weighted column moments (see the reference), the unstored zeros in closed form.
+
+    Per column ``j`` with ``V_j = sum_{i: x_ij stored} s_i``:
+    ``sums_j = sum_stored s (x - c_j) - c_j (W - V_j)`` and
+    ``sumsq_j = sum_stored s (x - c_j)^2 + c_j^2 (W - V_j)``.
+    """
+    cdef Py_ssize_t n = indptr.shape[0] - 1
+    cdef Py_ssize_t p = shift.shape[0]
+    cdef Py_ssize_t nb = _sparse_blocks(n, indptr[n] - indptr[0], 3 * p + 1)
+    cdef Py_ssize_t step = (n + nb - 1) // nb
+    cdef Py_ssize_t b, i, e, j
+    cdef double s, d, sd, W = 0.0, rest, c
+    acc_np = np.zeros((nb, 3, p))
+    accw_np = np.zeros(nb)
+    red_np = np.empty((3, p))
+    cdef double[:, :, ::1] acc = acc_np
+    cdef double[::1] accw = accw_np
+    cdef double[:, ::1] red = red_np
+    with nogil:
+        for b in prange(nb, schedule="static"):
+            for i in range(b * step, min(n, (b + 1) * step)):
+                s = sw[i]
+                accw[b] += s
+                for e in range(indptr[i], indptr[i + 1]):
+                    j = indices[e]
+                    d = data[e] - shift[j]
+                    sd = s * d
+                    acc[b, 0, j] += sd
+                    acc[b, 1, j] += sd * d
+                    acc[b, 2, j] += s
+        for b in range(nb):
+            W = W + accw[b]
+        _reduce_blocks(acc, red)
+        for j in range(p):
+            rest = W - red[2, j]
+            c = shift[j]
+            sums[j] = red[0, j] - c * rest
+            sumsq[j] = red[1, j] + c * c * rest
+    return W
+
+
+def max_row_norm_sparse(const floating[::1] data, const index_t[::1] indices,
+                        const index_t[::1] indptr, const double[::1] sw, const double[::1] x_mean):
+    """``max_i s_i ||x_i - xbar||^2`` in one pass:
+    ``||x_i - xbar||^2 = sum_stored ((x - m)^2 - m^2) + ||xbar||^2``."""
+    cdef Py_ssize_t n = indptr.shape[0] - 1
+    cdef Py_ssize_t p = x_mean.shape[0]
+    cdef Py_ssize_t nb = _n_blocks(n, 1)
+    cdef Py_ssize_t step = (n + nb - 1) // nb
+    cdef Py_ssize_t b, i, e, j
+    cdef double mm = 0.0, m, q, c, d
+    best_np = np.zeros(nb)
+    cdef double[::1] best = best_np
+    with nogil:
+        for j in range(p):
+            mm = mm + x_mean[j] * x_mean[j]
+        for b in prange(nb, schedule="static"):
+            m = 0.0
+            for i in range(b * step, min(n, (b + 1) * step)):
+                q = mm
+                for e in range(indptr[i], indptr[i + 1]):
+                    c = x_mean[indices[e]]
+                    d = data[e] - c
+                    q = q + (d * d - c * c)
+                q = max(q, 0.0) * sw[i]
+                if q > m:
+                    m = q
+            best[b] = m
+    return float(best_np.max())
+
+
+cdef void _stats_range(const floating[::1] data, const index_t[::1] indices,
+                       const index_t[::1] indptr, const double[:, ::1] y, const double[::1] sw,
+                       const double[::1] y_shift, Py_ssize_t lo, Py_ssize_t hi,
+                       double[:, ::1] gram, double[:, ::1] xty, double[::1] xsum) noexcept nogil:
+    """The columns ``lo:hi`` of the uncentred statistics: every row scanned, in row order."""
+    cdef Py_ssize_t n = indptr.shape[0] - 1
+    cdef Py_ssize_t p = gram.shape[0]
+    cdef Py_ssize_t k = y.shape[1]
+    cdef Py_ssize_t i, e, f, j, t, l
+    cdef double s, sx
+    for j in range(lo, hi):
+        xsum[j] = 0.0
+        for l in range(p):
+            gram[j, l] = 0.0
+        for t in range(k):
+            xty[j, t] = 0.0
+    for i in range(n):
+        s = sw[i]
+        for e in range(indptr[i], indptr[i + 1]):
+            j = indices[e]
+            if j < lo or j >= hi:
+                continue
+            sx = s * data[e]
+            xsum[j] += sx
+            for t in range(k):
+                xty[j, t] += sx * (y[i, t] - y_shift[t])
+            for f in range(indptr[i], indptr[i + 1]):
+                gram[j, indices[f]] += sx * data[f]
+
+
+def _raw_stats_sparse(const floating[::1] data, const index_t[::1] indices,
+                      const index_t[::1] indptr, const double[:, ::1] y, const double[::1] sw,
+                      const double[::1] y_shift, Py_ssize_t n_ranges, double[:, ::1] gram,
+                      double[:, ::1] xty, double[::1] xsum):
+    """Uncentred ``gram = X^T S X``, ``xty = X^T S (y - y_shift)``, ``xsum = X^T s``.
+
+    Columns are split into ``n_ranges`` ranges, one task each, run in parallel;
+    a task scans every row and handles the stored values in its columns, so
+    every output entry is summed by one thread in row order (the same bits for
+    any thread count).  Cost: ``sum_i nnz_i^2`` multiply-adds.
+    """
+    cdef Py_ssize_t p = gram.shape[0]
+    cdef Py_ssize_t nt = max(1, min(n_ranges, p))
+    cdef Py_ssize_t width = (p + nt - 1) // nt
+    cdef Py_ssize_t c
+    with nogil:
+        for c in prange(nt, schedule="static"):
+            _stats_range(data, indices, indptr, y, sw, y_shift, c * width, min(p, (c + 1) * width),
+                         gram, xty, xsum)
