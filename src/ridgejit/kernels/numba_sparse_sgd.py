@@ -40,7 +40,7 @@ def _dot2(data, indices, lo, hi, v, x_mean):
     dv = 0.0
     dx = 0.0
     for e in range(lo, hi):
-        j = indices[e]
+        j = np.uintp(indices[e])
         dv += data[e] * v[j]
         dx += data[e] * x_mean[j]
     return dv, dx
@@ -83,8 +83,8 @@ def sgd_epoch_sparse(data, indices, indptr, y, sw, x_mean, order, v, a, state, s
     for idx in range(order.shape[0]):
         i = order[idx]
         eta = rate(schedule, t, eta0, power_t, lam, t0)
-        lo = indptr[i]
-        hi = indptr[i + 1]
+        lo = np.uintp(indptr[i])
+        hi = np.uintp(indptr[i + 1])
         dv, xx = _dot2(data, indices, lo, hi, v, x_mean)
         r = (dv + m * xx - c - m * mm) / D + b - y[i]
         s = sw[i]
@@ -94,7 +94,7 @@ def sgd_epoch_sparse(data, indices, indptr, y, sw, x_mean, order, v, a, state, s
         step = g * D
         averaging, first, mu, coef_a, A = average_step(t, start, F, step, A)
         for e in range(lo, hi):
-            v[indices[e]] -= step * data[e]
+            v[np.uintp(indices[e])] -= step * data[e]
         m += step
         c -= step * xx
         if fit_b:
@@ -108,7 +108,7 @@ def sgd_epoch_sparse(data, indices, indptr, y, sw, x_mean, order, v, a, state, s
                 F = 1.0
             else:
                 for e in range(lo, hi):
-                    a[indices[e]] += coef_a * data[e]
+                    a[np.uintp(indices[e])] += coef_a * data[e]
                 na -= coef_a
                 F = F + mu * A / D
             bbar += mu * (b - bbar)
@@ -140,7 +140,7 @@ def sgd_epoch_sparse(data, indices, indptr, y, sw, x_mean, order, v, a, state, s
 def _catch_up(indices, lo, hi, v, rate, cum, last):
     """Apply the missed just-in-time steps ``v_j -= rate_j (cum - last_j)`` to a row's features."""
     for e in range(lo, hi):
-        j = indices[e]
+        j = np.uintp(indices[e])
         v[j] -= rate[j] * (cum - last[j])
         last[j] = cum
 
@@ -189,8 +189,8 @@ def saga_epoch_sparse(data, indices, indptr, y, sw, x_mean, order, w, state, mem
     loss = 0.0
     for idx in range(order.shape[0]):
         i = order[idx]
-        lo = indptr[i]
-        hi = indptr[i + 1]
+        lo = np.uintp(indptr[i])
+        hi = np.uintp(indptr[i + 1])
         _catch_up(indices, lo, hi, v, g, cum, last)
         dv, xx = _dot2(data, indices, lo, hi, v, x_mean)
         r = (dv + m * xx - c - m * mm) / D + b - y[i]
@@ -203,22 +203,22 @@ def saga_epoch_sparse(data, indices, indptr, y, sw, x_mean, order, w, state, mem
         kappa = D * step
         if saga:  # the step uses the old average, then the average moves
             for e in range(lo, hi):
-                j = indices[e]
+                j = np.uintp(indices[e])
                 v[j] -= kappa * (delta * data[e] + g[j])
             cum += kappa
             for e in range(lo, hi):
-                last[indices[e]] = cum
+                last[np.uintp(indices[e])] = cum
             c -= kappa * (delta * xx + e_g)
             m += kappa * (delta + gb)
             if fit_b:
                 b -= step * (delta + gb)
             for e in range(lo, hi):
-                g[indices[e]] += delta * data[e] * inv_n
+                g[np.uintp(indices[e])] += delta * data[e] * inv_n
             e_g += delta * xx * inv_n
             gb += delta * inv_n
         else:  # SAG: the average moves first, then the step uses it
             for e in range(lo, hi):
-                g[indices[e]] += delta * data[e] * inv_n
+                g[np.uintp(indices[e])] += delta * data[e] * inv_n
             e_g += delta * xx * inv_n
             gb += delta * inv_n
             cum += kappa
@@ -273,13 +273,13 @@ def svrg_inner_sparse(data, indices, indptr, y, sw, x_mean, order, w, snapshot, 
     loss = 0.0
     for idx in range(order.shape[0]):
         i = order[idx]
-        lo = indptr[i]
-        hi = indptr[i + 1]
+        lo = np.uintp(indptr[i])
+        hi = np.uintp(indptr[i + 1])
         _catch_up(indices, lo, hi, v, minus_z, cum, last)
         dv, xx = _dot2(data, indices, lo, hi, v, x_mean)
         ds = 0.0
         for e in range(lo, hi):
-            ds += data[e] * snapshot[indices[e]]
+            ds += data[e] * snapshot[np.uintp(indices[e])]
         r = (dv + m * xx - c - m * mm) / D + b - y[i]
         r_snap = ds - xs + b_snap - y[i]
         s = sw[i]
@@ -288,7 +288,7 @@ def svrg_inner_sparse(data, indices, indptr, y, sw, x_mean, order, w, snapshot, 
         D = D / rho
         kappa = D * step
         for e in range(lo, hi):
-            v[indices[e]] -= kappa * d * data[e]
+            v[np.uintp(indices[e])] -= kappa * d * data[e]
         m += kappa * d
         c -= kappa * d * xx
         cum += D
@@ -310,7 +310,7 @@ def _batch_residuals(data, indices, indptr, y, order, lo, hi, v, x_mean, c, m, m
     """Residuals of the batch rows ``order[lo:hi]`` at the batch's start (in parallel)."""
     for q in prange(hi - lo):
         i = order[lo + q]
-        dv, dx = _dot2(data, indices, indptr[i], indptr[i + 1], v, x_mean)
+        dv, dx = _dot2(data, indices, np.uintp(indptr[i]), np.uintp(indptr[i + 1]), v, x_mean)
         r[q] = (dv + m * dx - c - m * mm) / D + b - y[i]
         xx[q] = dx
 
@@ -370,8 +370,8 @@ def minibatch_epoch_sparse(data, indices, indptr, y, sw, x_mean, order, w, a, st
             total += step
             c -= step * xx[q]
             coef_a = F * step
-            for e in range(indptr[i], indptr[i + 1]):
-                j = indices[e]
+            for e in range(np.uintp(indptr[i]), np.uintp(indptr[i + 1])):
+                j = np.uintp(indices[e])
                 v[j] -= step * data[e]
                 if averaging and not first:
                     a[j] += coef_a * data[e]
