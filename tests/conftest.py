@@ -31,3 +31,8 @@ def make_data(n=300, p=8, k=1, *, seed=0, dtype=np.float64, correlated=False, of
     y = X.astype(np.float64) @ W + 0.3 * rng.standard_normal((n, k))
     sw = rng.uniform(0.1, 3.0, n)
     return X, (y[:, 0] if k == 1 else y), sw
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: starts Python subprocesses that compile the kernels "
+                                       "with an empty Numba cache (tens of seconds)")

@@ -149,11 +149,3 @@ def test_warm_init_restarts_from_previous_coef():
     first = m.n_iter_
     m.fit(X, y)
     assert m.n_iter_ < first
-
-
-def test_sparse_input_is_a_clear_error_not_a_crash():
-    import scipy.sparse as sp
-
-    X, y, _ = make_data(n=40, p=3)
-    with pytest.raises(TypeError, match="[Ss]parse data was passed"):
-        Ridge().fit(sp.csr_matrix(X), y)

@@ -215,6 +215,7 @@ class Ridge(RegressorMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
+        tags.input_tags.sparse = True
         return tags
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -248,7 +249,7 @@ class Ridge(RegressorMixin, BaseEstimator):
             try:
                 result = SOLVERS[self.solver](problem, coef0, intercept0, options)
             except FloatingPointError:
-                raise _non_finite_error(X, Y, "Gram matrix") from None
+                raise _non_finite_error(X, Y, "statistic") from None
         if not (np.isfinite(result.coef).all() and np.isfinite(result.intercept).all()):
             raise _non_finite_error(X, Y, "coefficient")
         if result.solver in ITERATIVE and not result.converged:

@@ -183,6 +183,20 @@ class Problem:
         self.value_and_gradient(zero, grad)
         return -self.n_samples * grad
 
+    @cached_property
+    def rhs_norms(self):
+        """``||Xc^T S yc||`` per target, shape (k,): the scale of every gradient stopping rule.
+
+        Raises ``FloatingPointError`` when it overflows (data near the float64
+        range, e.g. scaled by 1e150): a rule ``||g|| <= tol * inf`` would hold
+        at once and return a wrong answer silently.
+        """
+        with np.errstate(over="ignore", invalid="ignore"):
+            norms = np.sqrt(np.einsum("tj,tj->t", self.rhs, self.rhs))
+        if not np.isfinite(norms).all():
+            raise FloatingPointError("||X^T y|| overflows float64")
+        return norms
+
     # -- the objective ----------------------------------------------------------
     def intercept_for(self, coef):
         """Optimal intercept ``b*(w) = ybar - xbar.w`` for ``coef`` of shape (k, p)."""

@@ -249,6 +249,11 @@ class SGDRidge(RegressorMixin, BaseEstimator):
             self.history_ = result.history
         return self
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Fit by up to ``max_iter`` epochs (from ``init``, or the last fit with ``warm_start``).

@@ -10,9 +10,8 @@ A prefetch never faults and changes no value, so results are unaffected.
 """
 
 from llvmlite import ir
-from numba import types
+from numba import config, njit, types
 from numba.core import cgutils
-from numba import njit
 from numba.extending import intrinsic
 
 from .._config import JIT
@@ -39,6 +38,12 @@ def prefetch_row(typingctx, arr, i, j):
         return context.get_dummy_value()
 
     return sig, codegen
+
+
+if config.DISABLE_JIT:  # kernels run as Python (coverage): an intrinsic cannot, a no-op can
+
+    def prefetch_row(arr, i, j):  # noqa: F811
+        """No-op stand-in for the prefetch intrinsic under ``NUMBA_DISABLE_JIT=1``."""
 
 
 @njit(inline="always", **JIT)

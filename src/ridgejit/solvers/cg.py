@@ -8,7 +8,8 @@ implicit centring included).  Jacobi preconditioner
 scales.  Set-up: one pass for the column moments, one for ``b``.
 
 Stops when ``||b_t - A_t w_t|| <= tol * ||b_t||`` for every target (this
-equals ``||grad J_t(w)|| <= tol * ||grad J_t(0)||``).  The recursively updated
+equals ``||grad J_t(w)|| <= tol * ||grad J_t(0)||``; the first residual
+replaces ``||b_t||`` when it is larger, e.g. ``b_t = 0`` from a non-zero start).  The recursively updated
 residual drifts from the true one, so convergence is confirmed with one more
 pass on the true residual; if that fails the iteration restarts from it.
 ``max_iter`` defaults to ``max(100, 2 * n_features)``.
@@ -29,8 +30,6 @@ def solve_cg(problem, coef0, intercept0, options):
     max_iter = options.max_iter if options.max_iter is not None else max(100, 2 * p)
     hist = History("cg", options.verbose)
     b = problem.rhs
-    bnorm = np.sqrt(_dot(b, b))
-    target = options.tol * bnorm
     inv_m = 1.0 / (problem.x_var_sum[None, :] + problem.alpha[:, None])
     inv_m[~np.isfinite(inv_m)] = 1.0  # zero column and alpha == 0
     yc = problem.y - problem.y_mean
@@ -44,6 +43,8 @@ def solve_cg(problem, coef0, intercept0, options):
         return b - Ad
 
     r = true_residual() if np.any(w) else b.copy()
+    # relative to ||b||, or to the first residual when larger (b = 0: constant y, one row)
+    target = options.tol * np.maximum(problem.rhs_norms, np.sqrt(_dot(r, r)))
     z = inv_m * r
     d = z.copy()
     rz = _dot(r, z)

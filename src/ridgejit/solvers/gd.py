@@ -33,12 +33,13 @@ class _Divergence(Exception):
 
 def _run(problem, coef0, options, eta, accelerated, hist, max_iter):
     n = problem.n_samples
-    g0 = _norms(problem.rhs) / n
-    target = options.tol * g0
     w = np.array(coef0, dtype=np.float64, copy=True)
     y = w.copy()
     g = np.empty_like(w)
     J = problem.value_and_gradient(y, g)
+    # relative to ||grad J(0)||, or to ||grad J(w0)|| when that is larger (grad J(0) = 0
+    # happens: constant y, one row; the rule would then never hold away from w = 0)
+    target = options.tol * np.maximum(problem.rhs_norms / n, _norms(g))
     J_start = float(np.sum(J))
     J_prev, rising = J_start, 0
     t = np.ones(problem.n_targets)

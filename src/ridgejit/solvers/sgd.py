@@ -171,7 +171,7 @@ def run_epochs(problem, method, options, rng, max_epochs, train_idx=None, valida
     best, stall, converged, epoch = None, 0, False, 0
     # Methods that converge to the exact optimum stop like cg/gd, on the gradient.
     gradient_rule = getattr(method, "stop_on_gradient", False) and validation is None
-    g_ref = float(np.linalg.norm(problem.rhs)) / n if gradient_rule else None
+    g_ref = float(np.linalg.norm(problem.rhs_norms)) / n if gradient_rule else None
     for epoch in range(1, max_epochs + 1):
         if getattr(method, "with_replacement", False):
             order = rows[rng.randint(0, len(rows), len(rows))]

@@ -1,0 +1,82 @@
+"""Seeded fits in a fresh Python process, reported as exact bits (a helper, not a test module).
+
+``run_fits(solvers, env=...)`` starts ``python tests/subprocess_fits.py`` with
+the given environment; the child fits every named solver on the same small
+seeded data and prints one JSON object ``{solver: {"sha256": ..., "values":
+[float.hex, ...]}}`` whose ``values`` are ``coef_`` then ``intercept_`` (or
+``{"error": ...}`` when that fit raised).
+Comparing ``sha256`` across processes checks bit-identical results;
+:func:`values` turns the hex strings back into floats.
+"""
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+
+RIDGE_SOLVERS = ("direct", "cg", "gd", "nesterov", "auto")
+SGD_SOLVERS = ("sgd", "minibatch", "sag", "saga", "svrg")
+
+
+def make_estimator(solver, **params):
+    """The estimator fitting ``solver`` with the seeded settings shared by these tests."""
+    from ridgejit import Ridge, SGDRidge
+
+    if solver in RIDGE_SOLVERS:
+        return Ridge(solver=solver, tol=1e-10, max_iter=20_000, **params)
+    return SGDRidge(solver=solver, batch_size=16, max_iter=4, tol=None, random_state=0, **params)
+
+
+def tiny_data(n=50, p=3):
+    """Seeded data small enough for pure-Python kernels (``NUMBA_DISABLE_JIT=1``)."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((n, p)) * [1.0, 3.0, 0.5][:p] + 2.0
+    y = X @ np.arange(1.0, p + 1) + 0.3 * rng.standard_normal(n)
+    return X, y, rng.uniform(0.5, 2.0, n)
+
+
+def fingerprint(model):
+    """``{"sha256", "values"}`` of ``coef_`` and ``intercept_`` as float64 bits."""
+    import numpy as np
+
+    values = np.concatenate([np.ravel(model.coef_), np.ravel(model.intercept_)]).astype(np.float64)
+    return {"sha256": hashlib.sha256(values.tobytes()).hexdigest(), "values": [v.hex() for v in values]}
+
+
+def values(report):
+    """The floats of one solver's ``report`` entry."""
+    return [float.fromhex(v) for v in report["values"]]
+
+
+def run_fits(solvers, *, env=None, timeout=300, n=50, p=3):
+    """Fit ``solvers`` in a fresh interpreter with ``env`` added to this one's environment
+    (a ``None`` value removes a variable).  Returns ``(report, stdout + stderr)``."""
+    full_env = {k: v for k, v in dict(os.environ, **(env or {})).items() if v is not None}
+    args = [sys.executable, os.path.abspath(__file__), json.dumps({"solvers": list(solvers), "n": n, "p": p})]
+    res = subprocess.run(args, env=full_env, capture_output=True, text=True, timeout=timeout)
+    if res.returncode != 0:
+        raise AssertionError(f"child failed ({res.returncode}):\n{res.stdout}\n{res.stderr[-3000:]}")
+    return json.loads(res.stdout.strip().splitlines()[-1]), res.stdout + res.stderr
+
+
+def fit_all(solvers, n=50, p=3):
+    """``{solver: fingerprint}``; a solver whose fit raises gets ``{"error": "Type: message"}``."""
+    X, y, sw = tiny_data(n, p)
+    out = {}
+    for solver in solvers:
+        try:
+            out[solver] = fingerprint(make_estimator(solver).fit(X, y, sample_weight=sw))
+        except Exception as exc:  # reported to the parent test, which decides
+            out[solver] = {"error": f"{type(exc).__name__}: {exc}"}
+    return out
+
+
+def _main(spec):
+    print(json.dumps(fit_all(spec["solvers"], spec["n"], spec["p"])))
+
+
+if __name__ == "__main__":
+    _main(json.loads(sys.argv[1]))
