@@ -156,16 +156,9 @@ def test_readonly_install_directory_uses_the_user_cache(reference, tmp_path):
     assert not any(site.rglob("*.nbi"))
 
 
-# Bug (ridgejit/_config.py: JIT = {"cache": True, ...}; not ours to edit): when no
-# cache location is writable (read-only install, read-only or absent HOME cache, no
-# NUMBA_CACHE_DIR -- a locked-down container) Numba raises at decoration time,
-# "RuntimeError: cannot cache function 'n_blocks': no locator available for file
-# .../kernels/numba_dense.py", so the first fit fails.  `import ridgejit` itself
-# still works (kernels load lazily).  A probe in _config (or catching the
-# RuntimeError in kernels._load and retrying with cache=False) would fall back to
-# compiling in memory.
-@pytest.mark.xfail(strict=True, reason="bug: no writable cache location makes the first fit raise "
-                                       "RuntimeError (cache=True unconditionally)")
+# When no cache location is writable (read-only install, read-only HOME cache, no
+# NUMBA_CACHE_DIR -- a locked-down container) Numba would raise at decoration time;
+# _config probes for a locator first and compiles in memory without one.
 def test_nothing_writable_still_fits(reference, tmp_path):
     report, _ = reference
     site = _readonly_install(tmp_path)

@@ -13,8 +13,30 @@ on the vector width of the CPU, never on thread scheduling.
 
 FASTMATH = frozenset({"nsz", "arcp", "contract", "afn", "reassoc"})
 
+
+def _cache_available():
+    """Whether Numba finds somewhere to write its cache for this package.
+
+    ``cache=True`` makes Numba raise at decoration time when no location is
+    writable (read-only install, no writable user cache, no
+    ``NUMBA_CACHE_DIR``: a locked-down container).  A cached no-op decorated
+    here uses the same locators; if that fails, kernels compile in memory
+    (every process pays compile time, but fits work).
+    """
+    from numba import njit
+
+    def probe():
+        return None
+
+    try:
+        njit(cache=True)(probe)
+    except RuntimeError:
+        return False
+    return True
+
+
 #: Options for serial kernels.
-JIT = {"cache": True, "nogil": True, "fastmath": set(FASTMATH), "error_model": "numpy"}
+JIT = {"cache": _cache_available(), "nogil": True, "fastmath": set(FASTMATH), "error_model": "numpy"}
 
 #: Options for kernels whose outer loop is a ``prange`` over row blocks.
 PARALLEL = dict(JIT, parallel=True)
