@@ -1,0 +1,210 @@
+"""``ridgejit.dask.Ridge``: :class:`ridgejit.Ridge` on Dask arrays and dataframes.
+
+The estimator is ``ridgejit.Ridge`` (same parameters, attributes and
+objective) whose ``fit``, ``predict`` and ``score`` keep a Dask collection
+distributed; NumPy (and pandas, SciPy) input takes the single-machine path
+unchanged.  Fitting is in :mod:`ridgejit.dask.solvers`.
+"""
+
+import warnings
+
+import dask
+import numpy as np
+from sklearn.base import _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.validation import check_is_fitted
+
+from ..estimators import Ridge as _Ridge
+from ..estimators import _check_alpha, fitted_shapes
+from ..initializers import initial_coef
+from ..kernels import get_backend
+from ..solvers import SolverOptions
+from . import tasks
+from .blocks import as_matrix, feature_names, row_blocks, tree_reduce
+from .solvers import choose_solver, fit_cg, fit_direct
+
+
+def local(*objs):
+    """Each of ``objs`` computed when it is a dask collection (for the single-machine path)."""
+    return tuple(o.compute() if dask.is_dask_collection(o) else o for o in objs)
+
+
+def r2_from_parts(ss_tot, ss_res):
+    """scikit-learn's ``r2_score`` (uniform average over targets) from the sums of squares.
+
+    ``R^2_t = 1 - ss_res_t / ss_tot_t``; a constant target scores 1 when
+    predicted exactly, else 0 (``force_finite=True``).
+    """
+    ss_tot, ss_res = np.atleast_1d(ss_tot), np.atleast_1d(ss_res)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r2 = np.where(ss_tot > 0, 1.0 - ss_res / ss_tot, np.where(ss_res == 0, 1.0, 0.0))
+    return float(np.mean(r2))
+
+
+class DaskRegressorMixin:
+    """``predict`` and ``score`` that stay distributed on dask collections.
+
+    The estimator provides ``_linear_model() -> (coef, intercept)`` with
+    ``predict(X) = X @ coef.T + intercept``.  NumPy input goes to the
+    single-machine methods.
+    """
+
+    def _remember_columns(self, rb):
+        self.n_features_in_ = rb.n_features
+        if rb.feature_names is not None:
+            self.feature_names_in_ = rb.feature_names
+        else:
+            self.__dict__.pop("feature_names_in_", None)
+
+    def _check_columns(self, X, n_features):
+        if n_features != self.n_features_in_:
+            raise ValueError(f"X has {n_features} features, but {type(self).__name__} is "
+                             f"expecting {self.n_features_in_} features as input.")
+        fitted, given = getattr(self, "feature_names_in_", None), feature_names(X)
+        if fitted is not None and given is not None and not np.array_equal(fitted, given):
+            raise ValueError("The feature names should match those that were passed during fit.")
+
+    def predict(self, X):
+        """Predict ``X @ coef_.T + intercept_``; lazy on a dask collection.
+
+        On a dask array or dataframe the result is a dask array (same row
+        chunks, possibly of unknown size; 1-D for one target) built by
+        ``map_blocks``: one task per row block computes ``X_b @ coef_.T +
+        intercept_`` on its worker, and only the coefficients are sent.  NumPy
+        input returns NumPy (single-machine ``predict``).
+        """
+        if not dask.is_dask_collection(X):
+            return super().predict(X)
+        check_is_fitted(self)
+        A = as_matrix(X)
+        self._check_columns(X, A.shape[1])
+        coef, intercept = self._linear_model()
+        dtype = A.dtype if A.dtype in (np.float32, np.float64) else np.dtype(np.float64)
+        if coef.ndim == 1:
+            return A.map_blocks(tasks.predict_block, coef, intercept, drop_axis=1, dtype=dtype)
+        return A.map_blocks(tasks.predict_block, coef, intercept, chunks=(A.chunks[0], (coef.shape[0],)),
+                            dtype=dtype)
+
+    def score(self, X, y, sample_weight=None):
+        """Coefficient of determination ``R^2`` (scikit-learn's, uniform average over targets).
+
+        On dask collections: one task per row block returns its weighted sum,
+        mean, centred sum of squares and residual sum of squares (``4k``
+        floats), merged in block order by Chan's update: computed in one pass,
+        nothing else travels.
+        """
+        if not dask.is_dask_collection(X):
+            return super().score(X, *local(y, sample_weight))
+        check_is_fitted(self)
+        rb = row_blocks(X, y, sample_weight)
+        self._check_columns(X, rb.n_features)
+        coef, intercept = self._linear_model()
+        parts = [dask.delayed(tasks.r2_parts)(*rb.raw(b), coef, intercept) for b in range(len(rb))]
+        (_, _, ss_tot, ss_res), = dask.compute(tree_reduce(parts, tasks.merge_r2))
+        return r2_from_parts(ss_tot, ss_res)
+
+
+class Ridge(DaskRegressorMixin, _Ridge):
+    """Ridge regression on Dask arrays and dataframes (and NumPy, on one machine).
+
+    Minimizes, for each target ``t``, over all rows of all blocks,
+
+        J(w, b) = 1/(2n) * sum_i s_i (x_i.w + b - y_it)^2 + alpha/(2n) * ||w||^2
+
+    exactly as :class:`ridgejit.Ridge` (same parameters, attributes and
+    solution).  On a dask collection the solver is:
+
+    ``direct`` (``auto`` when the ``p x p`` Gram matrix takes <= 512 MiB)
+        One pass, nothing persisted.  Each row-block task runs the compiled
+        ``sufficient_stats`` kernel around a provisional centre (the first
+        row, computed first) and returns ``(p + k + 1)^2`` floats; a tree of
+        tasks adds them in fixed block order; the client solves the ``p x p``
+        system by Cholesky.  Deterministic: two fits give the same bits.
+    ``cg`` (``auto`` for wider data)
+        Jacobi-preconditioned conjugate gradient on the normal equations with
+        X persisted on the workers: each iteration broadcasts the direction
+        (``k x p``) once, each block returns ``X_bc^T S X_bc d`` (``normal_product``
+        kernel), tree-summed.  Stops at ``||b - A w|| <= tol ||b||``.
+
+    Other solvers (``gd``, ``nesterov``) are single-machine only and raise
+    ``ValueError`` on dask input.  See :mod:`ridgejit.dask` for inputs.
+
+    Parameters
+    ----------
+    alpha, fit_intercept, solver, tol, max_iter, learning_rate, init, random_state, backend, n_jobs, verbose
+        As :class:`ridgejit.Ridge`.  On dask input ``n_jobs`` is the kernel
+        threads inside each task (``None``: the worker's setting), and the
+        backend is resolved on the client, then used by every worker.
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
+        NumPy, X's dtype (float32 or float64).
+    intercept_ : float or ndarray of shape (n_targets,)
+    n_iter_ : int
+    solver_ : str
+    history_ : dict of lists
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Only when X is a dataframe with string column names.
+
+    Raises
+    ------
+    ValueError
+        From ``fit``, before any attribute is stored: X and y (or weights)
+        chunked differently along rows, NaN/inf in a block, a block with
+        another number of columns (each naming the block), weights summing
+        to zero.
+    """
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit on a dask collection (distributed) or on NumPy data (single machine).
+
+        Parameters
+        ----------
+        X : dask array of shape (n_samples, n_features), dask dataframe, or array-like
+            Rows may be chunked any way (sizes may be unknown); column chunks
+            are merged per row block.
+        y : dask array / series / dataframe of shape (n_samples,) or (n_samples, n_targets)
+            Chunked like the rows of X (a NumPy array is accepted when X's
+            row chunks are known).
+        sample_weight : float, dask array / series of shape (n_samples,), or None
+            Non-negative weights ``s_i``, chunked like the rows of X.
+
+        Returns
+        -------
+        self : Ridge
+        """
+        if not dask.is_dask_collection(X):
+            return super().fit(X, *local(y, sample_weight))
+        rb = row_blocks(X, y, sample_weight)
+        p, k = rb.n_features, rb.n_targets
+        alpha = _check_alpha(self.alpha, k)
+        backend = get_backend(self.backend).name
+        solver = choose_solver(self.solver, p)
+        try:
+            if solver == "direct":
+                result = fit_direct(rb, alpha, self.fit_intercept, backend, self.n_jobs, self.verbose)
+            else:
+                options = SolverOptions(tol=self.tol, max_iter=self.max_iter, verbose=self.verbose)
+                coef0 = initial_coef(self.init, p, k, self.random_state, previous=getattr(self, "coef_", None))
+                result = fit_cg(rb, alpha, self.fit_intercept, backend, self.n_jobs, coef0, options)
+        except FloatingPointError:
+            result = None
+        if result is None or not (np.isfinite(result.coef).all() and np.isfinite(result.intercept).all()):
+            raise ValueError("the fit produced non-finite statistics or coefficients: the data "
+                             "overflow float64 arithmetic; rescale X and y and fit again")
+        if result.solver == "cg" and not result.converged:
+            warnings.warn(f"solver='cg' did not converge in {result.n_iter} iterations "
+                          f"(tol={self.tol:g}); increase max_iter or tol, or use solver='direct'",
+                          ConvergenceWarning, stacklevel=2)
+        self.coef_, self.intercept_ = fitted_shapes(result.coef, result.intercept, rb.dtype, rb.y_ndim)
+        self.n_iter_ = int(result.n_iter)
+        self.solver_ = result.solver
+        self.history_ = result.history
+        self._remember_columns(rb)
+        return self
+
+    def _linear_model(self):
+        return self.coef_, self.intercept_

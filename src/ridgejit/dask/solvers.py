@@ -1,0 +1,186 @@
+"""Distributed ridge solvers: the exact one-pass solver and CG on the normal equations.
+
+Both minimise, per target ``t``,
+
+    J_t(w, b) = 1/(2n) * sum_i s_i (x_i.w + b - y_it)^2 + alpha_t/(2n) * ||w||^2
+
+over all rows of all blocks, with the intercept by implicit centring, exactly
+as :class:`ridgejit.Ridge` does on one machine.
+
+``direct`` (one pass, nothing persisted: blocks stream through the workers)
+    1. the provisional centre ``c = x_0`` (first row of the first block,
+       and ``y_0``): one small task;
+    2. per block, on its worker: the ``sufficient_stats`` kernel around
+       ``c`` (``D^T S D``, ``D^T S E``, ``D^T s``, ``E^T s``, ``E^T S E``,
+       ``sum s``), i.e. one ``(p + k + 1)^2`` matrix leaves the worker;
+    3. a tree reduction in fixed block order adds the statistics;
+    4. the client centres them and solves ``(Xc^T S Xc + alpha I) w =
+       Xc^T S yc`` by Cholesky (:meth:`SufficientStats.solve`).
+
+``cg`` (X persisted on the workers; one pass per iteration)
+    Setup: one pass of column moments (``x_mean``, the Jacobi diagonal
+    ``diag(Xc^T S Xc)``, ``y_mean``), one pass for ``b = Xc^T S yc``.  Each
+    iteration: the search direction ``d`` (``k x p``) is broadcast once,
+    every block computes ``X_bc^T S_b X_bc d`` with the ``normal_product``
+    kernel around the global mean, the ``k x p`` results are tree-summed and
+    the client adds ``alpha d`` and takes the CG step.  The iteration itself
+    is :func:`ridgejit.solvers.cg.solve_cg`, run on the client against
+    :class:`BlockProblem`.
+"""
+
+import dask
+import numpy as np
+
+from ..problem import Problem
+from ..solvers.base import History, Result
+from ..solvers.cg import solve_cg
+from . import tasks
+from .blocks import first_row, persist_prepared, share, sum_over_blocks, tree_reduce
+
+#: ``auto`` picks ``direct`` while the ``p x p`` Gram matrix takes at most this many bytes
+#: (p <= 8192); wider data goes to ``cg``.
+DIRECT_MAX_GRAM_BYTES = 512 * 2**20
+
+
+def choose_solver(solver, n_features):
+    """``direct`` or ``cg`` for ``solver`` in ``{"auto", "direct", "cg"}``; ValueError otherwise."""
+    if solver == "auto":
+        return "direct" if 8 * n_features**2 <= DIRECT_MAX_GRAM_BYTES else "cg"
+    if solver not in ("direct", "cg"):
+        raise ValueError(f"solver={solver!r} is not available on dask collections; use 'auto', "
+                         "'direct' or 'cg' (or fit NumPy data)")
+    return solver
+
+
+def centre(rb, fit_intercept):
+    """The provisional centre ``(x_0, y_0)`` (zeros without an intercept: no task)."""
+    if not fit_intercept:
+        return np.zeros(rb.n_features), np.zeros(rb.n_targets)
+    return first_row(rb)
+
+
+def fit_direct(rb, alpha, fit_intercept, backend, n_jobs, verbose=0):
+    """Exact fit in one pass over the blocks (see the module docstring); returns a ``Result``.
+
+    Parameters
+    ----------
+    rb : RowBlocks
+    alpha : ndarray of shape (k,)
+    fit_intercept : bool
+    backend : str
+        Kernel backend name, resolved on each worker.
+    n_jobs : int or None
+        Kernel threads inside each task.
+
+    Raises
+    ------
+    ValueError
+        From the block that failed validation (named), or when the weights sum to zero.
+    """
+    hist = History("dask-direct", verbose)
+    x_shift, y_shift = centre(rb, fit_intercept)
+    parts = [dask.delayed(tasks.stats)(*rb.raw(b), x_shift, y_shift, backend, n_jobs)
+             for b in range(len(rb))]
+    (stats,) = dask.compute(tree_reduce(parts, tasks.merge_stats))
+    _check_weight_sum(stats.weight_sum)
+    with np.errstate(over="ignore", invalid="ignore"):
+        coef, intercept, obj, grad = stats.solve(alpha, fit_intercept)
+    hist.add(obj, np.linalg.norm(grad))
+    return Result(coef, intercept, 1, True, "direct", hist.data)
+
+
+def _check_weight_sum(W):
+    if not W > 0:
+        raise ValueError("sample weights sum to zero over all blocks")
+
+
+class BlockProblem:
+    """The distributed data of a CG fit, with the interface :func:`solve_cg` uses.
+
+    Holds persisted blocks and the small global statistics; implements
+    :meth:`normal_product` as one distributed pass.  Mirrors
+    :class:`ridgejit.problem.Problem` (``n_samples``, ``n_features``,
+    ``alpha``, ``x_mean``, ``x_var_sum``, ``y_mean``, ``rhs``,
+    ``intercept_for``) except that ``y`` and ``sw`` are one-row stand-ins:
+    ``sw @ (y - y_mean)**2`` equals ``sum_i s_i (y_i - ybar)^2`` of the data,
+    the only use ``solve_cg`` makes of them (the objective in its history).
+
+    Construction runs the two setup passes (moments, right-hand side).
+    """
+
+    #: the same overflow-checked scale of the stopping rule as a local Problem
+    rhs_norms = Problem.rhs_norms
+
+    def __init__(self, blocks, alpha, fit_intercept, backend, n_jobs, x_shift):
+        self.blocks, self.alpha, self.fit_intercept = blocks, alpha, bool(fit_intercept)
+        self.backend, self.n_jobs = backend, n_jobs
+        self.n_features, self.n_targets = len(x_shift), len(alpha)
+        # pass 1: column moments around the provisional centre, and the row count
+        sums, sumsq, counts, ysum = sum_over_blocks(tasks.moments, blocks, x_shift, backend, n_jobs)
+        W, self.n_samples = float(counts[0]), int(counts[1])
+        _check_weight_sum(W)
+        self.weight_sum = W
+        if fit_intercept:
+            d = sums / W
+            self.x_mean, self.x_var_sum = x_shift + d, np.maximum(sumsq - sums * d, 0.0)
+            self.y_mean = ysum / W
+        else:
+            self.x_mean, self.x_var_sum = np.zeros(self.n_features), sumsq
+            self.y_mean = np.zeros(self.n_targets)
+        self._x_mean = share(self.x_mean)
+        # pass 2: b = Xc^T S yc from the gradient at (w, b) = (0, ybar), and yc'S yc
+        zero = np.zeros((self.n_targets, self.n_features))
+        xtr, _, rss = sum_over_blocks(tasks.gradient_part, blocks, share(zero), self.y_mean,
+                                      backend, n_jobs)
+        self.rhs = -xtr
+        self.y = (self.y_mean + np.sqrt(rss))[None, :]
+        self.sw = np.ones(1)
+
+    def intercept_for(self, coef):
+        """Optimal intercept ``b*(w) = ybar - xbar.w`` for ``coef`` of shape (k, p)."""
+        if not self.fit_intercept:
+            return np.zeros(self.n_targets)
+        return self.y_mean - coef @ self.x_mean
+
+    def normal_product(self, P, out, alpha=None):
+        """``out[t] = (Xc^T S Xc + alpha_t I) P[t]``: one distributed pass.
+
+        ``P`` (``k x p``) is broadcast to the workers once; each block returns
+        its ``k x p`` share; the client adds ``alpha_t P[t]``.
+        """
+        alpha = self.alpha if alpha is None else alpha
+        P = np.ascontiguousarray(P, dtype=np.float64)
+        total = sum_over_blocks(tasks.normal_product, self.blocks, self._x_mean, share(P),
+                                self.backend, self.n_jobs)
+        out[...] = total + alpha[:, None] * P
+        return out
+
+
+def fit_cg(rb, alpha, fit_intercept, backend, n_jobs, coef0, options):
+    """Distributed Jacobi-preconditioned CG (see the module docstring); returns a ``Result``.
+
+    X is persisted on the workers for the duration of the fit (validated and
+    converted once) and released afterwards.  ``options`` is a
+    :class:`ridgejit.solvers.SolverOptions` (``tol``: relative residual of the
+    normal equations; ``max_iter``).
+    """
+    x_shift, _ = centre(rb, fit_intercept)
+    problem = BlockProblem(persist_prepared(rb), alpha, fit_intercept, backend, n_jobs, x_shift)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return solve_cg(problem, coef0, np.zeros(len(alpha)), options)
+
+
+def objective_and_gradient(blocks, n, coef, intercept, alpha, backend, n_jobs):
+    """``(J, ||grad J||)`` of one target at ``(coef, intercept)``: one distributed pass.
+
+    Each block returns ``(X_b^T S r, s^T r, r^T S r)`` (:func:`tasks.gradient_part`);
+    ``J = (r^T S r + alpha ||w||^2) / (2n)`` and ``grad = ((X^T S r + alpha w) / n, s^T r / n)``.
+    """
+    w = np.asarray(coef, dtype=np.float64).reshape(1, -1)
+    xtr, sr, rss = sum_over_blocks(tasks.gradient_part, blocks, share(w), np.array([intercept]),
+                                   backend, n_jobs)
+    ww = float(w[0] @ w[0])
+    J = (float(rss[0]) + alpha * ww) / (2 * n)
+    g = (xtr[0] + alpha * w[0]) / n
+    return J, float(np.hypot(np.linalg.norm(g), sr[0] / n))
+

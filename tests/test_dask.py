@@ -1,0 +1,251 @@
+"""ridgejit.dask on a real two-process LocalCluster: the single-machine answer, distributed."""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+dask = pytest.importorskip("dask")
+da = pytest.importorskip("dask.array")
+dd = pytest.importorskip("dask.dataframe")
+distributed = pytest.importorskip("distributed")
+pd = pytest.importorskip("pandas")
+
+import ridgejit  # noqa: E402
+import ridgejit.dask as rjd  # noqa: E402
+from conftest import make_data  # noqa: E402
+from ridgejit.kernels import reference  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def client():
+    """A real cluster: two worker processes, one thread each."""
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  memory_limit="1GiB", dashboard_address=None) as cluster:
+        with distributed.Client(cluster) as c:
+            yield c
+
+
+def _objective(X, y, sw, model, alpha):
+    """``J_t`` per target by the NumPy reference kernel."""
+    Y = np.asarray(y, dtype=np.float64).reshape(len(X), -1)
+    coef = np.asarray(model.coef_, dtype=np.float64).reshape(Y.shape[1], -1)
+    b = np.asarray(model.intercept_, dtype=np.float64).reshape(-1)
+    return reference.objective(X, Y, sw, coef, b, np.broadcast_to(alpha, (Y.shape[1],)).astype(float))
+
+
+CASES = {
+    # name: (make_data kwargs, row chunks, column chunk, alpha, weighted)
+    "random": (dict(n=3000, p=10), (500, 1200, 300, 1000), 4, 1.0, False),
+    "correlated": (dict(n=3000, p=12, correlated=True, offset=50.0), 700, 5, 2.0, False),
+    "wide": (dict(n=400, p=300, seed=1), 128, 100, 1.0, False),
+    "weighted": (dict(n=2500, p=8, seed=2), 600, 8, 0.5, True),
+    "multi-target": (dict(n=2000, p=9, k=3, seed=3), 450, 3, np.array([0.5, 1.0, 4.0]), True),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_ridge_matches_the_single_machine_answer(client, case):
+    kwargs, rows, cols, alpha, weighted = CASES[case]
+    X, y, sw = make_data(**kwargs)
+    sw = sw if weighted else np.ones(len(X))
+    Xd = da.from_array(X, chunks=(rows, cols))
+    yd = da.from_array(y, chunks=(rows,) + y.shape[1:])
+    wd = da.from_array(sw, chunks=rows) if weighted else None
+    model = rjd.Ridge(alpha=alpha).fit(Xd, yd, sample_weight=wd)
+    ref = ridgejit.Ridge(alpha=alpha, solver="direct").fit(X, y, sample_weight=sw if weighted else None)
+    assert model.solver_ == "direct" and isinstance(model.coef_, np.ndarray)
+    assert model.coef_.shape == ref.coef_.shape and np.shape(model.intercept_) == np.shape(ref.intercept_)
+    J, J_ref = _objective(X, y, sw, model, alpha), _objective(X, y, sw, ref, alpha)
+    assert np.all(np.abs(J - J_ref) <= 1e-12 * J_ref)
+    assert np.linalg.norm(model.coef_ - ref.coef_) <= 1e-8 * np.linalg.norm(ref.coef_)
+    pred = model.predict(Xd)
+    assert isinstance(pred, da.Array) and pred.chunks[0] == Xd.chunks[0]
+    assert_allclose(pred.compute(), model.predict(X), rtol=0, atol=0)
+    assert_allclose(pred.compute(), ref.predict(X), rtol=1e-8, atol=1e-8)
+    assert model.score(Xd, yd, wd) == pytest.approx(model.score(X, y, sw if weighted else None), rel=1e-12)
+
+
+def test_dataframe_with_unknown_partition_lengths(client):
+    X, y, sw = make_data(n=2000, p=6, seed=4)
+    names = [f"f{j}" for j in range(6)]
+    frame = pd.DataFrame(X, columns=names).assign(target=y, weight=sw)
+    ddf = dd.from_pandas(frame, npartitions=5).clear_divisions()
+    assert np.isnan(ddf[names].to_dask_array().chunks[0][0])
+    model = rjd.Ridge(alpha=3.0).fit(ddf[names], ddf["target"], sample_weight=ddf["weight"])
+    ref = ridgejit.Ridge(alpha=3.0, solver="direct").fit(frame[names], y, sample_weight=sw)
+    assert_allclose(model.coef_, ref.coef_, rtol=1e-10)
+    assert list(model.feature_names_in_) == names and model.n_features_in_ == 6
+    pred = model.predict(ddf[names])
+    assert isinstance(pred, da.Array) and np.isnan(pred.chunks[0][0])
+    assert_allclose(pred.compute(), ref.predict(frame[names]), rtol=1e-10)
+    assert model.score(ddf[names], ddf["target"]) == pytest.approx(ref.score(frame[names], y), rel=1e-10)
+    with pytest.raises(ValueError, match="feature names"):
+        model.predict(ddf[names].rename(columns={"f0": "other"}))
+
+
+def test_numpy_input_takes_the_single_machine_path():
+    X, y, _ = make_data(n=500, p=5)
+    model = rjd.Ridge(alpha=2.0, solver="cg", tol=1e-8).fit(X, y)
+    ref = ridgejit.Ridge(alpha=2.0, solver="cg", tol=1e-8).fit(X, y)
+    assert np.array_equal(model.coef_, ref.coef_) and model.n_iter_ == ref.n_iter_
+    assert isinstance(model.predict(X), np.ndarray)
+    assert model.score(X, y) == ref.score(X, y)
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_cg_solver(client, fit_intercept):
+    X, y, _ = make_data(n=3000, p=15, k=2, seed=5)
+    Xd, yd = da.from_array(X, chunks=(1000, 15)), da.from_array(y, chunks=(1000, 2))
+    model = rjd.Ridge(alpha=1.0, solver="cg", tol=1e-10, fit_intercept=fit_intercept).fit(Xd, yd)
+    ref = ridgejit.Ridge(alpha=1.0, solver="direct", fit_intercept=fit_intercept).fit(X, y)
+    assert model.solver_ == "cg" and 1 < model.n_iter_ <= 100
+    assert_allclose(model.coef_, ref.coef_, rtol=1e-6, atol=1e-9)
+    assert_allclose(model.intercept_, ref.intercept_, rtol=1e-6, atol=1e-8)
+    J = _objective(X, y, np.ones(len(X)), model, 1.0)
+    assert_allclose(model.history_["objective"][-1], J.sum(), rtol=1e-8)
+
+
+def test_auto_uses_cg_when_the_gram_matrix_is_too_big(client, monkeypatch):
+    from ridgejit.dask import solvers
+
+    X, y, _ = make_data(n=1000, p=6, seed=6)
+    Xd, yd = da.from_array(X, chunks=250), da.from_array(y, chunks=250)
+    assert rjd.Ridge().fit(Xd, yd).solver_ == "direct"
+    monkeypatch.setattr(solvers, "DIRECT_MAX_GRAM_BYTES", 8 * 5**2)
+    assert rjd.Ridge(tol=1e-10).fit(Xd, yd).solver_ == "cg"
+    with pytest.raises(ValueError, match="not available on dask"):
+        rjd.Ridge(solver="nesterov").fit(Xd, yd)
+
+
+def _block_with_columns(p, rows=100):
+    return np.ones((rows, p))
+
+
+def test_bad_input_raises_naming_the_block(client):
+    X, y, sw = make_data(n=2000, p=6, seed=7)
+    Xd = da.from_array(X, chunks=500)
+    model = rjd.Ridge()
+    with pytest.raises(ValueError, match=r"block 0: X has 500 rows but y has 400"):
+        model.fit(Xd, da.from_array(y, chunks=(400, 600, 500, 500)))
+    with pytest.raises(ValueError, match=r"X has 4 row blocks but y has 5"):
+        model.fit(Xd, da.from_array(y, chunks=400))
+    X_nan = X.copy()
+    X_nan[1700, 3] = np.nan
+    with pytest.raises(ValueError, match=r"block 3 \(rows 1500:2000\): Input X contains NaN"):
+        model.fit(da.from_array(X_nan, chunks=500), da.from_array(y, chunks=500))
+    y_nan = y.copy()
+    y_nan[10] = np.inf
+    with pytest.raises(ValueError, match=r"block 0 \(rows 0:500\): Input y contains NaN"):
+        model.fit(Xd, da.from_array(y_nan, chunks=500))
+    sw_neg = sw.copy()
+    sw_neg[1200] = -1.0
+    with pytest.raises(ValueError, match=r"block 2 \(rows 1000:1500\): sample_weight must be"):
+        model.fit(Xd, da.from_array(y, chunks=500), sample_weight=da.from_array(sw_neg, chunks=500))
+    assert not hasattr(model, "coef_")  # nothing stored by a failed fit
+    pieces = [da.from_delayed(dask.delayed(_block_with_columns)(p), shape=(100, 6), dtype=float)
+              for p in (6, 5, 6)]
+    with pytest.raises(ValueError, match=r"block 1 \(rows 100:200\): X has shape \(100, 5\)"):
+        model.fit(da.concatenate(pieces), da.ones(300, chunks=100))
+    model.fit(Xd, da.from_array(y, chunks=500))
+    coef = model.coef_.copy()
+    with pytest.raises(ValueError, match="block 3"):
+        model.fit(da.from_array(X_nan, chunks=500), da.from_array(y, chunks=500))
+    assert np.array_equal(model.coef_, coef)  # the previous fit is kept
+
+
+def test_unknown_chunks_mismatch_is_caught_by_the_block(client):
+    X, y, _ = make_data(n=1000, p=4, seed=8)
+    ddf_x = dd.from_pandas(pd.DataFrame(X), npartitions=4).clear_divisions()
+    y_parts = dd.from_pandas(pd.Series(y), npartitions=1).repartition(divisions=[0, 100, 500, 700, 999])
+    # the blocks run in parallel: the error names whichever bad block failed first
+    with pytest.raises(ValueError, match=r"block \d: X has 250 rows but y has (100|400|200|299)\b"):
+        rjd.Ridge().fit(ddf_x, y_parts.clear_divisions())
+
+
+@pytest.mark.parametrize("solver", ["direct", "cg"])
+def test_two_fits_give_the_same_bits(client, solver):
+    X, y, sw = make_data(n=4000, p=10, seed=9)
+    Xd, yd, wd = (da.from_array(a, chunks=400) for a in (X, y, sw))
+    a = rjd.Ridge(alpha=1.5, solver=solver, tol=1e-8).fit(Xd, yd, sample_weight=wd)
+    b = rjd.Ridge(alpha=1.5, solver=solver, tol=1e-8).fit(Xd, yd, sample_weight=wd)
+    assert np.array_equal(a.coef_, b.coef_) and a.intercept_ == b.intercept_
+
+
+def test_importing_ridgejit_does_not_import_dask():
+    code = ("import sys, numpy as np, ridgejit\n"
+            "ridgejit.Ridge().fit(np.ones((5, 2)), np.arange(5.0))\n"
+            "bad = [m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')]\n"
+            "assert not bad, bad\n")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+
+
+def _slow_block(block):
+    time.sleep(0.1)
+    return block
+
+
+def test_a_worker_killed_mid_fit_is_retried(client):
+    X, y, _ = make_data(n=4000, p=8, seed=10)
+    Xd = da.from_array(X, chunks=250).map_blocks(_slow_block, dtype=X.dtype)
+    yd = da.from_array(y, chunks=250)
+    ref = rjd.Ridge().fit(da.from_array(X, chunks=250), yd)
+    pids = client.run(os.getpid)
+    result = {}
+    fit = threading.Thread(target=lambda: result.update(model=rjd.Ridge().fit(Xd, yd)))
+    fit.start()
+    deadline = time.time() + 20
+    while time.time() < deadline and not any(client.processing().values()):
+        time.sleep(0.02)
+    time.sleep(0.3)  # some blocks done, some running
+    victim = next(iter(pids.values()))
+    assert fit.is_alive()
+    os.kill(victim, signal.SIGKILL)
+    fit.join(timeout=60)
+    assert "model" in result, "the fit did not finish after a worker was killed"
+    assert np.array_equal(result["model"].coef_, ref.coef_)
+    client.wait_for_workers(2, timeout=30)
+
+
+def test_sgd_sequential_is_partial_fit_over_the_blocks(client):
+    X, y, _ = make_data(n=2000, p=6, seed=11)
+    Xd, yd = da.from_array(X, chunks=500), da.from_array(y, chunks=500)
+    model = rjd.SGDRidge(alpha=1.0, max_iter=3, tol=None, random_state=0).fit(Xd, yd)
+    ref = ridgejit.SGDRidge(alpha=0.25, random_state=0)  # alpha * block rows / n
+    for _ in range(3):
+        for lo in range(0, 2000, 500):
+            ref.partial_fit(X[lo : lo + 500], y[lo : lo + 500])
+    assert np.array_equal(model.coef_, ref.coef_) and np.array_equal(model.intercept_, ref.intercept_)
+    assert model.t_ == ref.t_ and model.n_iter_ == 3 and len(model.history_["objective"]) == 3
+    assert isinstance(model.predict(Xd), da.Array)
+
+
+@pytest.mark.parametrize("mode, max_gap", [("sequential", 3e-4), ("average", 2e-3)])
+def test_sgd_modes_approach_the_ridge_optimum(client, mode, max_gap):
+    rng = np.random.default_rng(12)
+    X = rng.standard_normal((4000, 10))
+    y = X @ rng.standard_normal(10) + 0.5 * rng.standard_normal(4000) + 3.0
+    Xd, yd = da.from_array(X, chunks=1000), da.from_array(y, chunks=1000)
+    model = rjd.SGDRidge(alpha=1.0, mode=mode, average=True, max_iter=20, tol=None,
+                         random_state=0).fit(Xd, yd)
+    exact = ridgejit.Ridge(alpha=1.0, solver="direct").fit(X, y)
+    ones = np.ones(len(X))
+    J, J_star = _objective(X, y, ones, model, 1.0)[0], _objective(X, y, ones, exact, 1.0)[0]
+    assert_allclose(model.history_["objective"][-1], J, rtol=1e-10)
+    print(f"{mode}: relative objective gap after 20 epochs {(J - J_star) / J_star:.2e}")
+    assert 0 <= (J - J_star) / J_star < max_gap
+
+
+def test_sgd_rejects_what_it_cannot_distribute(client):
+    Xd, yd = da.ones((100, 3), chunks=50), da.ones(100, chunks=50)
+    with pytest.raises(ValueError, match="single-machine only"):
+        rjd.SGDRidge(solver="saga").fit(Xd, yd)
+    with pytest.raises(ValueError, match="learning_rate='invscaling'"):
+        rjd.SGDRidge(mode="average", learning_rate="invscaling", eta0=0.01).fit(Xd, yd)
