@@ -165,7 +165,7 @@ def test_sgd_epoch_matches_reference(backend, prob, schedule, avg_start, lam, se
     eta = safe * rng.uniform(0.1, 1.0)
     hyper = np.zeros(L.HYPER_SIZE)
     hyper[[L.ETA0, L.POWER_T, L.LAM, L.AVG_START, L.FIT_B]] = [eta, 0.3, lam, avg_start, 1.0]
-    hyper[L.T0] = 1.0 / (lam * eta) if lam > 0 else 1.0  # the optimal rate starts at eta
+    hyper[L.T0] = 1.0 / (lam * eta) if schedule == L.OPTIMAL else 1.0  # optimal: starts at eta
 
     def run(be):
         v, a, state = np.zeros(p), np.zeros(p), L.new_state(0.5)
@@ -221,9 +221,49 @@ def test_minibatch_epoch_matches_reference(backend, prob, batch, avg_start, seed
     _compare_runs(backend, run)
 
 
-# Sparse (CSR) kernels: properties of the `*_sparse` twins against the reference
-# (random density incl. empty rows/columns, explicit zeros, int32/int64 indices)
-# go here once ridgejit.kernels.numba_sparse lands (another engineer is writing it).
+# -- sparse (CSR) twins against the dense reference ------------------------------------
+@st.composite
+def sparse_problems(draw):
+    """CSR X of random shape, density (empty rows and columns included), explicit
+    zeros, dtype and index width, with y, weights (some 0), coef, b and alpha."""
+    import scipy.sparse as sp
+
+    n, p, k = draw(st.integers(1, 50)), draw(st.integers(1, 12)), draw(st.integers(1, 3))
+    density = draw(st.sampled_from([0.0, 0.05, 0.3, 1.0]))
+    dtype = draw(st.sampled_from([np.float32, np.float64]))
+    index = draw(st.sampled_from([np.int32, np.int64]))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    X = sp.random(n, p, density=density, format="csr", random_state=rng, dtype=np.float64)
+    X.data = (X.data * 4 - 1).astype(dtype)
+    if X.nnz and draw(st.booleans()):
+        X.data[0] = 0.0  # an explicit zero stays stored
+    X.indices, X.indptr = X.indices.astype(index), X.indptr.astype(index)
+    sw = rng.uniform(0, 2, n) * (rng.random(n) > 0.2)
+    return dict(X=X, D=X.toarray().astype(np.float64), y=rng.standard_normal((n, k)), sw=sw,
+                coef=rng.standard_normal((k, p)), b=rng.standard_normal(k),
+                alpha=rng.uniform(0, 3, k), mean=rng.standard_normal(p))
+
+
+@PROPERTIES
+@given(sparse_problems())
+def test_sparse_kernels_match_the_dense_reference(backend, prob):
+    X, D, y, sw = prob["X"], prob["D"], prob["y"], prob["sw"]
+    coef, b, alpha, mean = prob["coef"], prob["b"], prob["alpha"], prob["mean"]
+    csr = (readonly_view(X.data), readonly_view(X.indices), readonly_view(X.indptr))
+    k, p = coef.shape
+    g, gb, g0, gb0 = np.empty((k, p)), np.empty(k), np.empty((k, p)), np.empty(k)
+    J = backend.gradient_sparse(*csr, y, sw, coef, b, alpha, g, gb)
+    J0 = REF.gradient(D, y, sw, coef, b, alpha, g0, gb0)
+    for got, want in ((J, J0), (g, g0), (gb, gb0)):
+        assert_allclose(got, want, rtol=RTOL, atol=RTOL * max(1.0, np.abs(want).max()))
+    out, out0 = np.empty((k, p)), np.empty((k, p))
+    backend.normal_product_sparse(*csr, sw, mean, coef, alpha, out)
+    REF.normal_product(D, sw, mean, coef, alpha, out0)
+    assert_allclose(out, out0, rtol=RTOL, atol=RTOL * max(1.0, np.abs(out0).max()))
+    s1, q1, s0, q0 = np.empty(p), np.empty(p), np.empty(p), np.empty(p)
+    W = backend.column_moments_sparse(*csr, sw, mean, s1, q1)
+    W0 = REF.column_moments(D, sw, mean, s0, q0)
+    assert_allclose([W, *s1, *q1], [W0, *s0, *q0], rtol=RTOL, atol=RTOL * max(1.0, np.abs(q0).max()))
 
 
 # -- the gradient is the derivative of the objective -------------------------------------
