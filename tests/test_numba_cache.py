@@ -159,6 +159,7 @@ def test_readonly_install_directory_uses_the_user_cache(reference, tmp_path):
 # When no cache location is writable (read-only install, read-only HOME cache, no
 # NUMBA_CACHE_DIR -- a locked-down container) Numba would raise at decoration time;
 # _config probes for a locator first and compiles in memory without one.
+@pytest.mark.slow
 def test_nothing_writable_still_fits(reference, tmp_path):
     report, _ = reference
     site = _readonly_install(tmp_path)
