@@ -79,9 +79,15 @@ def _row_pass(X, y, use_y, sw, V, offset):
 @njit(**JIT)
 def gradient(X, y, sw, coef, intercept, alpha, grad_coef, grad_intercept):
     """Fused objective and gradient in one pass over X (see the reference)."""
-    n = X.shape[0]
-    k, p = coef.shape
     G, R, L = _row_pass(X, y, True, sw, coef, intercept)
+    return finish_gradient(G, R, L, coef, alpha, X.shape[0], grad_coef, grad_intercept)
+
+
+@njit(**JIT)
+def finish_gradient(G, R, L, coef, alpha, n, grad_coef, grad_intercept):
+    """Gradient and objective from a row pass's sums (dense and CSR twins share it):
+    ``grad = (G + alpha w) / n``, ``grad_b = R / n``, ``J = (L + alpha ||w||^2) / (2n)``."""
+    k, p = coef.shape
     J = np.zeros(k)
     for t in range(k):
         pen = 0.0

@@ -24,7 +24,7 @@ import numpy as np
 from numba import njit, prange
 
 from .._config import JIT, PARALLEL
-from .numba_dense import n_blocks
+from .numba_dense import finish_gradient, n_blocks
 from .sparse_stats import dual_gram_sparse, shifted_stats  # noqa: F401
 
 
@@ -94,18 +94,8 @@ def _row_pass_sparse(data, indices, indptr, y, use_y, sw, V, offset):
 @njit(**JIT)
 def gradient_sparse(data, indices, indptr, y, sw, coef, intercept, alpha, grad_coef, grad_intercept):
     """Fused objective and gradient in one pass over the stored values (see the reference)."""
-    n = indptr.shape[0] - 1
-    k, p = coef.shape
     G, R, L = _row_pass_sparse(data, indices, indptr, y, True, sw, coef, intercept)
-    J = np.zeros(k)
-    for t in range(k):
-        pen = 0.0
-        for j in range(p):
-            grad_coef[t, j] = (G[t, j] + alpha[t] * coef[t, j]) / n
-            pen += coef[t, j] * coef[t, j]
-        grad_intercept[t] = R[t] / n
-        J[t] = 0.5 * (L[t] + alpha[t] * pen) / n
-    return J
+    return finish_gradient(G, R, L, coef, alpha, indptr.shape[0] - 1, grad_coef, grad_intercept)
 
 
 def objective_sparse(data, indices, indptr, y, sw, coef, intercept, alpha):
