@@ -18,13 +18,15 @@ import tempfile
 
 import numpy as np
 
-from ridgejit.compare import _ridgejit_estimator, _sklearn_estimator, make_regression
+from ridgejit.compare import _ridgejit_estimator, _sklearn_estimator, make_regression, make_sparse_regression
 
 PROFILE = os.environ.get("RIDGEJIT_BENCH_PROFILE", "full")
 SHAPES = {
-    "quick": {"tall": (20_000, 50), "wide": (2_000, 400)},
-    "full": {"tall": (1_000_000, 100), "wide": (50_000, 2_000)},
+    "quick": {"tall": (20_000, 50), "wide": (2_000, 400), "sparse": (20_000, 5_000)},
+    "full": {"tall": (1_000_000, 100), "wide": (50_000, 2_000), "sparse": (200_000, 50_000)},
 }[PROFILE]
+#: stored-value fraction of the ``sparse`` (CSR) data
+SPARSE_DENSITY = 1e-3
 N_TEST = 2_000
 ALPHA = 1.0
 SEED = 0
@@ -41,11 +43,22 @@ DATA = ["tall", "wide", "tall-f32"]
 
 
 def dataset(data, standardize=False):
-    """``(X, y, X_test, y_test)`` for ``"tall"``, ``"wide"`` or ``"<shape>-f32"``, cached on disk."""
+    """``(X, y, X_test, y_test)`` for ``"tall"``, ``"wide"``, ``"sparse"`` (CSR) or
+    ``"<shape>-f32"``, cached on disk."""
     shape, _, f32 = data.partition("-")
     dtype = "float32" if f32 else "float64"
     n, p = SHAPES[shape]
     stem = os.path.join(_cache_dir(), f"{shape}-{n}x{p}-{dtype}-{int(standardize)}-s{SEED}")
+    if shape == "sparse":
+        from scipy import sparse
+
+        try:
+            X, y = sparse.load_npz(stem + "-X.npz"), np.load(stem + "-y.npy")
+        except OSError:
+            X, y = make_sparse_regression(n + N_TEST, p, SPARSE_DENSITY, dtype=dtype, seed=SEED)
+            sparse.save_npz(stem + "-X.npz", X)
+            np.save(stem + "-y.npy", y)
+        return X[:n], y[:n], X[n:], y[n:]
     try:
         X, y = np.load(stem + "-X.npy"), np.load(stem + "-y.npy")
     except OSError:

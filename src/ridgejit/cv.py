@@ -8,7 +8,11 @@ passes over X) is shared by all alphas and all folds:
   residuals of every alpha (dual form when ``n_features >= n_samples``).
 * ``cv=k`` or a splitter (:mod:`ridgejit.cv_kfold`): one pass for the
   statistics of every fold; each (alpha, fold) solve and score is ``O(p^2)``.
-* :func:`ridge_path`: one pass (primal) or three (dual), then ``O(p^2)`` per alpha.
+* CSR X with ``cv=k`` or a splitter (:mod:`ridgejit.cv_shift`): one
+  multi-shift CG for every alpha, fold and target together, one pass over
+  the stored values per iteration; one more pass for the validation scores.
+* :func:`ridge_path`: one pass (primal) or three (dual), then ``O(p^2)`` per
+  alpha; for CSR X, one multi-shift CG.
 
 Scores follow :mod:`ridgejit.cv_scores`.
 """
@@ -21,110 +25,21 @@ from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin, _fit_c
 from sklearn.metrics import get_scorer_names
 from sklearn.model_selection import check_cv
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import _assert_all_finite, _check_sample_weight, check_X_y
 
 from ._threads import thread_limit
-from .cv_eigen import DualEigen, PrimalEigen
 from .cv_kfold import cross_validate
 from .cv_loo import leave_one_out
 from .cv_scores import Scoring, select_best
+from .cv_shift import sparse_cross_validate
 from .estimators import Ridge, fitted_shapes, prepare_fit
-from .kernels import BACKENDS, get_backend
-from .problem import readonly_view
-from .solvers.direct import SufficientStats
+from .kernels import BACKENDS
+from .path import DEFAULT_MAX_ITER, check_alphas, ridge_path  # noqa: F401  (ridge_path: re-export)
 
-SPARSE_ERROR = "sparse input to RidgeCV is not supported yet"
-
-
-def check_alphas(alphas, *, strictly_positive):
-    """``alphas`` as a non-empty 1-D float64 array; ValueError naming the bad value.
-
-    Leave-one-out needs ``alpha > 0`` (scikit-learn's rule: ``(K + a I)``
-    must be invertible); k-fold and :func:`ridge_path` accept ``alpha = 0``
-    (the minimum-norm least-squares solution where the Gram is singular).
-    """
-    a = np.asarray(alphas, dtype=np.float64)
-    if a.ndim > 1:
-        raise ValueError(f"alphas must be a scalar or a 1-D sequence, got shape {a.shape}")
-    a = a.reshape(-1)
-    if a.size == 0:
-        raise ValueError("alphas is empty: give at least one alpha")
-    bound = "> 0.0" if strictly_positive else ">= 0.0"
-    for i, value in enumerate(a):
-        if not np.isfinite(value) or value < 0 or (strictly_positive and value == 0):
-            raise ValueError(f"alphas[{i}] == {value}, must be {bound}" +
-                             (" (leave-one-out, cv=None)" if strictly_positive else ""))
-    return a
-
-
-def _path(X, Y, sw, alphas, fit_intercept, backend):
-    """``(coefs (A, k, p), intercepts (A, k), mode)`` for every alpha."""
-    n, p = X.shape
-    if n >= p:
-        stats = SufficientStats.around_first_row(X, Y, fit_intercept)
-        stats.add(backend, X, Y, sw)
-        eig = PrimalEigen(stats, fit_intercept)
-        coefs, x_mean, y_mean, mode = eig.coefs(alphas), eig.x_mean, eig.y_mean, "primal"
-    else:
-        dual = DualEigen(X, Y, sw, fit_intercept, backend)
-        C = dual.dual_coefs(alphas)  # (n, A, k)
-        A, k = C.shape[1:]
-        coefs = dual.primal(X, C.reshape(n, A * k)).T.reshape(A, k, p)
-        x_mean, y_mean, mode = dual.x_mean, dual.y_mean, "dual"
-    return coefs, y_mean - coefs @ x_mean, mode
-
-
-def ridge_path(X, y, alphas, *, fit_intercept=True, sample_weight=None, backend="auto", n_jobs=None):
-    """Ridge coefficients and intercepts for every alpha, from one decomposition.
-
-    For each ``a`` in ``alphas`` this is the minimizer of
-    ``sum_i s_i (x_i.w + b - y_i)^2 + a ||w||^2``, i.e. ``Ridge(alpha=a).fit``:
-
-    * ``n_samples >= n_features`` (primal): one pass over X (``sufficient_stats``)
-      gives ``Xc^T S Xc = V diag(l) V^T`` and ``Xc^T S yc``; then
-      ``w(a) = V diag(1 / (l + a)) V^T Xc^T S yc``, ``O(p^2)`` per alpha.
-    * ``n_features > n_samples`` (dual): the column means (pass 1), the kernel
-      ``K = S^1/2 Xc Xc^T S^1/2 = Q diag(l) Q^T`` (pass 2), the dual
-      coefficients ``c(a) = Q diag(1/(l + a)) Q^T S^1/2 yc`` of every alpha,
-      and ``w(a) = Xc^T S^1/2 c(a)`` for all alphas in one product (pass 3).
-
-    The intercept is ``b(a) = ybar - xbar.w(a)`` (weighted means).  An alpha
-    of 0 gives the minimum-norm least-squares solution.
-
-    Parameters
-    ----------
-    X : array-like of shape (n_samples, n_features)
-        Dense, float32 or float64 (kept as given when C-contiguous).
-    y : array-like of shape (n_samples,) or (n_samples, n_targets)
-    alphas : float or array-like of shape (n_alphas,)
-        Non-negative, in :class:`ridgejit.Ridge` units.
-    fit_intercept : bool, default=True
-    sample_weight : float or array-like of shape (n_samples,), default=None
-    backend : {"auto", "numba", "numpy", "cython"}, default="auto"
-    n_jobs : int, default=None
-        Threads for the kernels and BLAS during the call.
-
-    Returns
-    -------
-    coefs : ndarray of shape (n_alphas, n_features) or (n_alphas, n_targets, n_features)
-        Float64; 2-D exactly when ``y`` is 1-D.
-    intercepts : ndarray of shape (n_alphas,) or (n_alphas, n_targets)
-    """
-    if sp.issparse(X):
-        raise TypeError("sparse input to ridge_path is not supported yet")
-    X, y = check_X_y(X, y, dtype=[np.float64, np.float32], order="C", multi_output=True,
-                     y_numeric=True, ensure_all_finite=False)
-    _assert_all_finite(y, input_name="y")
-    Y = np.array(y, dtype=np.float64, order="C", copy=True).reshape(X.shape[0], -1)
-    sw = np.array(_check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True))
-    alphas = check_alphas(alphas, strictly_positive=False)
-    be = get_backend(backend)
-    with thread_limit(n_jobs, be.name):
-        coefs, intercepts, _ = _path(readonly_view(X), Y, sw, alphas, fit_intercept, be)
-    if y.ndim == 1:
-        return coefs[:, 0], intercepts[:, 0]
-    return coefs, intercepts
-
+SPARSE_LOO_ERROR = (
+    "leave-one-out (cv=None) is not available for sparse X: its hat-matrix diagonal needs a "
+    "dense p x p or n x n matrix; pass cv=5 (or a splitter) for k-fold cross-validation by "
+    "multi-shift conjugate gradients, or densify X yourself if it is small"
+)
 
 class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
     """Ridge regression with the alpha chosen by cross-validation, all alphas in one pass.
@@ -153,10 +68,17 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         ``scoring=None`` means R^2.  Sample weights weight the training
         *and* the validation scores (scikit-learn's ``GridSearchCV`` weights
         only the training unless metadata routing asks for more).
+    CSR X with ``cv`` an int, a splitter or splits (``solver="cg"``)
+        No ``p x p`` matrix: one multi-shift conjugate-gradient run solves
+        the implicitly centred normal equations of every (alpha, split,
+        target) and of all rows together, each iteration one pass over the
+        stored values for all of them (:mod:`ridgejit.cv_shift`); one more
+        pass predicts each split's test rows for every alpha.  Memory
+        ``O(nnz + p n_alphas (n_splits + 1) n_targets)``.
 
-    In both modes the final ``coef_`` and ``intercept_`` come from the total
+    In the dense modes the final ``coef_`` and ``intercept_`` come from the total
     statistics with ``alpha_`` (no extra pass, except the dual form's one
-    ``X^T v`` product).
+    ``X^T v`` product); with CSR X, from the all-rows systems of the CG run.
 
     Parameters
     ----------
@@ -182,12 +104,19 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
     alpha_per_target : bool, default=False
         Choose an alpha per target (2-D y).  Also allowed with k-fold here
         (scikit-learn supports it only for ``cv=None``).
-    solver : {"auto", "eigen", "cholesky"}, default="auto"
+    solver : {"auto", "eigen", "cholesky", "cg"}, default="auto"
         k-fold solves: ``eigen`` (one eigendecomposition per fold, then every
-        alpha in ``O(p^2)``) or ``cholesky`` (one per alpha and fold);
-        ``auto`` is ``eigen``.  Leave-one-out always uses ``eigen``.
+        alpha in ``O(p^2)``) or ``cholesky`` (one per alpha and fold) for
+        dense X; ``cg`` (multi-shift conjugate gradients) for CSR X.
+        ``auto`` is ``eigen`` for dense X and ``cg`` for CSR X.
+        Leave-one-out always uses ``eigen``.
     tol : float, default=1e-6
-        Reserved for the iterative (sparse) modes; the dense modes are exact.
+        ``solver="cg"``: the relative residual ``||b - (G + a I) w|| / ||b||``
+        at which every (alpha, split, target) system stops.  The dense
+        modes are exact.
+    max_iter : int, default=None
+        ``solver="cg"``: passes at most (None: 1000); ``ConvergenceWarning``
+        when a system has not reached ``tol`` by then.
     backend : {"auto", "numba", "numpy", "cython"}, default="auto"
     n_jobs : int, default=None
         Threads for the kernels and BLAS during ``fit``.
@@ -209,16 +138,21 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         ``alpha_per_target``).
     fold_scores_ : ndarray of shape (n_splits, n_alphas) or (n_splits, n_targets, n_alphas)
         k-fold only (None for leave-one-out).
-    gcv_mode_ : {"cov", "gram", "folds", "splits"}
+    gcv_mode_ : {"cov", "gram", "folds", "splits", "multishift"}
         Leave-one-out from ``X^T X`` (cov) or ``X X^T`` (gram); k-fold in one
-        pass (folds: a partition) or a pass per split (splits).
-    solver_ : {"eigen", "cholesky"}
+        pass (folds: a partition) or a pass per split (splits); multi-shift
+        CG over all splits (multishift, CSR X).
+    solver_ : {"eigen", "cholesky", "cg"}
+    n_iter_ : int
+        CG iterations (passes over X) when ``solver_ == "cg"``; 1 for the
+        exact (dense) modes.
     n_features_in_ : int
     feature_names_in_ : ndarray of str
 
     Notes
     -----
-    Sparse X raises ``TypeError`` for now.
+    Sparse X needs ``cv`` other than None (``TypeError`` otherwise): the
+    leave-one-out hat diagonal needs a dense ``p x p`` or ``n x n`` matrix.
     """
 
     _parameter_constraints = {
@@ -229,8 +163,9 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         "gcv_mode": [StrOptions({"auto", "svd", "eigen"}), None],
         "store_cv_results": ["boolean"],
         "alpha_per_target": ["boolean"],
-        "solver": [StrOptions({"auto", "eigen", "cholesky"})],
+        "solver": [StrOptions({"auto", "eigen", "cholesky", "cg"})],
         "tol": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left"), None],
         "backend": [StrOptions(set(BACKENDS))],
         "n_jobs": [Integral, None],
         "verbose": ["verbose"],
@@ -238,7 +173,7 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
 
     def __init__(self, alphas=(0.1, 1.0, 10.0), *, fit_intercept=True, scoring=None, cv=None,
                  gcv_mode=None, store_cv_results=False, alpha_per_target=False, solver="auto",
-                 tol=1e-6, backend="auto", n_jobs=None, verbose=0):
+                 tol=1e-6, max_iter=None, backend="auto", n_jobs=None, verbose=0):
         self.alphas = alphas
         self.fit_intercept = fit_intercept
         self.scoring = scoring
@@ -248,9 +183,16 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         self.alpha_per_target = alpha_per_target
         self.solver = solver
         self.tol = tol
+        self.max_iter = max_iter
         self.backend = backend
         self.n_jobs = n_jobs
         self.verbose = verbose
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        tags.input_tags.sparse = self.cv is not None and self.solver in ("auto", "cg")  # LOO: dense only
+        return tags
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
@@ -258,8 +200,9 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Dense; float32/float64 C-contiguous X is used without a copy.
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            float32/float64 C-contiguous or canonical CSR X is used without a
+            copy (CSC/COO are converted to CSR once).
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
         sample_weight : float or array-like of shape (n_samples,), default=None
             Non-negative; weights the fits and the validation scores (passed
@@ -269,20 +212,26 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         -------
         self : RidgeCV
         """
-        if sp.issparse(X):
-            raise TypeError(SPARSE_ERROR)
         loo = self.cv is None
+        if sp.issparse(X) and loo:
+            raise TypeError(SPARSE_LOO_ERROR)
         if not loo and self.store_cv_results:
             raise ValueError("cv!=None and store_cv_results=True are incompatible")
         if loo and self.solver == "cholesky":
             raise ValueError("solver='cholesky' needs cv != None: leave-one-out uses the eigendecomposition")
         X, y, Y, sw, backend = prepare_fit(self, X, y, sample_weight, reset=True, multi_output=True)
+        if (self.solver == "cg") != sp.issparse(X) and self.solver != "auto":
+            raise ValueError(f"solver={self.solver!r} needs {'CSR' if self.solver == 'cg' else 'dense'} X: "
+                             "'cg' (multi-shift CG) is the sparse solver, 'eigen'/'cholesky' the dense ones")
         alphas = check_alphas(self.alphas, strictly_positive=loo)
         per_target = bool(self.alpha_per_target) and y.ndim == 2
         scoring = Scoring(self, loo=loo, per_target=per_target, weighted=sample_weight is not None)
         with thread_limit(self.n_jobs, backend.name), np.errstate(over="ignore", invalid="ignore"):
+            self.n_iter_ = 1  # the exact modes; the CG mode counts its passes
             if loo:
                 coef, intercept, scores = self._fit_loo(X, y, Y, sw, alphas, scoring, backend)
+            elif sp.issparse(X):
+                coef, intercept, scores = self._fit_sparse(X, y, Y, sw, alphas, scoring, backend)
             else:
                 coef, intercept, scores = self._fit_kfold(X, y, Y, sw, alphas, scoring, backend)
         best = select_best(scores)
@@ -340,5 +289,18 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         self.gcv_mode_, self.solver_ = mode, solver
         coef, intercept = total.solve(self._alpha_vector(scores, alphas, Y.shape[1]), self.fit_intercept)[:2]
         return coef, intercept, scores
+
+    def _fit_sparse(self, X, y, Y, sw, alphas, scoring, backend):
+        splits = list(check_cv(self.cv).split(X, y))
+        fold_scores, coefs, intercepts, self.n_iter_ = sparse_cross_validate(
+            X, y, Y, sw, alphas, splits, fit_intercept=self.fit_intercept, scoring=scoring,
+            backend=backend, tol=self.tol, max_iter=self.max_iter or DEFAULT_MAX_ITER, verbose=self.verbose)
+        scores = fold_scores.mean(axis=0)
+        self.fold_scores_ = fold_scores.transpose(0, 2, 1) if fold_scores.ndim == 3 else fold_scores
+        self.gcv_mode_, self.solver_ = "multishift", "cg"
+        best = select_best(scores)
+        best = best if scores.ndim == 2 else np.full(Y.shape[1], best)
+        t = np.arange(Y.shape[1])
+        return coefs[best, t], intercepts[best, t], scores
 
     predict = Ridge.predict

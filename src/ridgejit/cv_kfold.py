@@ -27,6 +27,7 @@ refits ``alpha_`` from the total statistics (Cholesky, no pass).
 """
 
 import numpy as np
+import scipy.sparse as sp
 
 from .cv_eigen import block_rows, centred, inverse_shifts
 from .problem import readonly_view
@@ -116,27 +117,32 @@ def _sse(test, coefs, intercepts):
     return np.maximum(sse, 0.0), np.diag(yty).copy()
 
 
-def _predictions(X, rows, coefs, intercepts):
-    """Predictions ``(m, A, k)`` of every alpha for ``X[rows]``: one product per row block."""
+def predictions(X, rows, coefs, intercepts):
+    """Predictions ``(m, A, k)`` of every alpha for ``X[rows]``: one product per row block.
+
+    ``X`` dense or CSR (a CSR block is a row selection, multiplied by SciPy).
+    """
     A, k, p = coefs.shape
     Wm = coefs.reshape(A * k, p).T
     b = intercepts.reshape(A * k)
     out = np.empty((len(rows), A * k))
     pos = 0
     for idx in _index_blocks(rows, block_rows(p)):
-        Xb = np.asarray(X[idx], dtype=np.float64)
-        out[pos : pos + len(Xb)] = Xb @ Wm + b
-        pos += len(Xb)
+        Xb = X[idx]
+        m = Xb.shape[0]
+        out[pos : pos + m] = (Xb if sp.issparse(Xb) else np.asarray(Xb, dtype=np.float64)) @ Wm + b
+        pos += m
     return out.reshape(len(rows), A, k)
 
 
-def _check_weights(s, train, test, total_weight):
-    if not test.weight_sum > 0:
+def check_weights(s, train_weight, test_weight, total_weight):
+    """ValueError naming split ``s`` when its test or training set has no weight."""
+    if not test_weight > 0:
         raise ValueError(
             f"fold {s} of the cross-validation has zero total sample weight in its test set: "
             "its validation score is undefined; change the weights or the folds"
         )
-    if not train.weight_sum > 1e-12 * total_weight:
+    if not train_weight > 1e-12 * total_weight:
         raise ValueError(f"fold {s} of the cross-validation has zero total sample weight in its training set")
 
 
@@ -177,10 +183,10 @@ def cross_validate(X, y, Y, sw, alphas, splits, *, fit_intercept, solver, scorin
         mode = "splits"
     out = []
     for s, ((_, test_rows), (train, test)) in enumerate(zip(splits, pairs)):
-        _check_weights(s, train, test, total.weight_sum)
+        check_weights(s, train.weight_sum, test.weight_sum, total.weight_sum)
         coefs, intercepts = _coefs(train, alphas, fit_intercept, solver)
         if scoring.needs_predictions:  # pass 2, over this fold's test rows
-            P = _predictions(X, test_rows, coefs, intercepts)
+            P = predictions(X, test_rows, coefs, intercepts)
             y_val, w_val = y[test_rows], sw[test_rows]
             scores = np.array([scoring.call(P[:, a], y_val, w_val) for a in range(len(alphas))])
         else:

@@ -85,6 +85,20 @@ class Scoring:
             per = np.where(sst > 0, per, np.where(sse == 0, 1.0, 0.0))
         return per if self.per_target else per.mean(axis=-1)
 
+    def from_predictions(self, P, y_true, sample_weight):
+        """Scores of every alpha from predictions ``P`` ``(m, n_alphas, k)`` of validation rows.
+
+        Returns ``(n_alphas,)`` or ``(n_alphas, k)`` (per target); statistics
+        scorers sum squares, other scorers are called once per alpha.
+        """
+        if self.needs_predictions:
+            return np.array([self.call(P[:, a], y_true, sample_weight) for a in range(P.shape[1])])
+        Y = np.asarray(y_true, dtype=np.float64).reshape(len(P), -1)
+        w = sample_weight
+        y_mean = w @ Y / w.sum()
+        sse = np.einsum("m,mak->ak", w, (Y[:, None, :] - P) ** 2)
+        return self.from_sums(sse, w @ (Y - y_mean) ** 2, w.sum(), len(P))
+
     def call(self, predictions, y_true, sample_weight):
         """Score predictions ``(m, k)`` of one alpha against ``y_true`` (1-D or 2-D).
 

@@ -35,6 +35,10 @@ KERNELS = (
 #: The CSR twins: ``name_sparse(data, indices, indptr, *rest)`` for ``name(X, *rest)``.
 SPARSE_KERNELS = tuple(name + "_sparse" for name in KERNELS)
 
+#: Kernels with no dense twin: ``fold_product_sparse`` (sparse cross-validation,
+#: :mod:`ridgejit.cv_shift`; dense X uses sufficient statistics instead).
+SPARSE_ONLY_KERNELS = ("fold_product_sparse",)
+
 #: backend name -> modules that implement it (together, every name in KERNELS)
 _MODULES = {
     "numpy": ("ridgejit.kernels.reference", "ridgejit.kernels.reference_sgd",
@@ -83,7 +87,7 @@ def _load(name):
             raise BackendUnavailableError(
                 f"backend {name!r} is unavailable: importing {module_name} failed: {exc}"
             ) from exc
-        functions.update({k: getattr(module, k) for k in KERNELS + SPARSE_KERNELS
+        functions.update({k: getattr(module, k) for k in KERNELS + SPARSE_KERNELS + SPARSE_ONLY_KERNELS
                           if hasattr(module, k)})
     backend = Backend(name, functions)
     _cache[name] = backend

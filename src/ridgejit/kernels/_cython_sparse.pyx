@@ -257,3 +257,69 @@ def _raw_stats_sparse(const floating[::1] data, const index_t[::1] indices,
         for c in prange(nt, schedule="static"):
             _stats_range(data, indices, indptr, y, sw, y_shift, c * width, min(p, (c + 1) * width),
                          gram, xty, xsum)
+
+
+cdef void _fold_block(const floating[::1] data, const index_t[::1] indices,
+                      const index_t[::1] indptr, const unsigned char[:, ::1] train,
+                      const double[::1] sw, const Py_ssize_t[::1] split, const double[:, ::1] P,
+                      const double[::1] offset, Py_ssize_t b, Py_ssize_t lo, Py_ssize_t hi,
+                      double[:, :, ::1] acc, double[:, ::1] acc_r, double[:, ::1] r) noexcept nogil:
+    cdef Py_ssize_t i, c, e, j, start, stop
+    cdef Py_ssize_t C = P.shape[1]
+    cdef double x, s
+    for i in range(lo, hi):
+        start = indptr[i]
+        stop = indptr[i + 1]
+        for c in range(C):
+            r[b, c] = offset[c]
+        for e in range(start, stop):
+            x = data[e]
+            j = indices[e]
+            for c in range(C):
+                r[b, c] += x * P[j, c]
+        s = sw[i]
+        for c in range(C):
+            r[b, c] *= s * train[i, split[c]]
+            acc_r[b, c] += r[b, c]
+        for e in range(start, stop):
+            x = data[e]
+            j = indices[e]
+            for c in range(C):
+                acc[b, j, c] += x * r[b, c]
+
+
+def fold_product_sparse(const floating[::1] data, const index_t[::1] indices,
+                        const index_t[::1] indptr, const unsigned char[:, ::1] train,
+                        const double[::1] sw, column_split, const double[:, ::1] x_mean,
+                        const double[:, ::1] P, double[:, ::1] out):
+    """Centred training-set products of ``C`` systems in one pass (see the reference).
+
+    ``P`` is ``(p, C)``: a stored value's ``C`` coefficients are one
+    contiguous read and its ``C`` updates one contiguous write.  Fixed row
+    blocks with private ``(p, C)`` accumulators, added in block order.
+    """
+    cdef Py_ssize_t n = indptr.shape[0] - 1
+    cdef Py_ssize_t p = P.shape[0], C = P.shape[1]
+    cdef Py_ssize_t nb = _sparse_blocks(n, indptr[n] - indptr[0], C * (p + 1))
+    cdef Py_ssize_t step = (n + nb - 1) // nb
+    cdef Py_ssize_t b, c, j
+    cdef const Py_ssize_t[::1] split = np.ascontiguousarray(column_split, dtype=np.intp)
+    cdef double[::1] offset = -np.einsum("pc,pc->c", x_mean, P)
+    acc_np = np.zeros((nb, p, C))
+    cdef double[:, :, ::1] acc = acc_np
+    cdef double[:, ::1] acc_r = np.zeros((nb, C))
+    cdef double[:, ::1] r = np.empty((nb, C))
+    cdef double[:, ::1] G = np.empty((1, p * C))
+    cdef double[::1] R = np.zeros(C)
+    cdef const double[:, :, ::1] flat = acc_np.reshape(nb, 1, p * C)
+    with nogil:
+        for b in prange(nb, schedule="static"):
+            _fold_block(data, indices, indptr, train, sw, split, P, offset, b, b * step,
+                        min(n, (b + 1) * step), acc, acc_r, r)
+        _reduce_blocks(flat, G)
+    for b in range(nb):  # fixed order
+        for c in range(C):
+            R[c] += acc_r[b, c]
+    for j in range(p):
+        for c in range(C):
+            out[j, c] = G[0, j * C + c] - x_mean[j, c] * R[c]

@@ -13,6 +13,7 @@ try:
     from ._cython_sparse import (  # noqa: F401
         _raw_stats_sparse,
         column_moments_sparse,
+        fold_product_sparse,
         gradient_sparse,
         max_row_norm_sparse,
         normal_product_sparse,

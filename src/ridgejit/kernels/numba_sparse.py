@@ -237,3 +237,53 @@ def sufficient_stats_sparse(data, indices, indptr, y, sw, x_shift, y_shift, gram
 
 #: Sparse statistics are accumulated in float64 anyway: the exact kernel serves.
 sufficient_stats_lowp_sparse = sufficient_stats_sparse
+
+
+@njit(**PARALLEL)
+def fold_product_sparse(data, indices, indptr, train, sw, column_split, x_mean, P, out):
+    """Centred training-set products of ``C`` systems in one pass (see the reference).
+
+    ``out[:, c] = sum_i s_i train[i, split_c] q_ic (x_i - xbar_c)`` with
+    ``q_ic = x_i.P[:, c] - xbar_c.P[:, c]``.  ``P`` is ``(p, C)`` so that a
+    stored value's ``C`` coefficients are one contiguous read (the gather) and
+    its ``C`` updates one contiguous write (the scatter): one pass over the
+    stored values serves every fold and target.  Fixed row blocks with
+    private ``(p, C)`` accumulators, added in block order: the same bits for
+    any thread count.
+    """
+    n = indptr.shape[0] - 1
+    p, C = P.shape
+    offset = np.zeros(C)
+    for j in range(p):
+        for c in range(C):
+            offset[c] -= x_mean[j, c] * P[j, c]
+    nb = sparse_blocks(n, indptr[n] - indptr[0], C * (p + 1))
+    step = (n + nb - 1) // nb
+    acc = np.zeros((nb, 1, p * C))
+    acc_r = np.zeros((nb, C))
+    for b in prange(nb):
+        g = acc[b, 0]
+        for i in range(b * step, min(n, (b + 1) * step)):
+            lo = np.uintp(indptr[i])
+            hi = np.uintp(indptr[i + 1])
+            s = sw[i]
+            for c in range(C):  # c outer, a scalar accumulator: the row's P and g lines stay in L1
+                m = train[i, column_split[c]]
+                if m == 0:
+                    continue
+                r = offset[c]
+                for a in range(lo, hi):
+                    r += data[a] * P[np.uintp(indices[a]), c]
+                r *= s * m
+                acc_r[b, c] += r
+                for a in range(lo, hi):
+                    g[np.uintp(indices[a]) * np.uintp(C) + np.uintp(c)] += data[a] * r
+    flat = np.empty((1, p * C))
+    _reduce_blocks(acc, flat)
+    R = np.zeros(C)
+    for b in range(nb):
+        for c in range(C):
+            R[c] += acc_r[b, c]
+    for j in range(p):
+        for c in range(C):
+            out[j, c] = flat[0, j * C + c] - x_mean[j, c] * R[c]

@@ -47,3 +47,23 @@ max_row_norm_sparse = _twin(reference_sgd.max_row_norm, _cols(1))
 saga_epoch_sparse = _twin(reference_sgd.saga_epoch, _cols(2))
 svrg_inner_sparse = _twin(reference_sgd.svrg_inner, _cols(2))
 minibatch_epoch_sparse = _twin(reference_sgd.minibatch_epoch, _cols(2))
+
+
+def fold_product_sparse(data, indices, indptr, train, sw, column_split, x_mean, P, out):
+    """Centred training-set normal products of many systems in one pass (the CV kernel).
+
+    Column ``c`` of ``P`` (shape ``(p, C)``) belongs to the split
+    ``column_split[c]``; row ``i`` is in that split's training set when
+    ``train[i, column_split[c]]`` is 1 (``train``: uint8 ``(n, n_splits)``).
+    With ``xbar_c = x_mean[:, c]`` that training set's weighted column means::
+
+        out[:, c] = sum_i s_i train[i, split_c] ((x_i - xbar_c).P[:, c]) (x_i - xbar_c)
+
+    i.e. ``Xc_c^T S_c Xc_c P[:, c]`` with ``Xc_c`` never formed.  ``out`` is
+    ``(p, C)`` float64, written in place.
+    """
+    n = len(indptr) - 1
+    X = sparse.csr_matrix((data, indices, indptr), shape=(n, P.shape[0])).astype(np.float64)
+    M = train[:, column_split].astype(np.float64) * sw[:, None]
+    U = M * (X @ P - np.sum(x_mean * P, axis=0))
+    out[:] = X.T @ U - x_mean * U.sum(axis=0)
