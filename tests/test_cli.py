@@ -79,3 +79,21 @@ def test_compare_stochastic_rows_convert_alpha_for_sgdregressor():
     assert by[("ridgejit", "saga")]["n_iter"] == 20
     assert by[("ridgejit", "asgd")]["n_iter"] == 20
     assert all(r["r2"] > 0.8 for r in rows)
+
+
+@pytest.mark.parametrize("extra", [["--cv", "4"], ["--alphas", "0.01,1,100"],
+                                   ["--cv", "3", "--density", "0.2", "--n-features", "30",
+                                    "--sklearn-solvers", "lsqr"]])
+def test_compare_cv_rows_sit_beside_sklearn_ridgecv(capsys, extra):
+    rc = main(["compare", "--n-samples", "600", "--n-features", "8", "--repeats", "1", "--solvers", "direct",
+               "--sklearn-solvers", "cholesky", "--json", "--quiet", *extra])
+    assert rc == 0
+    rows = [r for r in json.loads(capsys.readouterr().out) if "alpha" in r]
+    assert [r["library"] for r in rows] == ["ridgejit", "scikit-learn"]
+    ours, ref = rows
+    cv = "loo" if "--alphas" in extra else extra[1]
+    assert ours["solver"].startswith(f"RidgeCV(cv={cv})") and ours["alpha"] == ref["alpha"]
+    assert ours["speedup"] == pytest.approx(ref["time"] / ours["time"])
+    assert ours["coef_diff"] < (1e-3 if "--density" in extra else 1e-8)
+    assert main(["compare", "--cv", "1", "--quiet"]) == 2
+    assert "--cv '1'" in capsys.readouterr().err

@@ -34,11 +34,22 @@ def _compare(args):
     if args.kernels or args.startup:
         return _measure(args)
     log = (lambda *a: print(*a, file=sys.stderr)) if not args.quiet else None
+    cv, cv_alphas = False, None
+    if args.cv is not None or args.alphas is not None:
+        from .cli_cv import parse_alphas, parse_cv
+        from .io import DataError
+
+        try:
+            cv = parse_cv(args.cv)
+            cv_alphas = parse_alphas(args.alphas) if args.alphas else None
+        except DataError as exc:
+            print(f"ridgejit: error: {exc}", file=sys.stderr)
+            return 2
     rows = compare.run(
         args.n_samples, args.n_features, dtype=args.dtype, seed=args.seed, alpha=args.alpha,
         solvers=args.solvers, sklearn_solvers=args.sklearn_solvers, repeats=args.repeats,
         tol=args.tol, max_iter=args.max_iter, backends=args.backends, density=args.density,
-        sklearn_tol=args.sklearn_tol, log=log,
+        sklearn_tol=args.sklearn_tol, log=log, cv=cv, cv_alphas=cv_alphas,
     )
     if args.json:
         print(json.dumps(rows, indent=2, default=float))
@@ -92,6 +103,11 @@ def build_parser():
     c.add_argument("--max-iter", type=int, default=None,
                    help="max_iter of ridgejit's cg/gd/nesterov (default 100) and epochs of the "
                         "stochastic solvers sgd,asgd,sag,saga,svrg (default 10)")
+    c.add_argument("--cv", metavar="K", default=None,
+                   help="also time RidgeCV (ridgejit and scikit-learn) with K folds or 'loo'")
+    c.add_argument("--alphas", metavar="GRID", default=None,
+                   help="RidgeCV alphas: LOW:HIGH:COUNT (log-spaced) or a comma list "
+                        "(default 1e-3:1e3:20); alone, it means --cv loo")
     c.add_argument("--json", action="store_true", help="print the rows as JSON")
     c.add_argument("--plot", metavar="FILE.png",
                    help="also draw fit times and convergence curves (needs matplotlib)")

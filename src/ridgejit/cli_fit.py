@@ -37,8 +37,9 @@ def save_model(path, est, *, solver, feature_names=None, target=None, zero_based
     ----------
     path : str or os.PathLike
         The ``.npz`` file to write (atomically: see :func:`ridgejit.io.atomic_output`).
-    est : Ridge or SGDRidge
-        A fitted estimator.
+    est : Ridge, SGDRidge or RidgeCV
+        A fitted estimator (a RidgeCV's ``alpha_`` is saved as ``alpha``; with
+        ``alpha_per_target`` only the first target's).
     solver : str
         The solver asked for (``est.solver_`` records the one used, if any).
     feature_names : list of str, default=None
@@ -55,12 +56,12 @@ def save_model(path, est, *, solver, feature_names=None, target=None, zero_based
         "ridgejit_version": np.str_(__version__),
         "coef": coef,
         "intercept": np.ravel(np.asarray(est.intercept_, dtype=np.float64)),
-        "alpha": np.float64(est.alpha),
+        "alpha": np.float64(np.ravel(getattr(est, "alpha_", getattr(est, "alpha", None)))[0]),
         "fit_intercept": np.bool_(est.fit_intercept),
         "n_features_in": np.int64(est.n_features_in_),
         "solver": np.str_(solver),
         "solver_used": np.str_(getattr(est, "solver_", solver)),
-        "n_iter": np.int64(est.n_iter_),
+        "n_iter": np.int64(np.max(est.n_iter_)),
         "dtype": np.str_(coef.dtype.name),
     }
     if feature_names is not None:
@@ -146,7 +147,7 @@ def make_estimator(solver, *, alpha=1.0, tol=None, max_iter=None, fit_intercept=
                n_jobs=n_jobs, random_state=random_state, **kw)
 
 
-def training_scores(est, X, y, pred):
+def training_scores(est, X, y, pred, alpha):
     """Objective ``J`` and R^2 of a fitted model on its training data.
 
     ``J = 1/(2n) * sum_t (||X w_t + b_t - y_t||^2 + alpha ||w_t||^2)`` (unit
@@ -163,7 +164,7 @@ def training_scores(est, X, y, pred):
 
     from .problem import objective_value
 
-    objective = objective_value(X, y, est.coef_, est.intercept_, est.alpha)
+    objective = objective_value(X, y, est.coef_, est.intercept_, alpha)
     return objective, float(r2_score(y, pred))
 
 
@@ -242,31 +243,48 @@ def _fit(args):
     if data.y is None:
         raise DataError(f"{args.data}: no target; name its column with --target COL or give --y FILE")
     read_time = time.perf_counter() - t0
-    est = make_estimator(args.solver, alpha=args.alpha, tol=args.tol, max_iter=args.max_iter,
-                         fit_intercept=not args.no_intercept, backend=args.backend,
-                         n_jobs=args.n_jobs, random_state=args.seed)
+    cv_mode = args.cv is not None or args.alphas is not None
+    if args.plot and not cv_mode:
+        raise DataError("--plot draws the cross-validation curve: give --alphas GRID and/or --cv K")
+    if cv_mode:
+        from .cli_cv import cv_summary, format_cv_table, make_cv_estimator, plot_validation_curve
+
+        est = make_cv_estimator(args)
+    else:
+        est = make_estimator(args.solver, alpha=args.alpha, tol=args.tol, max_iter=args.max_iter,
+                             fit_intercept=not args.no_intercept, backend=args.backend,
+                             n_jobs=args.n_jobs, random_state=args.seed)
     try:
-        with progress(f"fitting {args.data} (solver {args.solver})", show):
+        with progress(f"fitting {args.data} ({'RidgeCV' if cv_mode else 'solver ' + args.solver})", show):
             t1 = time.perf_counter()
             est.fit(data.X, data.y)
             fit_time = time.perf_counter() - t1
         pred = est.predict(data.X)
     except (ValueError, TypeError) as exc:
         raise DataError(f"{args.data}: the fit failed: {exc}") from None
-    objective, r2 = training_scores(est, data.X, data.y, pred)
-    save_model(args.out, est, solver=args.solver, feature_names=data.feature_names,
+    alpha = float(np.ravel(est.alpha_)[0]) if cv_mode else args.alpha
+    solver = "ridgecv" if cv_mode else args.solver
+    objective, r2 = training_scores(est, data.X, data.y, pred, alpha)
+    save_model(args.out, est, solver=solver, feature_names=data.feature_names,
                target=data.target, zero_based=data.zero_based)
     summary = {
         "data": os.fspath(args.data), "model": os.fspath(args.out),
         "n_samples": int(data.X.shape[0]), "n_features": int(data.X.shape[1]),
-        "target": data.target, "alpha": args.alpha, "solver": args.solver,
-        "solver_used": getattr(est, "solver_", args.solver), "n_iter": int(est.n_iter_),
+        "target": data.target, "alpha": alpha, "solver": solver,
+        "solver_used": getattr(est, "solver_", solver), "n_iter": int(np.max(est.n_iter_)),
         "read_time": read_time, "fit_time": fit_time, "objective": objective, "r2": r2,
     }
+    if cv_mode:
+        summary["cv"] = cv_summary(est)
+        if args.plot:
+            plot_validation_curve(summary["cv"], args.plot, f"RidgeCV on {os.path.basename(args.data)}")
+            summary["plot"] = args.plot
     if args.json:
         print(json.dumps(summary, indent=2))
     elif show:
         print(format_summary(summary))
+        if cv_mode:
+            print(format_cv_table(summary["cv"]))
     return 0
 
 
@@ -349,6 +367,15 @@ def add_parsers(sub):
     src.add_argument("--y", metavar="FILE", help="targets from a .npy or text file (one per line)")
     f.add_argument("--out", metavar="MODEL.npz", required=True)
     f.add_argument("--alpha", type=float, default=1.0)
+    f.add_argument("--alphas", metavar="GRID", default=None,
+                   help="choose alpha by cross-validation (RidgeCV) among LOW:HIGH:COUNT "
+                        "(log-spaced, e.g. 1e-3:1e3:20) or a comma list; default grid 1e-3:1e3:20 with --cv")
+    f.add_argument("--cv", metavar="K", default=None,
+                   help="folds for RidgeCV (an int >= 2) or 'loo' (leave-one-out, the default with --alphas)")
+    f.add_argument("--scoring", default=None, help="RidgeCV scorer name (default: r2 for k-fold, "
+                                                   "mean squared error for leave-one-out)")
+    f.add_argument("--plot", metavar="FILE.png", default=None,
+                   help="with --alphas/--cv: draw the validation curve (needs matplotlib)")
     f.add_argument("--solver", choices=(*SOLVERS, *STOCHASTIC_SOLVERS), default="auto",
                    help="Ridge's solvers, or SGDRidge's for sgd, minibatch, sag, saga, svrg")
     f.add_argument("--tol", type=float, default=None, help="default: the estimator's")

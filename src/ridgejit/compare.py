@@ -136,7 +136,8 @@ def _objective(X, y, coef, intercept, alpha):
 
 def run(n_samples=1_000_000, n_features=100, *, dtype="float64", seed=0, alpha=1.0,
         solvers=RIDGEJIT_SOLVERS, sklearn_solvers=None, repeats=3, tol=1e-10,
-        max_iter=None, n_test=10_000, backends=("auto",), density=1.0, sklearn_tol=None, log=None):
+        max_iter=None, n_test=10_000, backends=("auto",), density=1.0, sklearn_tol=None, log=None,
+        cv=False, cv_alphas=None):
     """Time every solver on one synthetic problem and return one row per solver.
 
     ``solvers`` may name any ``Ridge`` solver and the stochastic ones
@@ -158,6 +159,10 @@ def run(n_samples=1_000_000, n_features=100, *, dtype="float64", seed=0, alpha=1
     ``density < 1`` runs on CSR data from :func:`make_sparse_regression`, with
     scikit-learn's sparse solvers (:data:`SPARSE_SKLEARN_SOLVERS`) by default;
     the speedup is then against the fastest of those.
+
+    ``cv`` (``None`` for leave-one-out or a fold count; ``False``: no such
+    rows) adds ``RidgeCV`` of ridgejit and of scikit-learn over ``cv_alphas``
+    (default ``logspace(-3, 3, 20)``) on the same data (:func:`cv_rows`).
     """
     say = log or (lambda *a: None)
     dtype = np.dtype(dtype)
@@ -218,6 +223,49 @@ def run(n_samples=1_000_000, n_features=100, *, dtype="float64", seed=0, alpha=1
         r["coef_diff"] = float(np.max(np.abs(r["coef"] - ref))) if ref is not None else float("nan")
         r["baseline"] = bool(r["library"] == "scikit-learn" and r["solver"] in baseline)
         del r["coef"]
+    if cv is not False:
+        rows += cv_rows(X, y, X_test, y_test, cv, cv_alphas, Xs, ys, repeats, say)
+    return rows
+
+
+def cv_rows(X, y, X_test, y_test, cv, alphas, X_warm, y_warm, repeats, say):
+    """Rows timing ridgejit's and scikit-learn's ``RidgeCV(alphas, cv)`` on the same data.
+
+    ``speedup`` is scikit-learn's time over this one, ``coef_diff`` the
+    largest difference from scikit-learn's ``coef_``, ``alpha`` the chosen
+    alpha, ``gap`` NaN (each picks its own alpha: no common optimum), and
+    ``objective`` the training objective at the chosen alpha.  Leave-one-out
+    on sparse X has no ridgejit row (it needs a dense matrix).
+    """
+    import scipy.sparse as sp
+    from sklearn.linear_model import RidgeCV as SkRidgeCV
+
+    from .cv import RidgeCV
+
+    alphas = np.logspace(-3, 3, 20) if alphas is None else np.asarray(alphas, dtype=np.float64)
+    name = f"RidgeCV(cv={'loo' if cv is None else cv})"
+    fits = [("scikit-learn", SkRidgeCV(alphas=alphas, cv=cv))]
+    if not (cv is None and sp.issparse(X)):
+        fits.insert(0, ("ridgejit", RidgeCV(alphas=alphas, cv=cv)))
+    rows = []
+    for lib, est in fits:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            est.fit(X_warm, y_warm)
+            t, model = _best_time(lambda: est.fit(X, y), repeats)
+        alpha = float(model.alpha_)
+        rows.append({"library": lib, "solver": f"{name} a={alpha:.4g}", "time": t, "alpha": alpha,
+                     "objective": _objective(X, y, model.coef_, model.intercept_, alpha),
+                     "n_iter": _iterations(model), "coef": np.asarray(model.coef_),
+                     "r2": float(model.score(X_test, y_test)) if X_test.shape[0] else float("nan"),
+                     "gap": float("nan"), "baseline": False})
+        say(f"  {lib:12s} {name:10s} {t:8.3f} s  alpha_={alpha:.4g}")
+    ref = rows[-1]
+    for r in rows:
+        r["speedup"] = ref["time"] / r["time"]
+        r["coef_diff"] = float(np.max(np.abs(r["coef"] - ref["coef"])))
+    for r in rows:
+        del r["coef"]
     return rows
 
 
@@ -232,7 +280,9 @@ def format_table(rows):
     width = max([14] + [len(_name(r)) for r in rows])
     head = f"{'library':12s} {'solver':{width}s} {'time [s]':>9s} {'speedup':>8s} {'rel. gap':>9s} {'max|dcoef|':>10s} {'R^2':>8s} {'iters':>6s}"
     out = [head, "-" * len(head)]
-    for r in rows:
+    for i, r in enumerate(rows):
+        if "alpha" in r and (i == 0 or "alpha" not in rows[i - 1]):
+            out.append("RidgeCV (speedup: scikit-learn's RidgeCV time / this; max|dcoef| against it):")
         it = "" if r["n_iter"] is None else str(r["n_iter"])
         out.append(
             f"{r['library']:12s} {_name(r):{width}s} {r['time']:9.3f} {r['speedup']:7.2f}x {r['gap']:9.1e} "
