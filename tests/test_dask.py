@@ -249,3 +249,57 @@ def test_sgd_rejects_what_it_cannot_distribute(client):
         rjd.SGDRidge(solver="saga").fit(Xd, yd)
     with pytest.raises(ValueError, match="learning_rate='invscaling'"):
         rjd.SGDRidge(mode="average", learning_rate="invscaling", eta0=0.01).fit(Xd, yd)
+
+
+# --- RidgeCV: k-fold over groups of row blocks --------------------------------------
+
+
+def _block_split(chunks, k):
+    """The single-machine splitter equal to dask RidgeCV's folds (groups of row blocks)."""
+    from sklearn.model_selection import PredefinedSplit
+
+    from ridgejit.dask.cv import block_folds
+
+    return PredefinedSplit(np.repeat(block_folds(len(chunks), k), chunks))
+
+
+@pytest.mark.parametrize("case", ["random", "correlated", "weighted", "multi-target"])
+@pytest.mark.parametrize("scoring", [None, "neg_mean_squared_error"])
+def test_ridgecv_picks_the_single_machine_alpha(client, case, scoring):
+    kwargs, rows, cols, _, weighted = CASES[case]
+    X, y, sw = make_data(**kwargs)
+    w = sw if weighted else None
+    Xd = da.from_array(X, chunks=(rows, cols))
+    yd = da.from_array(y, chunks=(rows,) + y.shape[1:])
+    wd = da.from_array(sw, chunks=rows) if weighted else None
+    alphas = np.logspace(-3, 3, 9)
+    model = rjd.RidgeCV(alphas=alphas, cv=3, scoring=scoring).fit(Xd, yd, sample_weight=wd)
+    ref = ridgejit.RidgeCV(alphas=alphas, cv=_block_split(Xd.chunks[0], 3), scoring=scoring)
+    ref.fit(X, y, sample_weight=w)
+    assert model.gcv_mode_ == "blocks" and model.alpha_ == ref.alpha_
+    assert_allclose(model.fold_scores_, ref.fold_scores_, rtol=1e-9)
+    assert np.linalg.norm(model.coef_ - ref.coef_) <= 1e-8 * np.linalg.norm(ref.coef_)
+    assert_allclose(model.predict(Xd).compute(), ref.predict(X), rtol=1e-8, atol=1e-8)
+
+
+def test_ridgecv_alpha_per_target_and_numpy_input(client):
+    X, y, _ = make_data(n=1200, p=6, k=2, seed=4)
+    y = y * np.array([1.0, 50.0])
+    alphas = np.logspace(-2, 4, 7)
+    Xd, yd = da.from_array(X, chunks=(200, 6)), da.from_array(y, chunks=(200, 2))
+    model = rjd.RidgeCV(alphas=alphas, cv=3, alpha_per_target=True).fit(Xd, yd)
+    ref = ridgejit.RidgeCV(alphas=alphas, cv=_block_split(Xd.chunks[0], 3), alpha_per_target=True).fit(X, y)
+    assert_allclose(model.alpha_, ref.alpha_, rtol=0)
+    local = rjd.RidgeCV(alphas=alphas, cv=3).fit(X, y)  # NumPy: the single-machine estimator
+    assert local.gcv_mode_ == "folds"
+
+
+def test_ridgecv_rejects_what_it_cannot_distribute(client):
+    X, y, _ = make_data(n=600, p=4)
+    Xd, yd = da.from_array(X, chunks=(200, 4)), da.from_array(y, chunks=200)
+    with pytest.raises(ValueError, match="cv=5 needs at least 5 row blocks, X has 3"):
+        rjd.RidgeCV(cv=5).fit(Xd, yd)
+    with pytest.raises(ValueError, match="cv=None: on dask collections cv must be a number of folds"):
+        rjd.RidgeCV().fit(Xd, yd)
+    with pytest.raises(ValueError, match="needs predictions"):
+        rjd.RidgeCV(cv=3, scoring="neg_mean_absolute_error").fit(Xd, yd)

@@ -234,18 +234,26 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
                 coef, intercept, scores = self._fit_sparse(X, y, Y, sw, alphas, scoring, backend)
             else:
                 coef, intercept, scores = self._fit_kfold(X, y, Y, sw, alphas, scoring, backend)
+        return self._store(alphas, scores, coef, intercept, X.dtype, y.ndim)
+
+    def _store(self, alphas, scores, coef, intercept, dtype, y_ndim):
+        """Set ``alphas_``, ``mean_scores_``, ``best_score_``, ``alpha_``, ``coef_``, ``intercept_``.
+
+        ``scores``: ``(n_alphas,)`` or ``(n_alphas, k)`` (per target);
+        ``coef`` ``(k, p)`` and ``intercept`` ``(k,)`` fitted with ``alpha_``.
+        """
         best = select_best(scores)
         self.alphas_ = alphas
-        self.mean_scores_ = scores.T if per_target else scores
-        if per_target:
+        self.mean_scores_ = scores.T if scores.ndim == 2 else scores
+        if scores.ndim == 2:
             self.best_score_ = scores[best, np.arange(scores.shape[1])]
-            self.alpha_ = alphas[best] if Y.shape[1] > 1 else float(alphas[best[0]])
+            self.alpha_ = alphas[best] if coef.shape[0] > 1 else float(alphas[best[0]])
         else:
             self.best_score_ = float(scores[best])
             self.alpha_ = float(alphas[best])
         if not (np.isfinite(coef).all() and np.isfinite(intercept).all()):
             raise ValueError("RidgeCV produced non-finite coefficients: rescale X and y")
-        self.coef_, self.intercept_ = fitted_shapes(coef, intercept, X.dtype, y.ndim)
+        self.coef_, self.intercept_ = fitted_shapes(coef, intercept, dtype, y_ndim)
         if not self.fit_intercept:
             self.intercept_ = 0.0  # scikit-learn's RidgeCV (and LinearModel) convention
         return self

@@ -117,6 +117,17 @@ def _sse(test, coefs, intercepts):
     return np.maximum(sse, 0.0), np.diag(yty).copy()
 
 
+def stats_scores(train, test, alphas, fit_intercept, solver, scoring):
+    """Scores of every alpha on one split from its training and test statistics alone.
+
+    ``scoring`` must not need predictions (``r2``, ``neg_mean_squared_error``,
+    ``neg_root_mean_squared_error``).  Returns ``(n_alphas,)`` or ``(n_alphas, k)``.
+    """
+    coefs, intercepts = _coefs(train, alphas, fit_intercept, solver)
+    sse, sst = _sse(test, coefs, intercepts)
+    return scoring.from_sums(sse, sst, test.weight_sum, test.n_samples)
+
+
 def predictions(X, rows, coefs, intercepts):
     """Predictions ``(m, A, k)`` of every alpha for ``X[rows]``: one product per row block.
 
@@ -184,14 +195,12 @@ def cross_validate(X, y, Y, sw, alphas, splits, *, fit_intercept, solver, scorin
     out = []
     for s, ((_, test_rows), (train, test)) in enumerate(zip(splits, pairs)):
         check_weights(s, train.weight_sum, test.weight_sum, total.weight_sum)
-        coefs, intercepts = _coefs(train, alphas, fit_intercept, solver)
         if scoring.needs_predictions:  # pass 2, over this fold's test rows
+            coefs, intercepts = _coefs(train, alphas, fit_intercept, solver)
             P = predictions(X, test_rows, coefs, intercepts)
-            y_val, w_val = y[test_rows], sw[test_rows]
-            scores = np.array([scoring.call(P[:, a], y_val, w_val) for a in range(len(alphas))])
+            scores = scoring.from_predictions(P, y[test_rows], sw[test_rows])
         else:
-            sse, sst = _sse(test, coefs, intercepts)
-            scores = scoring.from_sums(sse, sst, test.weight_sum, test.n_samples)
+            scores = stats_scores(train, test, alphas, fit_intercept, solver, scoring)
         if verbose:
             print(f"[RidgeCV] fold {s}: scores {np.array2string(np.asarray(scores), precision=5)}")
         out.append(scores)

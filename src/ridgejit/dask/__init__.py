@@ -1,6 +1,7 @@
 """ridgejit on Dask: ridge regression over data spread across a cluster.
 
-``ridgejit.dask.Ridge`` and ``ridgejit.dask.SGDRidge`` are the single-machine
+``ridgejit.dask.Ridge``, ``ridgejit.dask.RidgeCV`` (k-fold over groups of row
+blocks, one pass) and ``ridgejit.dask.SGDRidge`` are the single-machine
 estimators (same parameters, attributes and objective
 
     J(w, b) = 1/(2n) * sum_i s_i (x_i.w + b - y_i)^2 + alpha/(2n) * ||w||^2
@@ -35,7 +36,8 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
         f"ridgejit.dask needs dask ({exc}); install it with: pip install \"ridgejit[dask]\""
     ) from exc
 
+from .cv import RidgeCV
 from .ridge import Ridge
 from .sgd import SGDRidge
 
-__all__ = ["Ridge", "SGDRidge"]
+__all__ = ["Ridge", "RidgeCV", "SGDRidge"]
