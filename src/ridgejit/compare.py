@@ -260,12 +260,10 @@ def cv_rows(X, y, X_test, y_test, cv, alphas, X_warm, y_warm, repeats, say):
                      "r2": float(model.score(X_test, y_test)) if X_test.shape[0] else float("nan"),
                      "gap": float("nan"), "baseline": False})
         say(f"  {lib:12s} {name:10s} {t:8.3f} s  alpha_={alpha:.4g}")
-    ref = rows[-1]
+    ref_time, ref_coef = rows[-1]["time"], rows[-1]["coef"]
     for r in rows:
-        r["speedup"] = ref["time"] / r["time"]
-        r["coef_diff"] = float(np.max(np.abs(r["coef"] - ref["coef"])))
-    for r in rows:
-        del r["coef"]
+        r["speedup"] = ref_time / r["time"]
+        r["coef_diff"] = float(np.max(np.abs(r.pop("coef") - ref_coef)))
     return rows
 
 

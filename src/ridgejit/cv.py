@@ -258,9 +258,14 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
             self.intercept_ = 0.0  # scikit-learn's RidgeCV (and LinearModel) convention
         return self
 
-    def _alpha_vector(self, scores, alphas, k):
+    @staticmethod
+    def _best_per_target(scores, k):
+        """Index of the chosen alpha for each of ``k`` targets (one shared index unless per target)."""
         best = select_best(scores)
-        return alphas[best] if scores.ndim == 2 else np.full(k, alphas[best])
+        return best if scores.ndim == 2 else np.full(k, best)
+
+    def _alpha_vector(self, scores, alphas, k):
+        return alphas[self._best_per_target(scores, k)]
 
     def _fit_loo(self, X, y, Y, sw, alphas, scoring, backend):
         keep = None
@@ -306,8 +311,7 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         scores = fold_scores.mean(axis=0)
         self.fold_scores_ = fold_scores.transpose(0, 2, 1) if fold_scores.ndim == 3 else fold_scores
         self.gcv_mode_, self.solver_ = "multishift", "cg"
-        best = select_best(scores)
-        best = best if scores.ndim == 2 else np.full(Y.shape[1], best)
+        best = self._best_per_target(scores, Y.shape[1])
         t = np.arange(Y.shape[1])
         return coefs[best, t], intercepts[best, t], scores
 

@@ -32,6 +32,8 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import _assert_all_finite
 
+from .cv_kfold import check_weights, predictions
+
 
 def multishift_cg(apply, B, shifts, *, tol, max_iter):
     """Solve ``(A + a I) X_a = B`` for every shift ``a`` and column, one product per iteration.
@@ -204,8 +206,6 @@ def sparse_cross_validate(X, y, Y, sw, alphas, splits, *, fit_intercept, scoring
     n_iter : int
         CG passes over X.
     """
-    from .cv_kfold import check_weights, predictions
-
     n = X.shape[0]
     total = sw.sum()
     for s, (tr, te) in enumerate(splits):

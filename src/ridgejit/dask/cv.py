@@ -18,7 +18,7 @@ from sklearn.base import _fit_context
 
 from ..cv import RidgeCV as _RidgeCV
 from ..cv_kfold import check_weights, stats_scores, subtract_stats
-from ..cv_scores import Scoring, select_best
+from ..cv_scores import Scoring
 from ..kernels import get_backend
 from ..path import check_alphas
 from . import tasks
@@ -102,8 +102,7 @@ class RidgeCV(DaskRegressorMixin, _RidgeCV):
                 out.append(stats_scores(train, test, alphas, self.fit_intercept, solver, scoring))
             fold_scores = np.array(out)
             scores = fold_scores.mean(axis=0)
-            best = select_best(scores)
-            alpha = alphas[best] if scores.ndim == 2 else np.full(rb.n_targets, alphas[best])
+            alpha = self._alpha_vector(scores, alphas, rb.n_targets)
             coef, intercept = total.solve(alpha, self.fit_intercept)[:2]
         self.fold_scores_ = fold_scores.transpose(0, 2, 1) if fold_scores.ndim == 3 else fold_scores
         self.gcv_mode_, self.solver_, self.n_iter_ = "blocks", solver, 1
