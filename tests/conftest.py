@@ -17,6 +17,20 @@ def backend(request):
     return get_backend(request.param)
 
 
+@pytest.fixture(scope="session")
+def client():
+    """A real Dask cluster for the session: two worker processes, one thread each, 1 GiB each.
+
+    Shared by every test module that needs one (``test_dask.py``,
+    ``test_cli_dask.py``), so the session starts one cluster.
+    """
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  memory_limit="1GiB", dashboard_address=None) as cluster:
+        with distributed.Client(cluster) as c:
+            yield c
+
+
 def make_data(n=300, p=8, k=1, *, seed=0, dtype=np.float64, correlated=False, offset=3.0):
     """Seeded data with column offsets, scales and (optionally) correlation.
 

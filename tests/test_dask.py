@@ -23,15 +23,6 @@ from conftest import make_data  # noqa: E402
 from ridgejit.kernels import reference  # noqa: E402
 
 
-@pytest.fixture(scope="session")
-def client():
-    """A real cluster: two worker processes, one thread each."""
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  memory_limit="1GiB", dashboard_address=None) as cluster:
-        with distributed.Client(cluster) as c:
-            yield c
-
-
 def _objective(X, y, sw, model, alpha):
     """``J_t`` per target by the NumPy reference kernel."""
     Y = np.asarray(y, dtype=np.float64).reshape(len(X), -1)
@@ -303,3 +294,24 @@ def test_ridgecv_rejects_what_it_cannot_distribute(client):
         rjd.RidgeCV().fit(Xd, yd)
     with pytest.raises(ValueError, match="needs predictions"):
         rjd.RidgeCV(cv=3, scoring="neg_mean_absolute_error").fit(Xd, yd)
+
+
+def test_parquet_columns_that_dask_partitions_differently_still_fit(client, tmp_path):
+    # A parquet read fuses files by the size of the columns it projects: df[names] and
+    # df["target"] converted one by one can have different row blocks (3 and 2 here, with
+    # dask 2026.8). The fit takes them as slices of one frame instead.
+    X, y, sw = make_data(n=3000, p=5, seed=11)
+    names = [f"f{j}" for j in range(5)]
+    frame = pd.DataFrame(X, columns=names).assign(target=y, weight=sw)
+    for i, (lo, hi) in enumerate(((0, 1000), (1000, 2500), (2500, 3000))):
+        frame.iloc[lo:hi].reset_index(drop=True).to_parquet(tmp_path / f"part{i}.parquet")
+    ddf = dd.read_parquet(tmp_path)
+    ref = ridgejit.Ridge(alpha=2.0, solver="direct").fit(X, y, sample_weight=sw)
+    for weights in (ddf["weight"], None):
+        model = rjd.Ridge(alpha=2.0).fit(ddf[names], ddf["target"], sample_weight=weights)
+        expect = ref if weights is not None else ridgejit.Ridge(alpha=2.0, solver="direct").fit(X, y)
+        assert_allclose(model.coef_, expect.coef_, rtol=1e-10)
+    assert model.score(ddf[names], ddf["target"]) == pytest.approx(expect.score(X, y), rel=1e-12)
+    two = rjd.Ridge(alpha=2.0).fit(ddf[names], ddf[["target", "f0"]])
+    assert_allclose(two.coef_, ridgejit.Ridge(alpha=2.0).fit(X, np.column_stack([y, X[:, 0]])).coef_,
+                    rtol=1e-10, atol=1e-12)

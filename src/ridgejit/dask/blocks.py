@@ -33,13 +33,13 @@ SPLIT_EVERY = 8
 
 
 def is_frame(obj):
-    """A dask DataFrame (duck-typed: no import of dask.dataframe)."""
-    return hasattr(obj, "npartitions") and hasattr(obj, "columns")
+    """A dask DataFrame (duck-typed: no import of dask.dataframe; dask-expr Series have ``columns``)."""
+    return hasattr(obj, "to_dask_array") and getattr(obj, "ndim", None) == 2
 
 
 def is_series(obj):
     """A dask Series."""
-    return hasattr(obj, "npartitions") and hasattr(obj, "to_dask_array") and not hasattr(obj, "columns")
+    return hasattr(obj, "to_dask_array") and getattr(obj, "ndim", None) == 1
 
 
 def as_array(obj, name):
@@ -126,6 +126,56 @@ def _aligned(obj, name, row_chunks):
     return da.from_array(a, chunks=(row_chunks,) + a.shape[1:])
 
 
+def _co_aligned(*frames):
+    """Whether dask-expr says ``frames`` derive blockwise from the same parents (same partitions).
+
+    Uses ``dask.dataframe.dask_expr._expr.are_co_aligned`` (what Dask's own
+    ``assign`` checks); False when that is unavailable.
+    """
+    try:
+        from dask.dataframe.dask_expr._expr import are_co_aligned
+
+        return bool(are_co_aligned(*(f.expr for f in frames)))
+    except (ImportError, AttributeError, TypeError):  # pragma: no cover - other dask versions
+        return False
+
+
+def one_frame(X, y, sample_weight=None):
+    """``(X, y, sample_weight)`` as column slices of one dask array when they are dataframe columns.
+
+    Dask may partition the column selections ``df[features]`` and ``df["y"]``
+    differently (a parquet read fuses row groups by the size of the columns it
+    projects), so converting them one by one can give X and y different row
+    blocks.  A dataframe ``X`` with a series/dataframe ``y`` (and a series
+    ``sample_weight``) that are columns of the same frame (co-aligned, in
+    dask-expr's words) become that one frame (``X.assign``), one array, and
+    slices of it: one partitioning, and each partition read once per pass.
+    X keeps its dtype.  Other inputs are returned unchanged (never aligned by
+    index: that would shuffle).
+    """
+    if not (is_frame(X) and (is_frame(y) or is_series(y))):
+        return X, y, sample_weight
+    weighted = is_series(sample_weight)
+    if not _co_aligned(X, y, *([sample_weight] if weighted else [])):
+        return X, y, sample_weight
+    p = len(X.columns)
+    ys = [y[c] for c in y.columns] if is_frame(y) else [y]
+    extra = {f"__ridgejit_y{t}__": col for t, col in enumerate(ys)}
+    if weighted:
+        extra["__ridgejit_sw__"] = sample_weight
+    try:
+        A = X.assign(**extra).to_dask_array()
+    except (ValueError, TypeError, NotImplementedError):  # not alignable: each is converted alone
+        return X, y, sample_weight
+    dtypes = [np.dtype(d) for d in X.dtypes]
+    x_dtype = np.result_type(*dtypes) if dtypes and all(d.kind in "biuf" for d in dtypes) else A.dtype
+    Xa = A[:, :p]
+    if x_dtype in (np.float32, np.float64) and Xa.dtype != x_dtype:
+        Xa = Xa.astype(x_dtype)
+    Y = A[:, p : p + len(ys)] if is_frame(y) else A[:, p]
+    return Xa, Y, (A[:, -1] if weighted else sample_weight)
+
+
 def _check_rows(A, name, row_chunks):
     """Same number of row blocks as X and, where known, the same sizes; else ValueError naming the block."""
     chunks = A.chunks[0]
@@ -150,6 +200,8 @@ def row_blocks(X, y, sample_weight=None):
     ``sample_weight``: ``None``, a scalar, or a 1-D dask array / series (or
     NumPy array) aligned with X's rows.
     """
+    names = feature_names(X)
+    X, y, sample_weight = one_frame(X, y, sample_weight)
     A = as_matrix(X)
     if np.isnan(A.shape[1]):
         raise ValueError("X has an unknown number of columns")
@@ -176,7 +228,7 @@ def row_blocks(X, y, sample_weight=None):
     dtype = A.dtype if A.dtype in (np.float32, np.float64) else np.dtype(np.float64)
     k = 1 if Y.ndim == 1 else Y.shape[1]
     return RowBlocks(_delayed_rows(A), _delayed_rows(Y), sw, where, lengths, int(A.shape[1]), int(k),
-                     Y.ndim, np.dtype(dtype), feature_names(X))
+                     Y.ndim, np.dtype(dtype), names)
 
 
 def tree_reduce(parts, combine, split_every=SPLIT_EVERY):
