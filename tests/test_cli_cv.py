@@ -11,7 +11,7 @@ from sklearn.linear_model import Ridge as SkRidge
 from ridgejit import RidgeCV
 from ridgejit.cli import main
 from ridgejit.cli_cv import parse_alphas, parse_cv
-from ridgejit.cli_fit import load_model
+from ridgejit.model_file import load_model
 from ridgejit.io import DataError
 from test_cli_fit import fit_json, make_xy, predict_file, write_csv
 

@@ -14,7 +14,7 @@ from sklearn.linear_model import Ridge as SkRidge
 
 import ridgejit
 from ridgejit.cli import main
-from ridgejit.cli_fit import load_model
+from ridgejit.model_file import load_model
 from ridgejit.io import DataError, load_data, load_target
 
 pd = pytest.importorskip("pandas")

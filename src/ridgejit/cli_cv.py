@@ -59,15 +59,27 @@ def parse_cv(text):
     return k
 
 
-def make_cv_estimator(args):
-    """The :class:`ridgejit.RidgeCV` of the ``fit`` command's ``args``."""
-    from .cv import RidgeCV
+def make_cv_estimator(args, *, dask=False):
+    """The :class:`ridgejit.RidgeCV` (``dask=True``: :class:`ridgejit.dask.RidgeCV`) of ``args``.
+
+    On Dask, folds are groups of row blocks: ``--cv K`` is required
+    (leave-one-out needs the data on one machine).
+    """
+    cv = parse_cv(args.cv)
+    if dask:
+        from .dask import RidgeCV
+
+        if cv is None:
+            raise DataError("--dask: give --cv K (folds are groups of row blocks; "
+                            "leave-one-out needs the data on one machine)")
+    else:
+        from .cv import RidgeCV
 
     alphas = parse_alphas(args.alphas) if args.alphas else np.logspace(-3, 3, 20)
     kw = {"tol": args.tol} if args.tol is not None else {}
     if args.max_iter is not None:
         kw["max_iter"] = args.max_iter
-    return RidgeCV(alphas=alphas, cv=parse_cv(args.cv), scoring=args.scoring,
+    return RidgeCV(alphas=alphas, cv=cv, scoring=args.scoring,
                    fit_intercept=not args.no_intercept, backend=args.backend, n_jobs=args.n_jobs, **kw)
 
 

@@ -1,11 +1,8 @@
 """``ridgejit fit`` and ``ridgejit predict``: fit a model on a data file, save it, predict.
 
-The model file is a ``.npz`` of plain arrays (no pickle): ``coef``,
-``intercept``, ``alpha``, ``fit_intercept``, ``n_features_in``, ``solver``
-(asked for), ``solver_used``, ``n_iter``, ``dtype``, ``ridgejit_version``,
-``ridgejit_model`` (the format version), and when known ``feature_names``,
-``target`` and ``svmlight_zero_based``.  Models and predictions are written
-through :func:`ridgejit.io.atomic_output`: a failure leaves no partial file.
+The model file is described in :mod:`ridgejit.model_file`.  Models and
+predictions are written through :func:`ridgejit.io.atomic_output`: a failure
+leaves no partial file.  ``--dask`` fits are in :mod:`ridgejit.cli_dask`.
 """
 
 import json
@@ -17,134 +14,50 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from .io import DataError, atomic_output, check_file, load_data, read_npz
+from .io import DataError, atomic_output, load_data
+from .model_file import load_model, save_model
 
-#: version of the model file layout
-MODEL_FORMAT = 1
-#: arrays every model file has
-MODEL_KEYS = ("ridgejit_model", "coef", "intercept", "alpha", "fit_intercept", "n_features_in")
 #: seconds before a progress line appears (short steps show none)
 PROGRESS_DELAY = 1.0
 #: predictions written per chunk
 WRITE_ROWS = 65536
 
 
-# -- the model file ------------------------------------------------------------
-def save_model(path, est, *, solver, feature_names=None, target=None, zero_based=None):
-    """Write a fitted :class:`ridgejit.Ridge` or :class:`ridgejit.SGDRidge` to ``path``.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        The ``.npz`` file to write (atomically: see :func:`ridgejit.io.atomic_output`).
-    est : Ridge, SGDRidge or RidgeCV
-        A fitted estimator (a RidgeCV's ``alpha_`` is saved as ``alpha``; with
-        ``alpha_per_target`` only the first target's).
-    solver : str
-        The solver asked for (``est.solver_`` records the one used, if any).
-    feature_names : list of str, default=None
-    target : str, default=None
-        Name of the target column or key.
-    zero_based : bool, default=None
-        Base of the svmlight indices the model was fitted on.
-    """
-    from . import __version__
-
-    coef = np.asarray(est.coef_)
-    arrays = {
-        "ridgejit_model": np.int64(MODEL_FORMAT),
-        "ridgejit_version": np.str_(__version__),
-        "coef": coef,
-        "intercept": np.ravel(np.asarray(est.intercept_, dtype=np.float64)),
-        "alpha": np.float64(np.ravel(getattr(est, "alpha_", getattr(est, "alpha", None)))[0]),
-        "fit_intercept": np.bool_(est.fit_intercept),
-        "n_features_in": np.int64(est.n_features_in_),
-        "solver": np.str_(solver),
-        "solver_used": np.str_(getattr(est, "solver_", solver)),
-        "n_iter": np.int64(np.max(est.n_iter_)),
-        "dtype": np.str_(coef.dtype.name),
-    }
-    if feature_names is not None:
-        arrays["feature_names"] = np.array(feature_names, dtype=np.str_)
-    if target is not None:
-        arrays["target"] = np.str_(target)
-    if zero_based is not None:
-        arrays["svmlight_zero_based"] = np.bool_(zero_based)
-    with atomic_output(path, "wb") as fh:
-        np.savez(fh, **arrays)
-
-
-def load_model(path):
-    """Read a model file written by :func:`save_model`.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-
-    Returns
-    -------
-    est : ridgejit.Ridge
-        Fitted (``coef_``, ``intercept_``, ``n_features_in_``, ``n_iter_``,
-        ``solver_``), ready for ``predict``, whichever estimator fitted it.
-    meta : dict
-        The other entries of the file (``solver``, ``feature_names``, ``target``, ...).
-
-    Raises
-    ------
-    DataError
-        When ``path`` is missing or not a ridgejit model file.
-    """
-    from .estimators import Ridge, fitted_shapes
-
-    path = os.fspath(path)
-    check_file(path)
-    m, _ = read_npz(path, what="a ridgejit model file")
-    missing = [k for k in MODEL_KEYS if k not in m]
-    if missing:
-        raise DataError(f"{path}: not a ridgejit model file (no {', '.join(missing)}); "
-                        "models are made by `ridgejit fit`")
-    coef, p = m["coef"], int(m["n_features_in"])
-    intercept = np.ravel(m["intercept"]).astype(np.float64)
-    if coef.ndim not in (1, 2) or coef.shape[-1] != p or coef.size != p * intercept.size:
-        raise DataError(f"{path}: damaged model file (coef of shape {coef.shape}, "
-                        f"{intercept.size} intercepts, {p} features)")
-    est = Ridge(alpha=float(m["alpha"]), fit_intercept=bool(m["fit_intercept"]))
-    est.coef_, est.intercept_ = fitted_shapes(coef.reshape(-1, p).astype(np.float64), intercept,
-                                              coef.dtype, coef.ndim)
-    est.n_features_in_ = p
-    est.n_iter_ = int(m.get("n_iter", 1))
-    est.solver_ = str(m.get("solver_used", m.get("solver", "")))
-    meta = {k: (v.tolist() if v.ndim else v.item()) for k, v in m.items() if k not in ("coef", "intercept")}
-    return est, meta
-
-
 # -- fitting and scoring -------------------------------------------------------
-def make_estimator(solver, *, alpha=1.0, tol=None, max_iter=None, fit_intercept=True,
-                   backend="auto", n_jobs=None, random_state=0):
-    """The estimator for ``solver``: :class:`~ridgejit.SGDRidge` for the stochastic
-    solvers, :class:`~ridgejit.Ridge` for the others.
+def make_estimator(args, *, dask=False):
+    """The estimator of the ``fit`` command's ``args``.
+
+    :class:`~ridgejit.RidgeCV` when ``--alphas`` or ``--cv`` is given (see
+    :func:`ridgejit.cli_cv.make_cv_estimator`), else :class:`~ridgejit.SGDRidge`
+    for the stochastic solvers and :class:`~ridgejit.Ridge` for the others;
+    with ``dask=True`` their :mod:`ridgejit.dask` twins.
 
     Parameters
     ----------
-    solver : str
-        A ``Ridge`` solver (``auto``, ``direct``, ``cg``, ``gd``, ``nesterov``) or an
-        ``SGDRidge`` one (``sgd``, ``minibatch``, ``sag``, ``saga``, ``svrg``).
-    alpha, fit_intercept, backend, n_jobs, random_state
-        Passed to the estimator.
-    tol, max_iter : default=None
-        Passed when given; ``None`` keeps the estimator's default.
+    args : argparse.Namespace
+        ``solver``, ``alpha``, ``tol`` and ``max_iter`` (None keeps the
+        estimator's default), ``no_intercept``, ``backend``, ``n_jobs``, ``seed``.
+    dask : bool, default=False
 
     Returns
     -------
-    Ridge or SGDRidge
+    Ridge, SGDRidge or RidgeCV
     """
-    from .estimators import Ridge
-    from .stochastic import STOCHASTIC_SOLVERS, SGDRidge
+    from .stochastic import STOCHASTIC_SOLVERS
 
-    kw = {k: v for k, v in (("tol", tol), ("max_iter", max_iter)) if v is not None}
-    cls = SGDRidge if solver in STOCHASTIC_SOLVERS else Ridge
-    return cls(alpha=alpha, solver=solver, fit_intercept=fit_intercept, backend=backend,
-               n_jobs=n_jobs, random_state=random_state, **kw)
+    if check_cv_mode(args):
+        from .cli_cv import make_cv_estimator
+
+        return make_cv_estimator(args, dask=dask)
+    if dask:
+        from .dask import Ridge, SGDRidge
+    else:
+        from .estimators import Ridge
+        from .stochastic import SGDRidge
+    kw = {k: v for k, v in (("tol", args.tol), ("max_iter", args.max_iter)) if v is not None}
+    cls = SGDRidge if args.solver in STOCHASTIC_SOLVERS else Ridge
+    return cls(alpha=args.alpha, solver=args.solver, fit_intercept=not args.no_intercept,
+               backend=args.backend, n_jobs=args.n_jobs, random_state=args.seed, **kw)
 
 
 def training_scores(est, X, y, pred, alpha):
@@ -236,6 +149,12 @@ def write_predictions(pred, out=None):
 
 # -- the commands --------------------------------------------------------------
 def _fit(args):
+    if args.dask is not None:
+        from .cli_dask import fit_dask
+
+        return fit_dask(args)
+    if args.data is None:
+        raise DataError("no DATA: give the data file to fit")
     show = not args.quiet
     t0 = time.perf_counter()
     with progress(f"reading {args.data}", show):
@@ -243,17 +162,8 @@ def _fit(args):
     if data.y is None:
         raise DataError(f"{args.data}: no target; name its column with --target COL or give --y FILE")
     read_time = time.perf_counter() - t0
-    cv_mode = args.cv is not None or args.alphas is not None
-    if args.plot and not cv_mode:
-        raise DataError("--plot draws the cross-validation curve: give --alphas GRID and/or --cv K")
-    if cv_mode:
-        from .cli_cv import cv_summary, format_cv_table, make_cv_estimator, plot_validation_curve
-
-        est = make_cv_estimator(args)
-    else:
-        est = make_estimator(args.solver, alpha=args.alpha, tol=args.tol, max_iter=args.max_iter,
-                             fit_intercept=not args.no_intercept, backend=args.backend,
-                             n_jobs=args.n_jobs, random_state=args.seed)
+    cv_mode = check_cv_mode(args)
+    est = make_estimator(args)
     try:
         with progress(f"fitting {args.data} ({'RidgeCV' if cv_mode else 'solver ' + args.solver})", show):
             t1 = time.perf_counter()
@@ -263,25 +173,59 @@ def _fit(args):
     except (ValueError, TypeError) as exc:
         raise DataError(f"{args.data}: the fit failed: {exc}") from None
     alpha = float(np.ravel(est.alpha_)[0]) if cv_mode else args.alpha
-    solver = "ridgecv" if cv_mode else args.solver
     objective, r2 = training_scores(est, data.X, data.y, pred, alpha)
-    save_model(args.out, est, solver=solver, feature_names=data.feature_names,
-               target=data.target, zero_based=data.zero_based)
-    summary = {
-        "data": os.fspath(args.data), "model": os.fspath(args.out),
-        "n_samples": int(data.X.shape[0]), "n_features": int(data.X.shape[1]),
-        "target": data.target, "alpha": alpha, "solver": solver,
-        "solver_used": getattr(est, "solver_", solver), "n_iter": int(np.max(est.n_iter_)),
-        "read_time": read_time, "fit_time": fit_time, "objective": objective, "r2": r2,
-    }
+    summary = {"n_samples": int(data.X.shape[0]), "target": data.target, "read_time": read_time,
+               "fit_time": fit_time, "objective": objective, "r2": r2}
+    return report(args, est, summary, data.feature_names, zero_based=data.zero_based)
+
+
+def check_cv_mode(args):
+    """Whether ``args`` ask for RidgeCV (``--alphas`` or ``--cv``); ``--plot`` needs it."""
+    cv_mode = args.cv is not None or args.alphas is not None
+    if args.plot and not cv_mode:
+        raise DataError("--plot draws the cross-validation curve: give --alphas GRID and/or --cv K")
+    return cv_mode
+
+
+def report(args, est, summary, feature_names, zero_based=None):
+    """Save the fitted model, complete ``summary`` and print it (text or ``--json``).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The ``fit`` command's arguments.
+    est : fitted estimator
+    summary : dict
+        ``n_samples``, ``target``, ``read_time``, ``fit_time`` (seconds),
+        ``objective``, ``r2`` (training data), and optionally ``dask``.
+    feature_names : list of str or None
+    zero_based : bool, default=None
+        Base of svmlight indices, saved with the model.
+
+    Returns
+    -------
+    int
+        The exit code, 0.
+    """
+    cv_mode = check_cv_mode(args)
+    alpha = float(np.ravel(est.alpha_)[0]) if cv_mode else args.alpha
+    solver = "ridgecv" if cv_mode else args.solver
+    save_model(args.out, est, solver=solver, feature_names=feature_names,
+               target=summary["target"], zero_based=zero_based)
+    summary = {"data": os.fspath(args.data), "model": os.fspath(args.out),
+               "n_features": int(est.n_features_in_), "alpha": alpha, "solver": solver,
+               "solver_used": getattr(est, "solver_", solver), "n_iter": int(np.max(est.n_iter_)),
+               **summary}
     if cv_mode:
+        from .cli_cv import cv_summary, format_cv_table, plot_validation_curve
+
         summary["cv"] = cv_summary(est)
         if args.plot:
             plot_validation_curve(summary["cv"], args.plot, f"RidgeCV on {os.path.basename(args.data)}")
             summary["plot"] = args.plot
     if args.json:
         print(json.dumps(summary, indent=2))
-    elif show:
+    elif not args.quiet:
         print(format_summary(summary))
         if cv_mode:
             print(format_cv_table(summary["cv"]))
@@ -301,9 +245,13 @@ def format_summary(s):
     str
     """
     target = f", target {s['target']!r}" if s["target"] is not None else ""
+    d = s.get("dask")
+    cluster = (f"cluster    {d['scheduler']}, {d['workers']} worker(s); {d['files']} {d['format']} "
+               f"file(s) in {d['blocks']} block(s)\n") if d else ""
     solver = s["solver"] if s["solver_used"] == s["solver"] else f"{s['solver']} -> {s['solver_used']}"
     return (f"data       {s['data']}: {s['n_samples']} x {s['n_features']}{target} "
             f"(read in {s['read_time']:.3f} s)\n"
+            f"{cluster}"
             f"fit        solver {solver}, alpha {s['alpha']:g}, {s['n_iter']} iteration(s), "
             f"{s['fit_time']:.3f} s\n"
             f"objective  {s['objective']:.10g}\n"
@@ -360,7 +308,8 @@ def add_parsers(sub):
 
     formats = "DATA is .npy, .npz, .csv/.tsv/.txt (header row) or .svm/.svmlight/.libsvm"
     f = sub.add_parser("fit", help="fit a model on a data file and save it (.npz)", epilog=formats)
-    f.add_argument("data", metavar="DATA")
+    f.add_argument("data", metavar="DATA", nargs="?",
+                   help="a data file; with --dask also a directory or glob of .npy/CSV/parquet files")
     src = f.add_mutually_exclusive_group()
     src.add_argument("--target", metavar="COL",
                      help="target column (CSV name, .npy column index, .npz key; default: .npz key y)")
@@ -386,6 +335,9 @@ def add_parsers(sub):
     f.add_argument("--seed", type=int, default=0, help="random_state of the estimator")
     f.add_argument("--json", action="store_true", help="print the summary as JSON")
     f.add_argument("--quiet", action="store_true", help="no progress line and no text summary")
+    from .cli_dask import add_dask_arguments
+
+    add_dask_arguments(f)
     f.set_defaults(func=_guarded(_fit))
     p = sub.add_parser("predict", help="predict with a saved model, one value per line",
                        epilog=formats)

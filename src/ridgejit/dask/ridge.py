@@ -85,22 +85,40 @@ class DaskRegressorMixin:
         return A.map_blocks(tasks.predict_block, coef, intercept, chunks=(A.chunks[0], (coef.shape[0],)),
                             dtype=dtype)
 
-    def score(self, X, y, sample_weight=None):
-        """Coefficient of determination ``R^2`` (scikit-learn's, uniform average over targets).
+    def residual_sums(self, X, y, sample_weight=None):
+        """Weighted sums of the targets and residuals over all rows of a dask collection.
 
-        On dask collections: one task per row block returns its weighted sum,
-        mean, centred sum of squares and residual sum of squares (``4k``
-        floats), merged in block order by Chan's update: computed in one pass,
+        One pass: one task per row block returns its weighted sum, mean,
+        centred sum of squares and residual sum of squares (``4k`` floats),
+        merged in block order by Chan's update (:func:`tasks.merge_r2`);
         nothing else travels.
+
+        Returns
+        -------
+        weight_sum : float
+            ``W = sum_i s_i`` (the number of rows with unit weights).
+        ss_tot : ndarray of shape (n_targets,)
+            ``sum_i s_i (y_it - ybar_t)^2``.
+        ss_res : ndarray of shape (n_targets,)
+            ``sum_i s_i (y_it - x_i.w_t - b_t)^2``, in squared target units.
         """
-        if not dask.is_dask_collection(X):
-            return super().score(X, *local(y, sample_weight))
         check_is_fitted(self)
         rb = row_blocks(X, y, sample_weight)
         self._check_columns(X, rb.n_features)
         coef, intercept = self._linear_model()
         parts = [dask.delayed(tasks.r2_parts)(*rb.raw(b), coef, intercept) for b in range(len(rb))]
-        (_, _, ss_tot, ss_res), = dask.compute(tree_reduce(parts, tasks.merge_r2))
+        (W, _, ss_tot, ss_res), = dask.compute(tree_reduce(parts, tasks.merge_r2))
+        return float(W), np.atleast_1d(ss_tot), np.atleast_1d(ss_res)
+
+    def score(self, X, y, sample_weight=None):
+        """Coefficient of determination ``R^2`` (scikit-learn's, uniform average over targets).
+
+        On dask collections: ``1 - ss_res / ss_tot`` from one pass of
+        :meth:`residual_sums`.
+        """
+        if not dask.is_dask_collection(X):
+            return super().score(X, *local(y, sample_weight))
+        _, ss_tot, ss_res = self.residual_sums(X, y, sample_weight)
         return r2_from_parts(ss_tot, ss_res)
 
 
