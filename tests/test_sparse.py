@@ -129,3 +129,30 @@ def test_backend_without_sparse_kernels_says_so(monkeypatch):
     X, y, _ = sparse_data()
     with pytest.raises(ValueError, match="no sparse kernels"):
         Ridge(solver="cg").fit(X, y)
+
+
+@pytest.mark.parametrize("offset", [0.0, 1e5])
+def test_sparse_column_moments_match_dense(offset, monkeypatch):
+    # offset 0: one pass (no column cancels); 1e5: a column whose mean dominates
+    # (var / sum s x^2 ~ 1e-10) must take the second pass around the means
+    from ridgejit import problem as P
+    from ridgejit.kernels import get_backend
+
+    X, y, sw = sparse_data(n=400, p=6, density=0.5, seed=3)
+    X = X.tolil()
+    X[:, 2] = offset + np.random.default_rng(1).standard_normal((400, 1))
+    X = X.tocsr()
+    passes = []
+    real = P.bind
+
+    def counting(backend, name, X_):
+        kernel = real(backend, name, X_)
+        return (lambda *a: passes.append(1) or kernel(*a)) if name == "column_moments" else kernel
+
+    monkeypatch.setattr(P, "bind", counting)
+    be = get_backend("numba")
+    sparse_p = P.Problem(X, y[:, None], sw, np.ones(1), True, be)
+    dense_p = P.Problem(np.ascontiguousarray(X.toarray()), y[:, None], sw, np.ones(1), True, be)
+    assert_allclose(sparse_p.x_mean, dense_p.x_mean, rtol=1e-13)
+    assert_allclose(sparse_p.x_var_sum, dense_p.x_var_sum, rtol=1e-9)
+    assert len(passes) == (2 if offset else 1) + 1  # the dense problem's one pass

@@ -21,6 +21,11 @@ from functools import cached_property, partial
 import numpy as np
 from scipy import sparse
 
+#: Sparse X: when a column's centred sum of squares falls below this fraction of its raw
+#: one, ``sum s x^2 - W xbar^2`` may have lost more than ~1e-10 of its relative accuracy
+#: and the moments are taken again around the means (a second pass).
+CANCELLATION = 1e-6
+
 
 def bind(backend, name, X):
     """Kernel ``name`` of ``backend`` with X's arguments filled in.
@@ -130,17 +135,16 @@ class Problem:
 
         ``x_var_sum[j] = sum_i s_i (x_ij - xbar_j)^2`` (the diagonal of
         ``Xc^T S Xc``); with ``fit_intercept=False`` the mean is zero and the
-        diagonal is ``sum_i s_i x_ij^2``.
+        diagonal is ``sum_i s_i x_ij^2``.  Dense X is shifted by its first row;
+        sparse X (whose zeros must stay zeros) by nothing, with a second pass
+        around the means only when a mean dominates a column (:data:`CANCELLATION`).
         """
         p = self.n_features
         moments = self.kernel("column_moments")
         sums = np.empty(p)
         sumsq = np.empty(p)
-        if not self.fit_intercept:
+        if not self.fit_intercept or self.sparse:
             shift = np.zeros(p)
-        elif self.sparse:  # the zeros are exact in the kernel: a second pass around the means
-            W = moments(self.sw, np.zeros(p), sums, sumsq)
-            shift = sums / W
         else:
             shift = np.array(self.X[0], dtype=np.float64)
         W = moments(self.sw, shift, sums, sumsq)
@@ -148,7 +152,15 @@ class Problem:
         if not self.fit_intercept:
             return np.zeros(p), sumsq, W
         d = sums / W
-        return shift + d, np.maximum(sumsq - sums * d, 0.0), W
+        var = sumsq - sums * d
+        if self.sparse and np.any(var < CANCELLATION * sumsq):
+            # a mean dominates some column: sum s x^2 - W xbar^2 lost digits; a second
+            # pass around the means (the zeros are exact in the kernel) recovers them
+            shift = d
+            W = moments(self.sw, shift, sums, sumsq)
+            d = sums / W
+            var = sumsq - sums * d
+        return shift + d, np.maximum(var, 0.0), W
 
     @property
     def x_mean(self):

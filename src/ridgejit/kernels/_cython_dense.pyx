@@ -91,7 +91,9 @@ def objective(X, y, sw, coef, intercept, alpha):
 def normal_product(X, sw, x_mean, P, alpha, out):
     """``out[t] = (Xc^T S Xc + alpha_t I) P[t]`` in one pass over X (see the reference)."""
     k = P.shape[0]
-    G, R, _ = _row_pass(X, np.empty((0, k)), False, sw, P, -(P @ x_mean))
+    # einsum, not ``P @ x_mean``: a BLAS call leaves OpenBLAS threads spinning while the
+    # OpenMP pass that follows runs (see the sparse twin)
+    G, R, _ = _row_pass(X, np.empty((0, k)), False, sw, P, -np.einsum("tj,j->t", P, x_mean))
     out[...] = G - np.outer(R, x_mean) + alpha[:, None] * P
 
 
