@@ -111,7 +111,7 @@ def training_scores(est, X, y, alpha):
 
 def fit_dask(args):
     """``ridgejit fit --dask``: read, fit on the cluster, score, save and report (exit code)."""
-    from .cli_fit import check_cv_mode, make_estimator, progress, report
+    from .cli_fit import check_cv_mode, fitted_alpha, make_estimator, progress, report
 
     data, address = data_and_address(args.data, args.dask)
     args.data = data
@@ -139,8 +139,7 @@ def fit_dask(args):
                 t1 = time.perf_counter()
                 est.fit(coll.X, coll.y)
                 fit_time = time.perf_counter() - t1
-            alpha = est.alpha_ if cv_mode else args.alpha
-            n, objective, r2 = training_scores(est, coll.X, coll.y, alpha)
+            n, objective, r2 = training_scores(est, coll.X, coll.y, fitted_alpha(args, est))
         except (ValueError, TypeError, OSError) as exc:
             raise DataError(f"{data}: the fit failed: {exc}") from None
         blocks = len(row_blocks(coll.X, coll.y))  # as the fit saw them

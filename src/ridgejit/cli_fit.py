@@ -172,8 +172,7 @@ def _fit(args):
         pred = est.predict(data.X)
     except (ValueError, TypeError) as exc:
         raise DataError(f"{args.data}: the fit failed: {exc}") from None
-    alpha = float(np.ravel(est.alpha_)[0]) if cv_mode else args.alpha
-    objective, r2 = training_scores(est, data.X, data.y, pred, alpha)
+    objective, r2 = training_scores(est, data.X, data.y, pred, fitted_alpha(args, est))
     summary = {"n_samples": int(data.X.shape[0]), "target": data.target, "read_time": read_time,
                "fit_time": fit_time, "objective": objective, "r2": r2}
     return report(args, est, summary, data.feature_names, zero_based=data.zero_based)
@@ -185,6 +184,11 @@ def check_cv_mode(args):
     if args.plot and not cv_mode:
         raise DataError("--plot draws the cross-validation curve: give --alphas GRID and/or --cv K")
     return cv_mode
+
+
+def fitted_alpha(args, est):
+    """The alpha of the fitted model: RidgeCV's ``alpha_`` (its first target's), else ``--alpha``."""
+    return float(np.ravel(est.alpha_)[0]) if check_cv_mode(args) else args.alpha
 
 
 def report(args, est, summary, feature_names, zero_based=None):
@@ -208,7 +212,7 @@ def report(args, est, summary, feature_names, zero_based=None):
         The exit code, 0.
     """
     cv_mode = check_cv_mode(args)
-    alpha = float(np.ravel(est.alpha_)[0]) if cv_mode else args.alpha
+    alpha = fitted_alpha(args, est)
     solver = "ridgecv" if cv_mode else args.solver
     save_model(args.out, est, solver=solver, feature_names=feature_names,
                target=summary["target"], zero_based=zero_based)

@@ -191,12 +191,18 @@ def _read_npz(path, target):
     return Dataset(X, y, target=key if y is not None else None)
 
 
+def csv_separator(path):
+    """``"\\t"`` for ``.tsv``, ``","`` for ``.csv``, None (sniffed by pandas' python engine) otherwise."""
+    name = os.fspath(path).lower()
+    return "\t" if name.endswith(".tsv") else ("," if name.endswith(".csv") else None)
+
+
 def _read_csv(path, target):
     try:
         import pandas as pd
     except ImportError:  # pragma: no cover - pandas is in the test extra
         raise DataError(f"{path}: reading CSV needs pandas (pip install pandas)") from None
-    sep = "\t" if path.lower().endswith(".tsv") else ("," if path.lower().endswith(".csv") else None)
+    sep = csv_separator(path)
     try:
         df = pd.read_csv(path, sep=sep, engine="c" if sep else "python")
     except pd.errors.EmptyDataError:

@@ -29,10 +29,10 @@ import dask
 import dask.array as da
 import numpy as np
 
-from ..io import DataError, check_file
+from ..io import FORMATS, DataError, check_file, csv_separator
 
-#: file extension -> format read by :func:`read_collection`
-DASK_FORMATS = {".npy": "npy", ".csv": "csv", ".tsv": "csv", ".txt": "csv",
+#: file extension -> format read by :func:`read_collection` (``ridgejit fit``'s .npy and CSV, and parquet)
+DASK_FORMATS = {**{e: f for e, f in FORMATS.items() if f in ("npy", "csv")},
                 ".parquet": "parquet", ".pq": "parquet"}
 #: bytes per block (CSV blocks, ``.npy`` rows per block), as Dask's default chunk size
 BLOCKSIZE = 128 * 2**20
@@ -197,7 +197,7 @@ def _read_csv(files, target, blocksize):
     import dask.dataframe as dd
     import pandas as pd
 
-    sep = "\t" if files[0].lower().endswith(".tsv") else ("," if files[0].lower().endswith(".csv") else None)
+    sep = csv_separator(files[0])
     engine = "c" if sep else "python"
     try:
         header = pd.read_csv(files[0], sep=sep, engine=engine, nrows=0).columns
