@@ -5,7 +5,7 @@ import pytest
 from numpy.testing import assert_allclose
 from sklearn.preprocessing import StandardScaler
 
-from conftest import make_data
+from conftest import assert_coef_close, make_data
 from ridgejit import Ridge, SGDRidge
 from ridgejit.kernels import backend_status
 
@@ -23,7 +23,7 @@ def test_ridge_backends_agree(solver):
     X, y, sw = make_data(n=600, p=12, k=2)
     fits = _pair(lambda b: Ridge(solver=solver, backend=b, tol=1e-10, max_iter=20000), X, y, sw)
     for other in ("cython", "numpy"):
-        assert_allclose(fits[other].coef_, fits["numba"].coef_, rtol=1e-10, atol=1e-12)
+        assert_coef_close(fits[other].coef_, fits["numba"].coef_, rtol=1e-10, atol=1e-12)
         assert_allclose(fits[other].intercept_, fits["numba"].intercept_, rtol=1e-10, atol=1e-12)
 
 
@@ -35,7 +35,7 @@ def test_sgdridge_backends_agree_with_the_same_seed(solver, average):
     fits = _pair(lambda b: SGDRidge(solver=solver, average=average, backend=b, max_iter=5, tol=None,
                                     random_state=0), X, y, sw)
     for other in ("cython", "numpy"):
-        assert_allclose(fits[other].coef_, fits["numba"].coef_, rtol=1e-10, atol=1e-12)
+        assert_coef_close(fits[other].coef_, fits["numba"].coef_, rtol=1e-10, atol=1e-12)
         assert_allclose(fits[other].intercept_, fits["numba"].intercept_, rtol=1e-10, atol=1e-12)
 
 
@@ -44,4 +44,4 @@ def test_cython_float32():
     a = Ridge(solver="cg", backend="cython", tol=1e-10).fit(X.astype(np.float32), y)
     b = Ridge(solver="cg", backend="numba", tol=1e-10).fit(X.astype(np.float32), y)
     assert a.coef_.dtype == np.float32
-    assert_allclose(a.coef_, b.coef_, rtol=1e-6)
+    assert_coef_close(a.coef_, b.coef_, rtol=1e-6)

@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
+from conftest import assert_coef_close
+
 distributed = pytest.importorskip("distributed")
 dd = pytest.importorskip("dask.dataframe")
 pd = pytest.importorskip("pandas")
@@ -60,7 +62,7 @@ def test_files_fit_on_the_cluster_give_the_single_machine_model(tmp_path, capsys
                  "--alpha", "2.5", "--out", model)
     ref = Ridge(alpha=2.5, solver="direct").fit(X, y)
     est, meta = load_model(model)
-    assert_allclose(est.coef_, ref.coef_, rtol=1e-10)
+    assert_coef_close(est.coef_, ref.coef_, rtol=1e-10)
     assert_allclose(est.intercept_, ref.intercept_, rtol=1e-10)
     assert s["n_samples"] == 900 and s["n_features"] == 5 and s["solver_used"] == "direct"
     assert s["dask"] == {"scheduler": client.scheduler.address, "workers": 2, "files": 3,
@@ -86,7 +88,7 @@ def test_npy_targets_from_their_own_files_with_other_blocks(tmp_path, capsys, cl
                  "--blocksize", "4KiB", "--out", tmp_path / "m.npz")
     ref = Ridge(alpha=1.0, solver="direct").fit(X, Y)
     est, _ = load_model(tmp_path / "m.npz")
-    assert_allclose(est.coef_, ref.coef_, rtol=1e-10)
+    assert_coef_close(est.coef_, ref.coef_, rtol=1e-10)
     assert s["dask"]["blocks"] == sum(-(-(hi - lo) // (4096 // 40)) for lo, hi in PARTS)
     assert_allclose(s["objective"], objective_value(X, Y, ref.coef_, ref.intercept_, 1.0), rtol=1e-12)
 
@@ -106,7 +108,7 @@ def test_cv_chooses_the_alpha_of_ridgecv_on_the_same_block_folds(tmp_path, capsy
     assert_allclose(s["cv"]["score"], ref.mean_scores_, rtol=1e-8)
     est, meta = load_model(tmp_path / "m.npz")
     assert meta["solver"] == "ridgecv"
-    assert_allclose(est.coef_, ref.coef_, rtol=1e-10)
+    assert_coef_close(est.coef_, ref.coef_, rtol=1e-10)
 
 
 def test_sgd_solver_runs_the_dask_sgd_estimator(tmp_path, capsys, client):
@@ -118,7 +120,7 @@ def test_sgd_solver_runs_the_dask_sgd_estimator(tmp_path, capsys, client):
     ref = rjd.SGDRidge(solver="minibatch", max_iter=3, tol=0, random_state=0).fit(coll.X, coll.y)
     est, _ = load_model(tmp_path / "m.npz")
     assert s["solver"] == "minibatch" and s["n_iter"] == 3
-    assert_allclose(est.coef_, ref.coef_, rtol=1e-12)
+    assert_coef_close(est.coef_, ref.coef_, rtol=1e-12)
 
 
 def test_no_address_starts_a_local_cluster_and_dask_may_take_the_data_word(tmp_path, capsys, client):
@@ -126,8 +128,7 @@ def test_no_address_starts_a_local_cluster_and_dask_may_take_the_data_word(tmp_p
     directory = write_parts(tmp_path / "data", X, y, "npy")
     s = fit_json(capsys, "--dask", directory, "--target", "5", "--workers", "1", "--out", tmp_path / "m.npz")
     assert s["dask"]["workers"] == 1 and s["dask"]["scheduler"] != client.scheduler.address
-    assert_allclose(load_model(tmp_path / "m.npz")[0].coef_, Ridge(solver="direct").fit(X, y).coef_,
-                    rtol=1e-10)
+    assert_coef_close(load_model(tmp_path / "m.npz")[0].coef_, Ridge(solver="direct").fit(X, y).coef_, rtol=1e-10)
     assert distributed.default_client() is client  # the session's client is the default again
 
 

@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
+
+from conftest import assert_coef_close
 from sklearn.datasets import dump_svmlight_file
 from sklearn.linear_model import Ridge as SkRidge
 
@@ -70,7 +72,7 @@ def test_csv_round_trip_matches_ridge_and_sklearn(tmp_path, capsys, solver):
 
     est, meta = load_model(model)
     sk = SkRidge(alpha=2.5).fit(X, y)
-    assert_allclose(est.coef_, sk.coef_, rtol=1e-6)
+    assert_coef_close(est.coef_, sk.coef_, rtol=1e-6)
     assert est.intercept_ == pytest.approx(sk.intercept_, rel=1e-6)
     assert meta["feature_names"] == ["f0", "f1", "f2", "f3", "f4"] and meta["target"] == "y"
     assert meta["ridgejit_version"] == ridgejit.__version__ and meta["dtype"] == "float64"
@@ -106,7 +108,7 @@ def test_svmlight_round_trip(tmp_path, capsys):
     assert (s["n_samples"], s["n_features"]) == (150, 6)
     est, meta = load_model(model)
     assert meta["svmlight_zero_based"] is False
-    assert_allclose(est.coef_, SkRidge(alpha=0.7).fit(X, y).coef_, rtol=1e-6)
+    assert_coef_close(est.coef_, SkRidge(alpha=0.7).fit(X, y).coef_, rtol=1e-6)
     pred = predict_file(capsys, model, data, out)
     assert_allclose(pred, ridgejit.Ridge(alpha=0.7).fit(X, y).predict(X), rtol=1e-12, atol=1e-12)
 
@@ -119,8 +121,8 @@ def test_npy_with_y_file_and_target_index(tmp_path, capsys):
     fit_json(capsys, tmp_path / "X.npy", "--y", tmp_path / "y.txt", "--out", tmp_path / "a.npz")
     fit_json(capsys, tmp_path / "Xy.npy", "--target", "2", "--out", tmp_path / "b.npz")
     a, b = load_model(tmp_path / "a.npz")[0], load_model(tmp_path / "b.npz")[0]
-    assert_allclose(a.coef_, SkRidge(alpha=1.0).fit(X, y).coef_, rtol=1e-6)
-    assert_allclose(b.coef_, a.coef_, rtol=1e-12)
+    assert_coef_close(a.coef_, SkRidge(alpha=1.0).fit(X, y).coef_, rtol=1e-6)
+    assert_coef_close(b.coef_, a.coef_, rtol=1e-12)
     pred = predict_file(capsys, tmp_path / "a.npz", tmp_path / "X.npy", tmp_path / "p.txt")
     assert_allclose(pred, ridgejit.Ridge().fit(X, y).predict(X), rtol=1e-12, atol=1e-12)
     pred_b = predict_file(capsys, tmp_path / "b.npz", tmp_path / "Xy.npy", "--target", "2",

@@ -12,7 +12,7 @@ from sklearn.metrics import make_scorer, mean_absolute_error
 from sklearn.model_selection import GridSearchCV, KFold, ShuffleSplit, TimeSeriesSplit
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from conftest import make_data
+from conftest import assert_coef_close, make_data
 from ridgejit import Ridge, RidgeCV, ridge_path
 from ridgejit import cv_eigen
 
@@ -58,7 +58,7 @@ def assert_same_fit(ours, ref, rtol=RTOL):
     assert_allclose(ours.alpha_, ref.alpha_, rtol=0)
     assert_allclose(ours.best_score_, ref.best_score_, rtol=rtol)
     assert np.shape(ours.best_score_) == np.shape(ref.best_score_)
-    assert_allclose(ours.coef_, ref.coef_, rtol=rtol, atol=1e-12)
+    assert_coef_close(ours.coef_, ref.coef_, rtol=rtol, atol=1e-12)
     assert_allclose(ours.intercept_, ref.intercept_, rtol=rtol, atol=1e-12)
     assert np.shape(ours.coef_) == np.shape(ref.coef_)
     assert np.shape(ours.intercept_) == np.shape(ref.intercept_)
@@ -144,7 +144,7 @@ def test_loo_in_many_blocks_and_float32(monkeypatch):
     f32 = RidgeCV(alphas=ALPHAS).fit(X.astype(np.float32), y, sample_weight=sw)
     assert f32.coef_.dtype == np.float32
     assert f32.alpha_ == f64.alpha_
-    assert_allclose(f32.coef_, f64.coef_, rtol=1e-4, atol=1e-5)
+    assert_coef_close(f32.coef_, f64.coef_, rtol=1e-4, atol=1e-5)
 
 
 # --- k-fold (cv = int or splitter) ------------------------------------------------
@@ -168,7 +168,7 @@ def test_kfold_matches_grid_search(name, scoring, fit_intercept):
     assert_allclose(ours.best_score_, ref.best_score_, rtol=RTOL)
     folds = np.array([ref.cv_results_[f"split{s}_test_score"] for s in range(5)])
     assert_allclose(ours.fold_scores_, folds, rtol=RTOL)
-    assert_allclose(ours.coef_, ref.best_estimator_.coef_, rtol=RTOL, atol=1e-10)
+    assert_coef_close(ours.coef_, ref.best_estimator_.coef_, rtol=RTOL, atol=1e-10)
     assert_allclose(ours.intercept_, ref.best_estimator_.intercept_, rtol=RTOL, atol=1e-10)
     assert ours.gcv_mode_ == "folds" and ours.solver_ == "eigen"
 
@@ -200,7 +200,7 @@ def test_weighted_kfold_matches_routed_grid_search(scoring):
     ours.fit(X, y, sample_weight=sw)
     assert ours.alpha_ == ref.best_params_["alpha"]
     assert_allclose(ours.mean_scores_, ref.cv_results_["mean_test_score"], rtol=RTOL)
-    assert_allclose(ours.coef_, ref.best_estimator_.coef_, rtol=RTOL)
+    assert_coef_close(ours.coef_, ref.best_estimator_.coef_, rtol=RTOL)
 
 
 @pytest.mark.parametrize("scoring", ["r2", "callable"])
@@ -213,7 +213,7 @@ def test_kfold_alpha_per_target_is_grid_search_per_target(scoring):
         ref = grid_search(X, y[:, t], 5, scoring)
         assert ours.alpha_[t] == ref.best_params_["alpha"]
         assert_allclose(ours.mean_scores_[t], ref.cv_results_["mean_test_score"], rtol=RTOL)
-        assert_allclose(ours.coef_[t], ref.best_estimator_.coef_, rtol=RTOL)
+        assert_coef_close(ours.coef_[t], ref.best_estimator_.coef_, rtol=RTOL)
 
 
 def test_cholesky_solver_equals_eigen():
@@ -222,7 +222,7 @@ def test_cholesky_solver_equals_eigen():
     b = RidgeCV(alphas=ALPHAS, cv=5, solver="cholesky").fit(X, y, sample_weight=sw)
     assert b.solver_ == "cholesky" and a.alpha_ == b.alpha_
     assert_allclose(a.fold_scores_, b.fold_scores_, rtol=1e-9)
-    assert_allclose(a.coef_, b.coef_, rtol=1e-10)
+    assert_coef_close(a.coef_, b.coef_, rtol=1e-10)
 
 
 def test_ties_pick_the_first_alpha_like_sklearn():
@@ -250,7 +250,7 @@ def test_ridge_path_equals_ridge_per_alpha(name, fit_intercept):
     assert intercepts.shape == ((len(ALPHAS),) if k == 1 else (len(ALPHAS), k))
     for a, coef, b in zip(ALPHAS, coefs, intercepts):
         m = Ridge(alpha=a, fit_intercept=fit_intercept, solver="direct").fit(X, y, sample_weight=sw)
-        assert_allclose(coef, m.coef_, rtol=1e-7, atol=1e-10)
+        assert_coef_close(coef, m.coef_, rtol=1e-7, atol=1e-10)
         assert_allclose(b, m.intercept_, rtol=1e-7, atol=1e-9)
 
 
@@ -259,7 +259,7 @@ def test_ridge_path_alpha_zero_is_least_squares():
     coefs, intercepts = ridge_path(X, y, [0.0, 1.0])
     Xa = np.column_stack([X, np.ones(len(X))])
     sol = np.linalg.lstsq(Xa, y, rcond=None)[0]
-    assert_allclose(coefs[0], sol[:-1], rtol=1e-8)
+    assert_coef_close(coefs[0], sol[:-1], rtol=1e-8)
     assert_allclose(intercepts[0], sol[-1], rtol=1e-8)
 
 

@@ -11,6 +11,8 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
+
+from conftest import assert_coef_close
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Ridge as SkRidge
 from sklearn.metrics import make_scorer, mean_absolute_error
@@ -108,7 +110,7 @@ def test_sparse_kfold_equals_dense_kfold(scoring, fit_intercept):
     assert ours.solver_ == "cg" and ours.gcv_mode_ == "multishift" and ours.n_iter_ > 0
     assert ours.alpha_ == dense.alpha_
     assert_allclose(ours.fold_scores_, dense.fold_scores_, rtol=1e-8)
-    assert_allclose(ours.coef_, dense.coef_, rtol=1e-8, atol=1e-10)
+    assert_coef_close(ours.coef_, dense.coef_, rtol=1e-8, atol=1e-10)
     assert_allclose(ours.intercept_, dense.intercept_, rtol=1e-8, atol=1e-10)
     assert_allclose(ours.predict(X), dense.predict(X.toarray()), rtol=1e-8)
 
@@ -120,7 +122,7 @@ def test_sparse_kfold_equals_grid_search_over_ridge():
                        scoring="neg_mean_squared_error").fit(X.toarray(), y)
     assert ours.alpha_ == ref.best_params_["alpha"]
     assert_allclose(ours.mean_scores_, ref.cv_results_["mean_test_score"], rtol=1e-8)
-    assert_allclose(ours.coef_, ref.best_estimator_.coef_, rtol=1e-8, atol=1e-10)
+    assert_coef_close(ours.coef_, ref.best_estimator_.coef_, rtol=1e-8, atol=1e-10)
 
 
 @pytest.mark.parametrize("alpha_per_target", [False, True])
@@ -132,7 +134,7 @@ def test_sparse_weighted_multi_target(alpha_per_target):
     dense = RidgeCV(**kw).fit(X.toarray(), Y, sample_weight=sw)
     assert_array_equal(ours.alpha_, dense.alpha_)
     assert_allclose(ours.mean_scores_, dense.mean_scores_, rtol=1e-7)
-    assert_allclose(ours.coef_, dense.coef_, rtol=1e-7, atol=1e-9)
+    assert_coef_close(ours.coef_, dense.coef_, rtol=1e-7, atol=1e-9)
     assert_allclose(ours.intercept_, dense.intercept_, rtol=1e-7, atol=1e-9)
 
 
@@ -153,7 +155,7 @@ def test_sparse_backends_agree_and_inputs_are_untouched(backend):
     ref = RidgeCV(alphas=ALPHAS, cv=3, backend="numpy", tol=TOL).fit(X, y, sample_weight=sw)
     ours = RidgeCV(alphas=ALPHAS, cv=3, backend=backend, tol=TOL).fit(X, y, sample_weight=sw)
     assert ours.alpha_ == ref.alpha_
-    assert_allclose(ours.coef_, ref.coef_, rtol=1e-9, atol=1e-12)
+    assert_coef_close(ours.coef_, ref.coef_, rtol=1e-9, atol=1e-12)
     for before, after in zip(copies, (X, y, sw)):
         assert_array_equal(before.toarray() if sp.issparse(before) else before,
                            after.toarray() if sp.issparse(after) else after)
@@ -164,7 +166,7 @@ def test_sparse_ridge_path_equals_dense():
     coefs, intercepts = ridge_path(X, Y, ALPHAS, sample_weight=sw)
     dense_c, dense_b = ridge_path(X.toarray(), Y, ALPHAS, sample_weight=sw)
     assert coefs.shape == (len(ALPHAS), 2, 30)
-    assert_allclose(coefs, dense_c, rtol=1e-8, atol=1e-10)
+    assert_coef_close(coefs, dense_c, rtol=1e-8, atol=1e-10)
     assert_allclose(intercepts, dense_b, rtol=1e-8, atol=1e-10)
 
 

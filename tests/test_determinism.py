@@ -24,7 +24,7 @@ from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from conftest import make_data
+from conftest import assert_coef_close, make_data
 from subprocess_fits import RIDGE_SOLVERS, SGD_SOLVERS, fit_all, make_estimator, run_fits
 from ridgejit import SGDRidge
 
@@ -44,6 +44,8 @@ def _bits(model):
 # -- one process, every backend ---------------------------------------------------------
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_repeated_fits_are_bit_identical(backend, solver, data):
+    # Bits are the promise here: same process, same thread count, same data, and every
+    # parallel reduction runs over fixed blocks in a fixed order.
     X, y, sw = data
     a, b = (make_estimator(solver, backend=backend.name).fit(X, y, sample_weight=sw) for _ in range(2))
     assert_array_equal(_bits(a), _bits(b))
@@ -54,7 +56,9 @@ def test_one_and_two_threads_agree_to_1e10(backend, solver, data):
     X, y, sw = data
     one, two = (make_estimator(solver, backend=backend.name, n_jobs=j).fit(X, y, sample_weight=sw)
                 for j in (1, 2))
-    assert_allclose(_bits(two), _bits(one), rtol=1e-10, atol=1e-12)
+    # Another thread count changes the BLAS partition of a Gram (direct) but not the
+    # fixed row blocks of the compiled kernels: equal to rounding, normwise.
+    assert_coef_close(_bits(two), _bits(one), rtol=1e-10)
 
 
 # -- separate processes ---------------------------------------------------------------

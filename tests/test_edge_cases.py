@@ -5,7 +5,7 @@ import pytest
 from numpy.testing import assert_allclose
 from sklearn.linear_model import Ridge as SkRidge
 
-from conftest import make_data
+from conftest import assert_coef_close, make_data
 from ridgejit import Ridge
 
 SOLVERS = ["direct", "cg", "auto"]
@@ -24,7 +24,7 @@ def sk(X, y, alpha=1.0, sw=None, **kw):
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_one_row_and_one_column(solver):
     X, y, _ = make_data(n=40, p=1)
-    assert_allclose(fit(solver, X, y).coef_, sk(X, y).coef_, rtol=1e-8)
+    assert_coef_close(fit(solver, X, y).coef_, sk(X, y).coef_, rtol=1e-8)
     one = fit(solver, X[:1], y[:1])
     assert_allclose(one.coef_, 0.0, atol=1e-12)  # one row, centred: nothing to fit
     assert one.intercept_ == pytest.approx(y[0])
@@ -36,7 +36,7 @@ def test_constant_column_gets_zero_weight(solver):
     X[:, 2] = 7.5
     m = fit(solver, X, y)
     assert m.coef_[2] == pytest.approx(0.0, abs=1e-10)
-    assert_allclose(m.coef_, sk(X, y).coef_, rtol=1e-8, atol=1e-10)
+    assert_coef_close(m.coef_, sk(X, y).coef_, rtol=1e-8, atol=1e-10)
 
 
 @pytest.mark.parametrize("solver", SOLVERS)
@@ -44,9 +44,9 @@ def test_duplicated_columns_and_rows(solver):
     X, y, _ = make_data(n=120, p=4)
     w = fit(solver, X, y, alpha=2.0).coef_
     # 0.5 * [X, X] with alpha / 2 gives [w, w]
-    assert_allclose(fit(solver, 0.5 * np.hstack([X, X]), y, alpha=1.0).coef_, np.r_[w, w], rtol=1e-8)
+    assert_coef_close(fit(solver, 0.5 * np.hstack([X, X]), y, alpha=1.0).coef_, np.r_[w, w], rtol=1e-8)
     # [X; X] with 2 * alpha gives w
-    assert_allclose(fit(solver, np.vstack([X, X]), np.r_[y, y], alpha=4.0).coef_, w, rtol=1e-8)
+    assert_coef_close(fit(solver, np.vstack([X, X]), np.r_[y, y], alpha=4.0).coef_, w, rtol=1e-8)
 
 
 @pytest.mark.parametrize("solver", ["direct", "auto"])
@@ -54,7 +54,7 @@ def test_alpha_tiny_is_least_squares_and_huge_gives_weighted_mean(solver):
     X, y, sw = make_data(n=200, p=5)
     ls = np.linalg.lstsq(np.c_[X, np.ones(len(X))], y, rcond=None)[0]
     tiny = fit(solver, X, y, alpha=1e-10)
-    assert_allclose(tiny.coef_, ls[:-1], rtol=1e-7)
+    assert_coef_close(tiny.coef_, ls[:-1], rtol=1e-7)
     huge = fit(solver, X, y, alpha=1e14, sw=sw)
     assert_allclose(huge.coef_, 0.0, atol=1e-9)
     assert huge.intercept_ == pytest.approx(np.average(y, weights=sw), rel=1e-8)
@@ -72,10 +72,10 @@ def test_constant_y(solver):
 def test_zero_weights_remove_rows_and_integer_weights_repeat_them(solver):
     X, y, _ = make_data(n=90, p=4)
     sw = np.r_[np.zeros(30), np.ones(60)]
-    assert_allclose(fit(solver, X, y, sw=sw).coef_, fit(solver, X[30:], y[30:]).coef_, rtol=1e-8)
+    assert_coef_close(fit(solver, X, y, sw=sw).coef_, fit(solver, X[30:], y[30:]).coef_, rtol=1e-8)
     reps = np.arange(90) % 3 + 1
     rep = fit(solver, np.repeat(X, reps, axis=0), np.repeat(y, reps), alpha=1.0)
-    assert_allclose(fit(solver, X, y, sw=reps.astype(float)).coef_, rep.coef_, rtol=1e-8)
+    assert_coef_close(fit(solver, X, y, sw=reps.astype(float)).coef_, rep.coef_, rtol=1e-8)
 
 
 def test_integer_fortran_strided_and_pandas_inputs():
@@ -83,21 +83,21 @@ def test_integer_fortran_strided_and_pandas_inputs():
     X, y, _ = make_data(n=80, p=5)
     Xi, yi = np.round(X * 10).astype(np.int64), np.round(y).astype(np.int32)
     ref = Ridge().fit(Xi.astype(float), yi.astype(float))
-    assert_allclose(Ridge().fit(Xi, yi).coef_, ref.coef_, rtol=1e-12)
+    assert_coef_close(Ridge().fit(Xi, yi).coef_, ref.coef_, rtol=1e-12)
     base = Ridge().fit(X, y).coef_
-    assert_allclose(Ridge().fit(np.asfortranarray(X), y).coef_, base, rtol=1e-12)
+    assert_coef_close(Ridge().fit(np.asfortranarray(X), y).coef_, base, rtol=1e-12)
     wide = np.hstack([X, X])[:, ::2]  # non-contiguous view of the same values
-    assert_allclose(Ridge().fit(wide, y).coef_, Ridge().fit(np.ascontiguousarray(wide), y).coef_, rtol=1e-12)
+    assert_coef_close(Ridge().fit(wide, y).coef_, Ridge().fit(np.ascontiguousarray(wide), y).coef_, rtol=1e-12)
     df = pd.DataFrame(X, columns=[f"f{j}" for j in range(5)])
     m = Ridge().fit(df, pd.Series(y))
-    assert_allclose(m.coef_, base, rtol=1e-12)
+    assert_coef_close(m.coef_, base, rtol=1e-12)
     assert list(m.feature_names_in_) == list(df.columns)
 
 
 def test_p_much_larger_than_n_matches_sklearn():
     X, y, sw = make_data(n=25, p=400)
     for solver in ("direct", "auto"):
-        assert_allclose(fit(solver, X, y, sw=sw).coef_, sk(X, y, sw=sw).coef_, rtol=1e-7, atol=1e-10)
+        assert_coef_close(fit(solver, X, y, sw=sw).coef_, sk(X, y, sw=sw).coef_, rtol=1e-7, atol=1e-10)
 
 
 def test_pipeline_gridsearch_processes_and_clone():

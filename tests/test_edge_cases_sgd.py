@@ -19,7 +19,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import StandardScaler
 
-from conftest import make_data
+from conftest import assert_coef_close, make_data
 from ridgejit import Ridge, SGDRidge
 
 STOCHASTIC = ["sgd", "minibatch", "sag", "saga", "svrg"]
@@ -49,7 +49,7 @@ def assert_reaches(model, coef, intercept, solver):
     """``model`` is within the solver's accuracy of ``(coef, intercept)``, relative to max |coef|."""
     scale = max(np.abs(coef).max(), 1e-300)
     tol = ACCURACY[solver]
-    assert_allclose(model.coef_, coef, rtol=tol, atol=tol * scale)
+    assert_coef_close(model.coef_, coef, rtol=tol, atol=tol * scale)
     assert_allclose(model.intercept_[0], intercept, rtol=tol, atol=tol * (scale + abs(intercept)))
 
 
@@ -138,6 +138,8 @@ def test_integer_fortran_strided_readonly_memmap_and_pandas_inputs(solver, tmp_p
     Xi, yi = np.round(X * 10).astype(np.int64), np.round(y).astype(np.int32)
     Xs = StandardScaler().fit_transform(X)
 
+    # Bits: every input becomes the same C-contiguous float64 values in this process, and
+    # the epochs visit the same rows in the same order with the same code.
     def coef(X_, y_):
         m = SGDRidge(solver=solver, max_iter=5, tol=None, random_state=0).fit(X_, y_)
         return np.r_[m.coef_, m.intercept_]
@@ -163,6 +165,8 @@ def test_integer_fortran_strided_readonly_memmap_and_pandas_inputs(solver, tmp_p
 def test_ridge_readonly_and_memmap_inputs(solver, tmp_path):
     """(Integer, Fortran, strided and pandas input for Ridge: tests/test_edge_cases.py.)"""
     X, y, sw = make_data(n=60, p=4)
+    # Bits: read-only and memory-mapped X are used in place (no copy), so the same values
+    # go through the same code in the same process.
     base = Ridge(solver=solver, tol=1e-12).fit(X, y, sample_weight=sw)
     ro = [a.copy() for a in (X, y, sw)]
     for a in ro:
@@ -205,7 +209,7 @@ def test_float32_ridge_edge_cases(solver, case):
     assert m32.coef_.dtype == np.float32 and m32.predict(X.astype(np.float32)).dtype == np.float32
     # X rounded to float32 is a different problem: 1e-4 relative is the documented accuracy.
     scale = np.abs(m64.coef_).max()
-    assert_allclose(m32.coef_, m64.coef_, rtol=1e-4, atol=1e-4 * scale + 1e-12)
+    assert_coef_close(m32.coef_, m64.coef_, rtol=1e-4, atol=1e-4 * scale + 1e-12)
     assert_allclose(m32.intercept_, m64.intercept_, rtol=1e-4, atol=1e-4 * scale + 1e-12)
 
 
@@ -242,7 +246,7 @@ def test_data_scaled_by_1e150_gives_an_error_or_the_right_answer(estimator, solv
         return
     coef, intercept = model.coef_, np.ravel(model.intercept_)[0] / s
     assert np.isfinite(coef).all() and np.isfinite(model.intercept_).all()
-    assert_allclose(coef, ref.coef_, rtol=accuracy, atol=accuracy * np.abs(ref.coef_).max())
+    assert_coef_close(coef, ref.coef_, rtol=accuracy, atol=accuracy * np.abs(ref.coef_).max())
     assert intercept == pytest.approx(ref.intercept_, rel=accuracy, abs=accuracy)
 
 

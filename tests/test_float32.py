@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from conftest import make_data
+from conftest import assert_coef_close, make_data, relative_gap
 from ridgejit import Ridge
 from ridgejit.kernels import get_backend
 from ridgejit.problem import Problem
@@ -28,20 +28,19 @@ def test_mixed_precision_direct_gives_the_float64_answer(backend, fit_intercept,
     r32 = solve_direct(_problem(X, y, sw, 2.0, fit_intercept, backend), None, None, opts)
     r64 = solve_direct(_problem(X.astype(np.float64), y, sw, 2.0, fit_intercept, backend), None, None, opts)
     assert r32.solver == "direct" and r32.converged
-    assert 2 <= r32.n_iter <= 1 + MAX_REFINE  # the statistics pass, then refinement passes
-    assert_allclose(r32.coef, r64.coef, rtol=1e-8, atol=1e-10 * np.abs(r64.coef).max())
+    # The statistics pass, then at most MAX_REFINE refinement passes; how many run (or
+    # whether the exact float64 statistics answer instead, n_iter == 1) depends on how the
+    # float32 rounding falls on this CPU's BLAS, so only the cap is asserted: the answer
+    # is checked below.
+    assert 1 <= r32.n_iter <= 1 + MAX_REFINE
+    assert_coef_close(r32.coef, r64.coef, rtol=1e-8)
     assert_allclose(r32.intercept, r64.intercept, rtol=1e-8, atol=1e-8)
 
-    def grad_norm(r):  # the exact gradient of J, in float64 NumPy
-        X64 = X.astype(np.float64)
-        R = X64 @ r.coef.T + r.intercept - y.reshape(len(y), -1)
-        g = (sw[:, None] * R).T @ X64 + 2.0 * r.coef
-        gb = sw @ R if fit_intercept else 0.0
-        return np.linalg.norm(g) + np.linalg.norm(gb)
-
-    # at least as accurate as the float64 Cholesky (often more: uncentred data here
-    # has condition number ~1e6, which costs the float64 solve digits)
-    assert grad_norm(r32) <= 2 * grad_norm(r64) + 1e-12
+    # float64 quality: the objective of an independent exact float64 solve, to within the
+    # rounding of J itself (~1e-15 relative).  (Not "a gradient as small as the float64
+    # Cholesky's": both gradients sit at rounding levels set by cond(A) ~ 1e6 here, and
+    # which is smaller depends on the CPU's BLAS kernels.)
+    assert relative_gap(X, y, sw, 2.0, r32.coef, r32.intercept, fit_intercept) <= 1e-13
 
 
 @pytest.mark.filterwarnings("ignore::scipy.linalg.LinAlgWarning")
@@ -56,7 +55,7 @@ def test_ill_conditioned_float32_falls_back_to_exact_statistics():
     r32 = solve_direct(_problem(X, y, sw, 1e-8), None, None, SolverOptions())
     r64 = solve_direct(_problem(X.astype(np.float64), y, sw, 1e-8), None, None, SolverOptions())
     assert r32.n_iter == 1 and len(r32.history["objective"]) > 1  # refinement tried, exact answered
-    assert_allclose(r32.coef, r64.coef, rtol=1e-6)
+    assert_coef_close(r32.coef, r64.coef, rtol=1e-6)
 
 
 @pytest.mark.parametrize("solver", ["direct", "cg", "auto", "nesterov"])
@@ -65,4 +64,4 @@ def test_float32_estimator_keeps_dtype_and_matches_float64(solver):
     a = Ridge(alpha=1.0, solver=solver, tol=1e-10, max_iter=5000).fit(X, y, sample_weight=sw)
     b = Ridge(alpha=1.0, solver="direct").fit(X.astype(np.float64), y, sample_weight=sw)
     assert a.coef_.dtype == np.float32 and a.predict(X).dtype == np.float32
-    assert_allclose(a.coef_, b.coef_, rtol=1e-4, atol=1e-6)  # the documented float32 accuracy
+    assert_coef_close(a.coef_, b.coef_, rtol=1e-4)  # the documented float32 accuracy

@@ -7,7 +7,7 @@ import pytest
 from numpy.testing import assert_allclose
 from sklearn.linear_model import Ridge as SkRidge
 
-from conftest import make_data
+from conftest import assert_coef_close, make_data
 from ridgejit import Ridge
 from ridgejit.kernels import get_backend
 from ridgejit.problem import Problem
@@ -36,7 +36,7 @@ def test_exact_solvers_match_sklearn(case, weighted, fit_intercept, solver, back
     sw = sw if weighted else None
     ours = Ridge(alpha=0.7, solver=solver, fit_intercept=fit_intercept, backend=backend).fit(X, y, sample_weight=sw)
     sk = _sk(X, y, sw, 0.7, fit_intercept)
-    assert_allclose(ours.coef_, sk.coef_, rtol=1e-6, atol=1e-9 * np.abs(sk.coef_).max())
+    assert_coef_close(ours.coef_, sk.coef_, rtol=1e-6, atol=1e-9 * np.abs(sk.coef_).max())
     assert_allclose(ours.intercept_, sk.intercept_, rtol=1e-6, atol=1e-8)
     assert ours.n_iter_ == 1 and ours.solver_ == "direct"
 
@@ -47,7 +47,7 @@ def test_iterative_solvers_match_sklearn(case, solver):
     X, y, sw = make_data(**CASES[case])
     ours = Ridge(alpha=1.0, solver=solver, tol=1e-10, max_iter=200_000).fit(X, y, sample_weight=sw)
     sk = _sk(X, y, sw, 1.0)
-    assert_allclose(ours.coef_, sk.coef_, rtol=1e-5, atol=1e-6 * np.abs(sk.coef_).max())
+    assert_coef_close(ours.coef_, sk.coef_, rtol=1e-5, atol=1e-6 * np.abs(sk.coef_).max())
     assert_allclose(ours.intercept_, sk.intercept_, rtol=1e-5, atol=1e-5 * np.std(y))
 
 
@@ -97,7 +97,7 @@ def test_safe_user_learning_rate_converges():
     prob = P(X, y.reshape(-1, 1).copy(), np.ones(200), np.ones(1), True, get_backend("numpy"))
     eta = 0.9 / prob.lipschitz()[0]
     model = Ridge(solver="gd", learning_rate=eta, tol=1e-10, max_iter=200_000).fit(X, y)
-    assert_allclose(model.coef_, _sk(X, y, None, 1.0).coef_, rtol=1e-4)
+    assert_coef_close(model.coef_, _sk(X, y, None, 1.0).coef_, rtol=1e-4)
 
 
 def test_cg_hitting_max_iter_warns():
@@ -113,7 +113,7 @@ def test_auto_uses_cg_for_wide_feature_sets_and_falls_back_to_direct():
     X, y, sw = make_data(n=4000, p=520, offset=0.0)
     ours = Ridge(alpha=1.0).fit(X, y)
     assert ours.solver_ == "cg"
-    assert_allclose(ours.coef_, _sk(X, y, None, 1.0).coef_, rtol=1e-5, atol=1e-8)
+    assert_coef_close(ours.coef_, _sk(X, y, None, 1.0).coef_, rtol=1e-5, atol=1e-8)
     # Ill-conditioned: CG exhausts its budget, auto falls back to the exact solve.
     Xc, yc, _ = make_data(n=4000, p=520, correlated=True, offset=50.0)
     Xc[:, 1] = Xc[:, 0] + 1e-6 * Xc[:, 2]
@@ -123,7 +123,7 @@ def test_auto_uses_cg_for_wide_feature_sets_and_falls_back_to_direct():
     assert model.solver_ == "direct"
     sk = _sk(Xc, yc, None, 1e-6)
     # Columns 0 and 1 are nearly equal: only their sum is determined in float64.
-    assert_allclose(model.coef_[2:], sk.coef_[2:], rtol=1e-4, atol=1e-6)
+    assert_coef_close(model.coef_[2:], sk.coef_[2:], rtol=1e-4, atol=1e-6)
     assert model.coef_[0] + model.coef_[1] == pytest.approx(sk.coef_[0] + sk.coef_[1], rel=1e-6)
     ones = np.ones(len(Xc))
     prob = Problem(Xc, yc.reshape(-1, 1).copy(), ones, np.full(1, 1e-6), True, get_backend("numpy"))
@@ -151,7 +151,7 @@ def test_alpha_per_target():
     alpha = np.array([0.1, 1.0, 10.0])
     for solver in ("direct", "cg"):
         ours = Ridge(alpha=alpha, solver=solver, tol=1e-10).fit(X, y)
-        assert_allclose(ours.coef_, SkRidge(alpha=alpha).fit(X, y).coef_, rtol=1e-6)
+        assert_coef_close(ours.coef_, SkRidge(alpha=alpha).fit(X, y).coef_, rtol=1e-6)
 
 
 def test_alpha_zero_singular_gives_min_norm_solution():
@@ -163,4 +163,4 @@ def test_alpha_zero_singular_gives_min_norm_solution():
         ours = Ridge(alpha=0.0, solver="direct").fit(X, y)
     sk = SkRidge(alpha=0.0, solver="svd").fit(X, y)
     assert_allclose(ours.predict(X), sk.predict(X), rtol=1e-6)
-    assert_allclose(ours.coef_[0], ours.coef_[-1], rtol=1e-6)
+    assert_coef_close(ours.coef_[0], ours.coef_[-1], rtol=1e-6)

@@ -4,6 +4,8 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
+
+from conftest import assert_coef_close
 from sklearn.linear_model import Ridge as SkRidge
 
 from ridgejit import Ridge, SGDRidge
@@ -29,10 +31,10 @@ def test_csr_equals_dense_and_sklearn(solver, fit_intercept, weighted):
     kw = dict(alpha=2.0, fit_intercept=fit_intercept, solver=solver, tol=1e-13, max_iter=50000)
     a = Ridge(**kw).fit(X, y, sample_weight=sw)
     b = Ridge(**kw).fit(X.toarray(), y, sample_weight=sw)
-    assert_allclose(a.coef_, b.coef_, rtol=1e-8, atol=1e-10)
+    assert_coef_close(a.coef_, b.coef_, rtol=1e-8, atol=1e-10)
     assert_allclose(a.intercept_, b.intercept_, rtol=1e-8, atol=1e-10)
     sk = SkRidge(alpha=2.0, fit_intercept=fit_intercept, solver="cholesky").fit(X.toarray(), y, sample_weight=sw)
-    assert_allclose(a.coef_, sk.coef_, rtol=1e-7, atol=1e-9)
+    assert_coef_close(a.coef_, sk.coef_, rtol=1e-7, atol=1e-9)
     assert_allclose(a.predict(X), b.predict(X.toarray()), rtol=1e-8)
 
 
@@ -42,7 +44,7 @@ def test_wide_sparse_multi_target_per_target_alpha():
     for solver in ("direct", "cg", "auto"):
         a = Ridge(alpha=alpha, solver=solver, tol=1e-13).fit(X, y, sample_weight=sw)
         sk = SkRidge(alpha=alpha, solver="cholesky").fit(X.toarray(), y, sample_weight=sw)
-        assert_allclose(a.coef_, sk.coef_, rtol=1e-7, atol=1e-9)
+        assert_coef_close(a.coef_, sk.coef_, rtol=1e-7, atol=1e-9)
         assert_allclose(a.intercept_, sk.intercept_, rtol=1e-7, atol=1e-9)
 
 
@@ -51,7 +53,7 @@ def test_other_formats_are_converted_once(fmt):
     X, y, _ = sparse_data()
     a = Ridge(solver="direct").fit(X.asformat(fmt), y)
     b = Ridge(solver="direct").fit(X, y)
-    assert_allclose(a.coef_, b.coef_, rtol=1e-12)
+    assert_coef_close(a.coef_, b.coef_, rtol=1e-12)
 
 
 def test_int64_indices_float32_and_sparse_array():
@@ -62,9 +64,9 @@ def test_int64_indices_float32_and_sparse_array():
     a = Ridge(solver="cg", tol=1e-12).fit(X64, y)
     b = Ridge(solver="cg", tol=1e-12).fit(sp.csr_array(X), y)
     assert a.coef_.dtype == np.float32 and a.predict(X).dtype == np.float32
-    assert_allclose(a.coef_, b.coef_, rtol=1e-6)
+    assert_coef_close(a.coef_, b.coef_, rtol=1e-6)
     ref = Ridge(solver="direct").fit(X.astype(np.float64), y)
-    assert_allclose(a.coef_, ref.coef_, rtol=1e-4, atol=1e-5)
+    assert_coef_close(a.coef_, ref.coef_, rtol=1e-4, atol=1e-5)
 
 
 def test_user_matrix_untouched_and_non_canonical_input():
@@ -86,7 +88,7 @@ def test_user_matrix_untouched_and_non_canonical_input():
     a = Ridge(solver="direct").fit(Y, y)
     for u, v in zip(before, (Y.data, Y.indices, Y.indptr)):
         assert_array_equal(u, v)
-    assert_allclose(a.coef_, Ridge(solver="direct").fit(Y.toarray(), y).coef_, rtol=1e-10)
+    assert_coef_close(a.coef_, Ridge(solver="direct").fit(Y.toarray(), y).coef_, rtol=1e-10)
 
 
 @pytest.mark.parametrize("solver", ["sgd", "minibatch", "sag", "saga", "svrg"])
@@ -95,7 +97,7 @@ def test_sgd_family_sparse_equals_dense(solver):
     kw = dict(solver=solver, alpha=3.0, max_iter=20, tol=None, random_state=0)
     a = SGDRidge(**kw).fit(X, y, sample_weight=sw)
     b = SGDRidge(**kw).fit(X.toarray(), y, sample_weight=sw)
-    assert_allclose(a.coef_, b.coef_, rtol=1e-8, atol=1e-10)
+    assert_coef_close(a.coef_, b.coef_, rtol=1e-8, atol=1e-10)
     assert_allclose(a.intercept_, b.intercept_, rtol=1e-8, atol=1e-10)
 
 
@@ -103,7 +105,7 @@ def test_sparse_partial_fit_and_converged_saga():
     X, y, _ = sparse_data(n=1500, p=10, density=0.3)
     m = SGDRidge(solver="saga", alpha=3.0, max_iter=500, tol=1e-12, random_state=0).fit(X, y)
     ref = Ridge(alpha=3.0, solver="direct").fit(X, y)
-    assert_allclose(m.coef_, ref.coef_, rtol=1e-6, atol=1e-8)
+    assert_coef_close(m.coef_, ref.coef_, rtol=1e-6, atol=1e-8)
     s = SGDRidge(solver="sgd", random_state=0)
     s.partial_fit(X[:700], y[:700])
     s.partial_fit(X[700:], y[700:])

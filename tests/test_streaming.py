@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from conftest import make_data
+from conftest import assert_coef_close, make_data
 from ridgejit import Ridge, fit_chunks
 
 
@@ -25,7 +25,7 @@ def test_fit_chunks_equals_ridge_on_all_rows(k, weighted, fit_intercept):
     # Without an intercept the Gram is uncentred: with column means ~50x the spread
     # it is ill-conditioned, and summing it in 11 chunks instead of 1 moves digit 10.
     rtol = 1e-10 if fit_intercept else 1e-8
-    assert_allclose(model.coef_, ref.coef_, rtol=rtol, atol=1e-12)
+    assert_coef_close(model.coef_, ref.coef_, rtol=rtol, atol=1e-12)
     assert_allclose(model.intercept_, ref.intercept_, rtol=1e-10, atol=1e-10)
     assert model.n_chunks_ == 11 and model.n_features_in_ == 7
     assert_allclose(model.predict(X), ref.predict(X), rtol=1e-10, atol=1e-10)
@@ -39,7 +39,7 @@ def test_fit_chunks_from_memmaps(tmp_path):
     mm.flush()
     ro = np.memmap(path, dtype=np.float64, mode="r", shape=X.shape)
     model = fit_chunks(((ro[lo : lo + 200], y[lo : lo + 200]) for lo in range(0, 600, 200)))
-    assert_allclose(model.coef_, Ridge(solver="direct").fit(X, y).coef_, rtol=1e-10)
+    assert_coef_close(model.coef_, Ridge(solver="direct").fit(X, y).coef_, rtol=1e-10)
 
 
 @pytest.mark.parametrize("solver", ["auto", "direct", "cg", "nesterov"])
@@ -55,7 +55,7 @@ def test_ridge_fits_a_read_only_memmap_without_copying_it(tmp_path, solver, monk
     monkeypatch.setattr(problem_module, "readonly_view", lambda a: seen.append(a) or original(a))
     model = Ridge(solver=solver, tol=1e-10, max_iter=100_000).fit(ro, y)
     assert np.shares_memory(seen[0], ro)
-    assert_allclose(model.coef_, Ridge(solver="direct").fit(X, y).coef_, rtol=1e-6)
+    assert_coef_close(model.coef_, Ridge(solver="direct").fit(X, y).coef_, rtol=1e-6)
 
 
 def test_fit_chunks_errors_name_the_chunk():
@@ -76,4 +76,4 @@ def test_fit_chunks_float32_keeps_dtype():
     X, y, _ = make_data(n=500, p=4)
     model = fit_chunks(_chunks(X.astype(np.float32), y))
     assert model.coef_.dtype == np.float32
-    assert_allclose(model.coef_, Ridge().fit(X, y).coef_, rtol=1e-4, atol=1e-5)
+    assert_coef_close(model.coef_, Ridge().fit(X, y).coef_, rtol=1e-4, atol=1e-5)
