@@ -3,14 +3,14 @@
     python benchmarks/cv_measure.py --n-samples 1000000 --n-features 100
     python benchmarks/cv_measure.py --n-samples 200000 --n-features 50000 --density 1e-3 --n-alphas 10
 
-With ``--density < 1`` the data are CSR (:func:`ridgejit.compare.make_sparse_regression`),
+With ``--density < 1`` the data are CSR (:func:`ridgejit.bench.compare.make_sparse_regression`),
 only k-fold runs (``cv=5``; leave-one-out needs a dense matrix), the reference
 is scikit-learn's ``GridSearchCV(Ridge(), {"alpha": alphas}, cv=KFold(5))``
 (scikit-learn's ``RidgeCV(cv=5)`` does the same fits), and the peak resident
 memory added by ridgejit's fit is reported (Linux: the peak is reset before
 the fit through ``/proc/self/clear_refs`` and ``VmHWM`` read after it).
 
-Data come from :func:`ridgejit.compare.make_regression` (seed 0, generated
+Data come from :func:`ridgejit.bench.compare.make_regression` (seed 0, generated
 before any timing); the JIT and the BLAS thread pools are warmed on 2,000 rows
 first.  Each fit is timed once (wall clock): on a 2-core machine scikit-learn's
 fits take tens of seconds, and repeating them would say little more.  Prints
@@ -30,7 +30,7 @@ from sklearn.model_selection import GridSearchCV, KFold
 from threadpoolctl import threadpool_limits
 
 from ridgejit import RidgeCV
-from ridgejit.compare import make_regression, make_sparse_regression
+from ridgejit.bench.compare import make_regression, make_sparse_regression
 
 
 def _timed(label, est, X, y, threads):

@@ -37,7 +37,7 @@ def test_compare_plot_writes_a_png(tmp_path):
 
 
 def test_plot_without_matplotlib_says_how_to_install(monkeypatch):
-    from ridgejit import plot
+    from ridgejit.bench import plot
 
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     with pytest.raises(ImportError, match=r"pip install \"ridgejit\[bench\]\""):

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from ridgejit.cli import main
-from ridgejit.compare import format_table, make_regression, run
+from ridgejit.bench.compare import format_table, make_regression, run
 
 
 def test_compare_json_small(capsys):
@@ -61,7 +61,7 @@ def test_compare_kernels_small(capsys):
 
 
 def test_kernel_times_values_are_positive():
-    from ridgejit.measure import kernel_times
+    from ridgejit.bench.measure import kernel_times
 
     X, y = make_regression(2000, 8)
     t = kernel_times(X, y, repeats=1)
@@ -70,9 +70,9 @@ def test_kernel_times_values_are_positive():
 
 
 def test_compare_stochastic_rows_convert_alpha_for_sgdregressor():
-    from ridgejit.compare import _sklearn_estimator
+    from ridgejit.bench.compare import sklearn_estimator
 
-    assert _sklearn_estimator("sgdregressor", 5.0, 1000, 0).alpha == pytest.approx(0.005)
+    assert sklearn_estimator("sgdregressor", 5.0, 1000, 0).alpha == pytest.approx(0.005)
     rows = run(3000, 8, solvers=("saga", "asgd"), sklearn_solvers=("sgdregressor", "saga"), repeats=1,
                max_iter=20)
     by = {(r["library"], r["solver"]): r for r in rows}

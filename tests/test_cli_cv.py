@@ -10,9 +10,9 @@ from sklearn.linear_model import Ridge as SkRidge
 
 from ridgejit import RidgeCV
 from ridgejit.cli import main
-from ridgejit.cli_cv import parse_alphas, parse_cv
-from ridgejit.model_file import load_model
-from ridgejit.io import DataError
+from ridgejit.cli.fit_cv import parse_alphas, parse_cv
+from ridgejit.cli.model_file import load_model
+from ridgejit.cli.io import DataError
 from test_cli_fit import fit_json, make_xy, predict_file, write_csv
 
 

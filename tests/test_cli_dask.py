@@ -17,12 +17,12 @@ pytest.importorskip("pyarrow")
 
 import ridgejit.dask as rjd  # noqa: E402
 from ridgejit import Ridge, RidgeCV  # noqa: E402
-from ridgejit import cli_dask  # noqa: E402
+from ridgejit.cli import fit_dask as cli_dask  # noqa: E402
 from ridgejit.cli import main  # noqa: E402
-from ridgejit.cli_dask import data_and_address  # noqa: E402
-from ridgejit.model_file import load_model  # noqa: E402
-from ridgejit.dask.files import list_files, read_collection  # noqa: E402
-from ridgejit.io import DataError  # noqa: E402
+from ridgejit.cli.fit_dask import data_and_address  # noqa: E402
+from ridgejit.cli.model_file import load_model  # noqa: E402
+from ridgejit.cli.dask_files import list_files, read_collection  # noqa: E402
+from ridgejit.cli.io import DataError  # noqa: E402
 from ridgejit.problem import objective_value  # noqa: E402
 from test_cli_fit import fit_json, make_xy, predict_file, write_csv  # noqa: E402
 

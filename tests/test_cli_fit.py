@@ -16,8 +16,8 @@ from sklearn.linear_model import Ridge as SkRidge
 
 import ridgejit
 from ridgejit.cli import main
-from ridgejit.model_file import load_model
-from ridgejit.io import DataError, load_data, load_target
+from ridgejit.cli.model_file import load_model
+from ridgejit.cli.io import DataError, load_data, load_target
 
 pd = pytest.importorskip("pandas")
 
@@ -273,7 +273,7 @@ def test_progress_line_on_a_terminal_only(monkeypatch, capsys):
     import io
     import time
 
-    from ridgejit import cli_fit
+    from ridgejit.cli import common as cli_fit
 
     class Terminal(io.StringIO):
         def isatty(self):

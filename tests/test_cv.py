@@ -14,7 +14,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from conftest import assert_coef_close, make_data
 from ridgejit import Ridge, RidgeCV, ridge_path
-from ridgejit import cv_eigen
+from ridgejit.cv import eigen as cv_eigen
 
 ALPHAS = np.logspace(-3, 3, 9)
 RTOL = 1e-6
@@ -331,7 +331,7 @@ def test_each_mode_reads_x_the_documented_number_of_times(monkeypatch):
         return real.sufficient_stats(X, *args, **kwargs)
 
     spy = Backend("numpy", dict(real.functions, sufficient_stats=counting))
-    monkeypatch.setattr("ridgejit.estimators.get_backend", lambda name: spy)
+    monkeypatch.setattr("ridgejit._validation.get_backend", lambda name: spy)
     X, y, sw = data("multi")
     for cv in (None, 5, KFold(4, shuffle=True, random_state=1)):
         seen.clear()

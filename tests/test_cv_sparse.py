@@ -19,7 +19,7 @@ from sklearn.metrics import make_scorer, mean_absolute_error
 from sklearn.model_selection import GridSearchCV, KFold, ShuffleSplit
 
 from ridgejit import RidgeCV, ridge_path
-from ridgejit.cv_shift import multishift_cg, split_masks
+from ridgejit.cv.sparse_kfold import multishift_cg, split_masks
 from ridgejit.kernels import get_backend
 from ridgejit.kernels.reference_sparse import to_dense
 

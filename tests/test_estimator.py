@@ -4,7 +4,7 @@ import pickle
 
 import numpy as np
 import pytest
-from numpy.testing import assert_allclose, assert_array_equal
+from numpy.testing import assert_array_equal
 from sklearn.linear_model import Ridge as SkRidge
 from sklearn.utils.estimator_checks import parametrize_with_checks
 

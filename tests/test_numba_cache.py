@@ -11,7 +11,7 @@ and they are recompiled.
 Cold runs compile the kernels of one solver (``cg``: column moments, gradient,
 normal product; about 13 s on 2 cores); the ``slow`` mark says so.  Start-up
 figures for cold and warm caches come from ``ridgejit compare --startup``
-(:func:`ridgejit.measure.startup_times`), not from these tests.
+(:func:`ridgejit.bench.measure.startup_times`), not from these tests.
 """
 
 import os

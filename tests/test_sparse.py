@@ -127,7 +127,7 @@ def test_backend_without_sparse_kernels_says_so(monkeypatch):
 
     dense_only = Backend("dense-only", {k: v for k, v in get_backend("numpy").functions.items()
                                         if not k.endswith("_sparse")})
-    monkeypatch.setattr("ridgejit.estimators.get_backend", lambda name: dense_only)
+    monkeypatch.setattr("ridgejit._validation.get_backend", lambda name: dense_only)
     X, y, _ = sparse_data()
     with pytest.raises(ValueError, match="no sparse kernels"):
         Ridge(solver="cg").fit(X, y)

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import tempfile
 
-from ridgejit.measure import _STARTUP
+from ridgejit.bench.measure import STARTUP_SCRIPT
 
 
 class Startup:
@@ -34,7 +34,7 @@ class Startup:
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def _run(self):
-        subprocess.run([sys.executable, "-c", _STARTUP], env=self.env, check=True,
+        subprocess.run([sys.executable, "-c", STARTUP_SCRIPT], env=self.env, check=True,
                        capture_output=True)
 
     def time_import_and_first_fit(self, cache):

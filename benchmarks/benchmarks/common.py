@@ -18,7 +18,7 @@ import tempfile
 
 import numpy as np
 
-from ridgejit.compare import _ridgejit_estimator, _sklearn_estimator, make_regression, make_sparse_regression
+from ridgejit.bench.compare import ridgejit_estimator, sklearn_estimator, make_regression, make_sparse_regression
 
 PROFILE = os.environ.get("RIDGEJIT_BENCH_PROFILE", "full")
 SHAPES = {
@@ -74,24 +74,24 @@ def estimator(name, n_samples, *, tol=1e-10, max_iter=None):
     """The estimator called ``library:solver`` (see the module docstring)."""
     library, solver = name.split(":")
     if library == "ridgejit":
-        return _ridgejit_estimator(solver, ALPHA, tol, max_iter, SEED)
-    return _sklearn_estimator(solver, ALPHA, n_samples, SEED)
+        return ridgejit_estimator(solver, ALPHA, tol, max_iter, SEED)
+    return sklearn_estimator(solver, ALPHA, n_samples, SEED)
 
 
 def exact_objective(X, y):
     """The optimum ``J*`` by ridgejit's direct solver (float64 accumulation)."""
     from ridgejit import Ridge
-    from ridgejit.compare import _objective
+    from ridgejit.bench.compare import objective
 
     m = Ridge(alpha=ALPHA, solver="direct").fit(X, y)
-    return _objective(X, y, m.coef_, m.intercept_, ALPHA)
+    return objective(X, y, m.coef_, m.intercept_, ALPHA)
 
 
 def relative_gap(model, X, y, J_star):
     """``(J - J*) / J*`` of a fitted model."""
-    from ridgejit.compare import _objective
+    from ridgejit.bench.compare import objective
 
-    return max(0.0, (_objective(X, y, model.coef_, model.intercept_, ALPHA) - J_star) / J_star)
+    return max(0.0, (objective(X, y, model.coef_, model.intercept_, ALPHA) - J_star) / J_star)
 
 
 def warm_up(est, X, y):

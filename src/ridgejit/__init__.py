@@ -9,9 +9,8 @@ where ``alpha`` is exactly ``sklearn.linear_model.Ridge``'s ``alpha``.
 
 from . import initializers
 from ._info import show_config
-from .cv import RidgeCV
-from .path import ridge_path
-from .estimators import Ridge
+from .cv import RidgeCV, ridge_path
+from .ridge import Ridge
 from .stochastic import SGDRidge
 from .streaming import fit_chunks
 

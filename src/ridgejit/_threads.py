@@ -19,7 +19,7 @@ import threading
 from threadpoolctl import threadpool_limits
 
 #: Serializes fits while Numba's threading layer is (or may become) workqueue.
-_WORKQUEUE_LOCK = threading.RLock()
+WORKQUEUE_LOCK = threading.RLock()
 
 
 def resolve_n_jobs(n_jobs):
@@ -33,7 +33,7 @@ def resolve_n_jobs(n_jobs):
     return max(1, n_jobs if n_jobs > 0 else cpus + 1 + n_jobs)
 
 
-def _numba_layer_needs_lock():
+def numba_layer_needs_lock():
     import numba
 
     try:
@@ -47,12 +47,12 @@ def thread_limit(n_jobs, backend_name):
     """Run a fit's body with ``n_jobs`` threads (Numba and BLAS), then restore both.
 
     ``n_jobs=None`` leaves the thread counts as they are.  On the Numba backend
-    the body also holds :data:`_WORKQUEUE_LOCK` when the threading layer is
+    the body also holds :data:`WORKQUEUE_LOCK` when the threading layer is
     workqueue (see the module docstring).
     """
     guard = contextlib.nullcontext()
-    if backend_name == "numba" and _numba_layer_needs_lock():
-        guard = _WORKQUEUE_LOCK
+    if backend_name == "numba" and numba_layer_needs_lock():
+        guard = WORKQUEUE_LOCK
     with guard:
         threads = resolve_n_jobs(n_jobs)
         if threads is None:

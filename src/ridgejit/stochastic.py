@@ -13,7 +13,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._threads import thread_limit
-from .estimators import _check_alpha, _non_finite_error, prepare_fit
+from ._validation import check_alpha, non_finite_error, prepare_fit
 from .initializers import INITIALIZERS, initial_coef
 from .kernels import BACKENDS
 from .problem import Problem
@@ -34,7 +34,7 @@ def _overflow_is_value_error(X, Y):
     try:
         yield
     except FloatingPointError:
-        raise _non_finite_error(X, Y, "column statistic") from None
+        raise non_finite_error(X, Y, "column statistic") from None
 
 
 def _r2_on_rows(X, y, sw, rows, coef, intercept, chunk=8192):
@@ -207,7 +207,7 @@ class SGDRidge(RegressorMixin, BaseEstimator):
                                     problem.n_samples)
 
     def _run(self, X, Y, sw, backend, *, partial):
-        alpha = _check_alpha(self.alpha, 1)
+        alpha = check_alpha(self.alpha, 1)
         problem = Problem(X, Y, sw, alpha, self.fit_intercept, backend)
         options = self._options(None if partial else self.tol)
         # Everything that runs kernels (the state needs the column means) stays

@@ -14,11 +14,12 @@ import numpy as np
 from sklearn.utils.validation import _check_sample_weight, check_array
 
 from ._threads import thread_limit
-from .estimators import Ridge, _check_alpha, fitted_shapes
+from ._validation import check_alpha, fitted_shapes
+from .ridge import Ridge
 from .kernels import get_backend
 from .problem import readonly_view
 from .solvers.base import History
-from .solvers.direct import SufficientStats
+from .stats import SufficientStats
 
 
 def _chunk_arrays(chunk, index):
@@ -91,7 +92,7 @@ def fit_chunks(chunks, alpha=1.0, *, fit_intercept=True, backend="auto", n_jobs=
             raise ValueError("fit_chunks got no rows: the iterable of chunks was empty")
         if not stats.weight_sum > 0:
             raise ValueError("sample weights sum to zero over all chunks")
-        coef, intercept, obj, grad = stats.solve(_check_alpha(alpha, k), fit_intercept)
+        coef, intercept, obj, grad = stats.solve(check_alpha(alpha, k), fit_intercept)
     if not (np.isfinite(coef).all() and np.isfinite(intercept).all()):
         raise ValueError("fit_chunks produced non-finite coefficients: rescale the data")
     hist.add(obj, np.linalg.norm(grad))

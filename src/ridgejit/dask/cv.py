@@ -6,7 +6,7 @@ over blocks, no shuffling).  Each block's task runs the compiled
 ``sufficient_stats`` kernel around one provisional centre (the first row) and
 returns ``(p + k + 1)^2`` floats; the blocks of a fold are tree-summed into
 the fold's statistics (in block order), and only those ``k`` small results
-reach the client.  There, as in :mod:`ridgejit.cv_kfold`, training statistics
+reach the client.  There, as in :mod:`ridgejit.cv.kfold`, training statistics
 are the total minus the fold's, and every (alpha, fold) solve and validation
 score follows from ``p x p`` statistics, with no second pass.  The final model
 solves the total statistics with ``alpha_``.
@@ -16,11 +16,11 @@ import dask
 import numpy as np
 from sklearn.base import _fit_context
 
-from ..cv import RidgeCV as _RidgeCV
-from ..cv_kfold import check_weights, stats_scores, subtract_stats
-from ..cv_scores import Scoring
+from ..cv.ridgecv import RidgeCV as _RidgeCV
+from ..cv.kfold import check_weights, stats_scores
+from ..cv.scores import Scoring
 from ..kernels import get_backend
-from ..path import check_alphas
+from ..cv.path import check_alphas
 from . import tasks
 from .blocks import row_blocks, tree_reduce
 from .ridge import DaskRegressorMixin, local
@@ -97,7 +97,7 @@ class RidgeCV(DaskRegressorMixin, _RidgeCV):
         out = []
         with np.errstate(over="ignore", invalid="ignore"):
             for f, test in enumerate(fold_stats):
-                train = subtract_stats(total, test)
+                train = total.subtract(test)
                 check_weights(f, train.weight_sum, test.weight_sum, total.weight_sum)
                 out.append(stats_scores(train, test, alphas, self.fit_intercept, solver, scoring))
             fold_scores = np.array(out)

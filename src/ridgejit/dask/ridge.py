@@ -14,8 +14,8 @@ from sklearn.base import _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted
 
-from ..estimators import Ridge as _Ridge
-from ..estimators import _check_alpha, fitted_shapes
+from .._validation import check_alpha, fitted_shapes
+from ..ridge import Ridge as _Ridge
 from ..initializers import initial_coef
 from ..kernels import get_backend
 from ..solvers import SolverOptions
@@ -198,7 +198,7 @@ class Ridge(DaskRegressorMixin, _Ridge):
             return super().fit(X, *local(y, sample_weight))
         rb = row_blocks(X, y, sample_weight)
         p, k = rb.n_features, rb.n_targets
-        alpha = _check_alpha(self.alpha, k)
+        alpha = check_alpha(self.alpha, k)
         backend = get_backend(self.backend).name
         solver = choose_solver(self.solver, p)
         try:

@@ -17,10 +17,10 @@ import copy
 
 import numpy as np
 
-from .._threads import _WORKQUEUE_LOCK, _numba_layer_needs_lock, thread_limit
+from .._threads import WORKQUEUE_LOCK, numba_layer_needs_lock, thread_limit
 from ..kernels import get_backend
 from ..problem import raise_if_not_finite, readonly_view
-from ..solvers.direct import SufficientStats
+from ..stats import SufficientStats
 
 
 @contextlib.contextmanager
@@ -54,7 +54,7 @@ def kernel_threads(backend, n_jobs):
         return
     import numba
 
-    guard = _WORKQUEUE_LOCK if _numba_layer_needs_lock() else contextlib.nullcontext()
+    guard = WORKQUEUE_LOCK if numba_layer_needs_lock() else contextlib.nullcontext()
     with guard:
         previous = numba.get_num_threads()
         numba.set_num_threads(1)
@@ -132,7 +132,7 @@ def stats(X, y, sw, where, n_features, n_targets, x_shift, y_shift, backend, n_j
     Runs the backend's ``sufficient_stats`` kernel (one pass over the block):
     ``D^T S D``, ``D^T S E``, ``D^T s``, ``E^T s``, ``E^T S E`` with
     ``D = X_b - x_shift``, ``E = Y_b - y_shift``, and ``sum s``.  Returns a
-    :class:`~ridgejit.solvers.direct.SufficientStats` (``O((p + k)^2)`` floats:
+    :class:`~ridgejit.stats.SufficientStats` (``O((p + k)^2)`` floats:
     all that leaves the worker).
     """
     X, Y, w = block_arrays(X, y, sw, where, n_features, n_targets)

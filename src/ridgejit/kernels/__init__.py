@@ -36,7 +36,7 @@ KERNELS = (
 SPARSE_KERNELS = tuple(name + "_sparse" for name in KERNELS)
 
 #: Kernels with no dense twin: ``fold_product_sparse`` (sparse cross-validation,
-#: :mod:`ridgejit.cv_shift`; dense X uses sufficient statistics instead).
+#: :mod:`ridgejit.cv.sparse_kfold`; dense X uses sufficient statistics instead).
 SPARSE_ONLY_KERNELS = ("fold_product_sparse",)
 
 #: backend name -> modules that implement it (together, every name in KERNELS)

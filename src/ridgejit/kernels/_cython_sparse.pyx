@@ -266,7 +266,7 @@ cdef void _stats_range(const floating[::1] data, const index_t[::1] indices,
                 gram[j, indices[f]] += sx * data[f]
 
 
-def _raw_stats_sparse(const floating[::1] data, const index_t[::1] indices,
+def raw_stats_sparse(const floating[::1] data, const index_t[::1] indices,
                       const index_t[::1] indptr, const double[:, ::1] y, const double[::1] sw,
                       const double[::1] y_shift, Py_ssize_t n_ranges, double[:, ::1] gram,
                       double[:, ::1] xty, double[::1] xsum):

@@ -11,7 +11,7 @@ try:
     from ._cython_dense import column_moments, gradient, max_row_norm, normal_product, objective  # noqa: F401
     from ._cython_sgd import minibatch_epoch, saga_epoch, sgd_epoch, svrg_inner  # noqa: F401
     from ._cython_sparse import (  # noqa: F401
-        _raw_stats_sparse,
+        raw_stats_sparse,
         column_moments_sparse,
         fold_product_sparse,
         gradient_sparse,
@@ -38,7 +38,7 @@ from .sparse_stats import dual_gram_sparse, shifted_stats  # noqa: F401,E402
 
 def sufficient_stats_sparse(data, indices, indptr, y, sw, x_shift, y_shift, gram, xty, xsum, ysum, yty):
     """Sufficient statistics around ``x_shift`` (see :func:`ridgejit.kernels.sparse_stats.shifted_stats`)."""
-    return shifted_stats(_raw_stats_sparse, data, indices, indptr, y, sw, x_shift, y_shift,
+    return shifted_stats(raw_stats_sparse, data, indices, indptr, y, sw, x_shift, y_shift,
                          gram, xty, xsum, ysum, yty)
 
 

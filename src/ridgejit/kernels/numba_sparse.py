@@ -224,7 +224,7 @@ def max_row_norm_sparse(data, indices, indptr, sw, x_mean):
 
 
 @njit(**PARALLEL)
-def _raw_stats_sparse(data, indices, indptr, y, sw, y_shift, n_ranges, gram, xty, xsum):
+def raw_stats_sparse(data, indices, indptr, y, sw, y_shift, n_ranges, gram, xty, xsum):
     """Uncentred ``gram = X^T S X``, ``xty = X^T S (y - y_shift)``, ``xsum = X^T s``.
 
     Columns are split into ``n_ranges`` ranges (one per thread); each range's task scans every row
@@ -262,7 +262,7 @@ def _raw_stats_sparse(data, indices, indptr, y, sw, y_shift, n_ranges, gram, xty
 
 def sufficient_stats_sparse(data, indices, indptr, y, sw, x_shift, y_shift, gram, xty, xsum, ysum, yty):
     """Sufficient statistics around ``x_shift`` (see :func:`ridgejit.kernels.sparse_stats.shifted_stats`)."""
-    return shifted_stats(_raw_stats_sparse, data, indices, indptr, y, sw, x_shift, y_shift,
+    return shifted_stats(raw_stats_sparse, data, indices, indptr, y, sw, x_shift, y_shift,
                          gram, xty, xsum, ysum, yty)
 
 

@@ -29,7 +29,7 @@ import dask
 import dask.array as da
 import numpy as np
 
-from ..io import FORMATS, DataError, check_file, csv_separator
+from .io import FORMATS, DataError, check_file, csv_separator
 
 #: file extension -> format read by :func:`read_collection` (``ridgejit fit``'s .npy and CSV, and parquet)
 DASK_FORMATS = {**{e: f for e, f in FORMATS.items() if f in ("npy", "csv")},

@@ -5,9 +5,9 @@ Pass 1 (the only one for ``r2`` / ``neg_mean_squared_error`` /
 and each training set is the complement of its test set (``KFold``,
 ``StratifiedKFold``, ``GroupKFold``, ``LeaveOneGroupOut``, ...), the
 ``sufficient_stats`` kernel reads every row once and fills one
-:class:`~ridgejit.solvers.direct.SufficientStats` per fold, all around one
+:class:`~ridgejit.stats.SufficientStats` per fold, all around one
 common centre (the first row).  Fold ``f``'s training statistics are the total
-minus fold ``f``'s (:func:`subtract_stats`).  Other splitters (``ShuffleSplit``,
+minus fold ``f``'s (:meth:`ridgejit.stats.SufficientStats.subtract`).  Other splitters (``ShuffleSplit``,
 ``TimeSeriesSplit``, repeated k-fold) read each split's training and test rows
 once (a pass per split) and all rows once more for the final refit.
 
@@ -29,30 +29,9 @@ refits ``alpha_`` from the total statistics (Cholesky, no pass).
 import numpy as np
 import scipy.sparse as sp
 
-from .cv_eigen import block_rows, centred, inverse_shifts
-from .problem import readonly_view
-from .solvers.direct import SufficientStats, solve_spd
-
-_FIELDS = ("gram", "xty", "xsum", "ysum", "yty")
-
-
-def subtract_stats(total, part):
-    """Statistics of the rows counted in ``total`` but not in ``part`` (same centre).
-
-    All statistics are sums over rows, so a training set's are the total's
-    minus its test fold's.  Around a centre inside the data (the first row)
-    the terms are of the size of the data's spread, so the subtraction loses
-    no more digits than the centring itself.
-    """
-    if not (np.array_equal(total.x_shift, part.x_shift) and np.array_equal(total.y_shift, part.y_shift)):
-        raise ValueError("cannot subtract sufficient statistics around different centres")
-    out = SufficientStats(total.x_shift, total.y_shift)
-    for name in _FIELDS:
-        setattr(out, name, getattr(total, name) - getattr(part, name))
-    out.weight_sum = total.weight_sum - part.weight_sum
-    out.n_samples = total.n_samples - part.n_samples
-    return out
-
+from .eigen import block_rows, inverse_shifts
+from ..problem import readonly_view
+from ..stats import SufficientStats, solve_spd
 
 def _index_blocks(rows, size):
     """Row selections of at most ``size`` rows: slices where rows are contiguous (views)."""
@@ -97,7 +76,7 @@ def fold_labels(splits, n):
 
 def _coefs(train, alphas, fit_intercept, solver):
     """Coefficients ``(A, k, p)`` and intercepts ``(A, k)`` of every alpha on a training set."""
-    gram, xty, _, x_mean, y_mean = centred(train, fit_intercept)
+    gram, xty, _, x_mean, y_mean = train.centred(fit_intercept)
     k = xty.shape[1]
     if solver == "eigen":
         lam, V = np.linalg.eigh(gram)
@@ -110,7 +89,7 @@ def _coefs(train, alphas, fit_intercept, solver):
 
 def _sse(test, coefs, intercepts):
     """Weighted validation SSE ``(A, k)`` and SST ``(k,)`` from the test statistics."""
-    gram, xty, yty, x_mean, y_mean = centred(test, True)
+    gram, xty, yty, x_mean, y_mean = test.centred(True)
     delta = y_mean - intercepts - coefs @ x_mean
     sse = (np.diag(yty) - 2.0 * np.einsum("atp,pt->at", coefs, xty)
            + np.einsum("atp,pq,atq->at", coefs, gram, coefs) + test.weight_sum * delta**2)
@@ -167,7 +146,7 @@ def cross_validate(X, y, Y, sw, alphas, splits, *, fit_intercept, solver, scorin
     alphas : ndarray (n_alphas,), >= 0
     splits : list of (train, test) index arrays
     fit_intercept : bool ; solver : {"eigen", "cholesky"}
-    scoring : ridgejit.cv_scores.Scoring ; backend : kernels.Backend
+    scoring : ridgejit.cv.scores.Scoring ; backend : kernels.Backend
 
     Returns
     -------
@@ -185,7 +164,7 @@ def cross_validate(X, y, Y, sw, alphas, splits, *, fit_intercept, solver, scorin
         total = rows_stats(backend, X, Y, sw, np.flatnonzero(labels < 0), centre)
         for t in tests:
             total.merge(t)
-        pairs = [(subtract_stats(total, t), t) for t in tests]
+        pairs = [(total.subtract(t), t) for t in tests]
         mode = "folds"
     else:
         pairs = [(rows_stats(backend, X, Y, sw, tr, centre), rows_stats(backend, X, Y, sw, te, centre))

@@ -10,7 +10,7 @@ def _csv(text):
 
 
 def _measure(args):
-    from . import compare, measure
+    from ..bench import compare, measure
 
     if args.kernels:
         X, y = compare.make_regression(args.n_samples, args.n_features, dtype=args.dtype, seed=args.seed)
@@ -29,14 +29,14 @@ def _measure(args):
 
 
 def _compare(args):
-    from . import compare
+    from ..bench import compare
 
     if args.kernels or args.startup:
         return _measure(args)
     log = (lambda *a: print(*a, file=sys.stderr)) if not args.quiet else None
     cv, cv_alphas = False, None
     if args.cv is not None or args.alphas is not None:
-        from .cli_cv import parse_alphas, parse_cv
+        from .fit_cv import parse_alphas, parse_cv
         from .io import DataError
 
         try:
@@ -56,7 +56,7 @@ def _compare(args):
     else:
         print(compare.format_table(rows))
     if args.plot:
-        from .plot import plot_comparison
+        from ..bench.plot import plot_comparison
 
         title = f"ridgejit compare: {args.n_samples} x {args.n_features} {args.dtype}, alpha={args.alpha}"
         plot_comparison(rows, args.plot, title)
@@ -65,7 +65,7 @@ def _compare(args):
 
 
 def _info(args):
-    from ._info import config_info, show_config
+    from .._info import config_info, show_config
 
     if args.json:
         print(json.dumps(config_info(), indent=2, default=str))
@@ -76,7 +76,7 @@ def _info(args):
 
 def build_parser():
     """The ``ridgejit`` argument parser."""
-    from .compare import RIDGEJIT_SOLVERS, SKLEARN_SOLVERS, SPARSE_SKLEARN_SOLVERS
+    from ..bench.compare import RIDGEJIT_SOLVERS, SKLEARN_SOLVERS, SPARSE_SKLEARN_SOLVERS
 
     parser = argparse.ArgumentParser(prog="ridgejit", description="Fast ridge regression.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -120,7 +120,7 @@ def build_parser():
     i = sub.add_parser("info", help="versions, backends, threads and CPU")
     i.add_argument("--json", action="store_true")
     i.set_defaults(func=_info)
-    from .cli_fit import add_parsers
+    from .fit import add_parsers
 
     add_parsers(sub)
     return parser

@@ -11,13 +11,13 @@ resolution).  Needs matplotlib (``pip install "ridgejit[bench]"``).
 
 import numpy as np
 
-from .compare import _name
+from .compare import row_label
 
 COLORS = {"ridgejit": "#1f77b4", "scikit-learn": "#ff7f0e"}
 FLOOR = 1e-16
 
 
-def _pyplot():
+def pyplot():
     try:
         import matplotlib
     except ImportError:
@@ -32,12 +32,12 @@ def _pyplot():
 
 
 def _label(r):
-    return f"{'ridgejit' if r['library'] == 'ridgejit' else 'sklearn'} {_name(r)}"
+    return f"{'ridgejit' if r['library'] == 'ridgejit' else 'sklearn'} {row_label(r)}"
 
 
 def plot_comparison(rows, path, title=""):
-    """Write the two-panel figure for the rows of :func:`ridgejit.compare.run` to ``path``."""
-    plt = _pyplot()
+    """Write the two-panel figure for the rows of :func:`ridgejit.bench.compare.run` to ``path``."""
+    plt = pyplot()
     fig, (bars, curves) = plt.subplots(1, 2, figsize=(14, 6), gridspec_kw={"width_ratios": [1, 1.15]})
     order = sorted(rows, key=lambda r: r["time"], reverse=True)
     y = np.arange(len(order))

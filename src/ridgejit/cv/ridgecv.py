@@ -3,18 +3,18 @@
 Every alpha costs about as much as one fit, because the expensive work (the
 passes over X) is shared by all alphas and all folds:
 
-* ``cv=None`` (leave-one-out, :mod:`ridgejit.cv_loo`): one pass for the
+* ``cv=None`` (leave-one-out, :mod:`ridgejit.cv.leave_one_out`): one pass for the
   Gram, its eigendecomposition, one more pass for the leverages and
   residuals of every alpha (dual form when ``n_features >= n_samples``).
-* ``cv=k`` or a splitter (:mod:`ridgejit.cv_kfold`): one pass for the
+* ``cv=k`` or a splitter (:mod:`ridgejit.cv.kfold`): one pass for the
   statistics of every fold; each (alpha, fold) solve and score is ``O(p^2)``.
-* CSR X with ``cv=k`` or a splitter (:mod:`ridgejit.cv_shift`): one
+* CSR X with ``cv=k`` or a splitter (:mod:`ridgejit.cv.sparse_kfold`): one
   multi-shift CG for every alpha, fold and target together, one pass over
   the stored values per iteration; one more pass for the validation scores.
 * :func:`ridge_path`: one pass (primal) or three (dual), then ``O(p^2)`` per
   alpha; for CSR X, one multi-shift CG.
 
-Scores follow :mod:`ridgejit.cv_scores`.
+Scores follow :mod:`ridgejit.cv.scores`.
 """
 
 from numbers import Integral, Real
@@ -26,14 +26,15 @@ from sklearn.metrics import get_scorer_names
 from sklearn.model_selection import check_cv
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._threads import thread_limit
-from .cv_kfold import cross_validate
-from .cv_loo import leave_one_out
-from .cv_scores import Scoring, select_best
-from .cv_shift import sparse_cross_validate
-from .estimators import Ridge, fitted_shapes, prepare_fit
-from .kernels import BACKENDS
-from .path import DEFAULT_MAX_ITER, check_alphas, ridge_path  # noqa: F401  (ridge_path: re-export)
+from .._threads import thread_limit
+from .kfold import cross_validate
+from .leave_one_out import leave_one_out
+from .scores import Scoring, select_best
+from .sparse_kfold import sparse_cross_validate
+from .._validation import fitted_shapes, prepare_fit
+from ..ridge import Ridge
+from ..kernels import BACKENDS
+from .path import DEFAULT_MAX_ITER, check_alphas
 
 SPARSE_LOO_ERROR = (
     "leave-one-out (cv=None) is not available for sparse X: its hat-matrix diagonal needs a "
@@ -72,7 +73,7 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         No ``p x p`` matrix: one multi-shift conjugate-gradient run solves
         the implicitly centred normal equations of every (alpha, split,
         target) and of all rows together, each iteration one pass over the
-        stored values for all of them (:mod:`ridgejit.cv_shift`); one more
+        stored values for all of them (:mod:`ridgejit.cv.sparse_kfold`); one more
         pass predicts each split's test rows for every alpha.  Memory
         ``O(nnz + p n_alphas (n_splits + 1) n_targets)``.
 

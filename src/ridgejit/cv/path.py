@@ -2,20 +2,20 @@
 
 Dense X: one eigendecomposition (primal ``X^T X`` or dual ``X X^T``) serves
 every alpha.  CSR X: one multi-shift conjugate-gradient run
-(:mod:`ridgejit.cv_shift`).  :class:`ridgejit.RidgeCV` uses the same pieces.
+(:mod:`ridgejit.cv.sparse_kfold`).  :class:`ridgejit.RidgeCV` uses the same pieces.
 """
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.validation import _assert_all_finite, _check_sample_weight, check_X_y
 
-from ._threads import thread_limit
-from .cv_eigen import DualEigen, PrimalEigen
-from .cv_shift import FoldSystems
-from .estimators import canonical_csr
-from .kernels import get_backend
-from .problem import readonly_view
-from .solvers.direct import SufficientStats
+from .._threads import thread_limit
+from .eigen import DualEigen, PrimalEigen
+from .sparse_kfold import FoldSystems
+from .._validation import canonical_csr
+from ..kernels import get_backend
+from ..problem import readonly_view
+from ..stats import SufficientStats
 
 #: Multi-shift CG pass cap when ``max_iter`` is None.
 DEFAULT_MAX_ITER = 1000
@@ -73,7 +73,7 @@ def ridge_path(X, y, alphas, *, fit_intercept=True, sample_weight=None, backend=
       ``K = S^1/2 Xc Xc^T S^1/2 = Q diag(l) Q^T`` (pass 2), the dual
       coefficients ``c(a) = Q diag(1/(l + a)) Q^T S^1/2 yc`` of every alpha,
       and ``w(a) = Xc^T S^1/2 c(a)`` for all alphas in one product (pass 3).
-    * CSR X: one multi-shift conjugate-gradient run (:mod:`ridgejit.cv_shift`)
+    * CSR X: one multi-shift conjugate-gradient run (:mod:`ridgejit.cv.sparse_kfold`)
       on the implicitly centred normal equations solves every alpha (and
       target) with one pass over the stored values per iteration; the
       iterations are those of the smallest alpha.

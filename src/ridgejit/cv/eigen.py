@@ -8,7 +8,7 @@ Shared by :class:`ridgejit.RidgeCV` and :func:`ridgejit.ridge_path`.  With
 
 Primal (:class:`PrimalEigen`): ``Xc^T S Xc = V diag(l) V^T`` gives
 ``w(a) = V diag(1 / (l + a)) V^T Xc^T S yc`` for every ``a`` at ``O(p^2)``
-each.  The Gram comes from :class:`~ridgejit.solvers.direct.SufficientStats`
+each.  The Gram comes from :class:`~ridgejit.stats.SufficientStats`
 (one pass over X, around a provisional centre, centred afterwards).
 
 Dual (:class:`DualEigen`, ``n_features > n_samples``): the kernel
@@ -20,7 +20,7 @@ form: centring happens in the statistics or in block-sized temporaries.
 
 import numpy as np
 
-from .problem import Problem, raise_if_not_finite
+from ..problem import Problem, raise_if_not_finite
 
 #: Bytes of one float64 row-block temporary in the passes over X.
 BLOCK_BYTES = 8 << 20
@@ -29,24 +29,6 @@ BLOCK_BYTES = 8 << 20
 def block_rows(n_features):
     """Rows per block so that a ``rows x n_features`` float64 block is ~BLOCK_BYTES."""
     return max(64, BLOCK_BYTES // (8 * max(1, n_features)))
-
-
-def centred(stats, fit_intercept):
-    """``(gram, xty, yty, x_mean, y_mean)`` of the weighted centred data.
-
-    From statistics around any centre ``c`` (the first row, say):
-    ``[D E]^T S [D E] - W m m^T`` with ``m = [xsum, ysum] / W`` the means
-    relative to ``c``.  Without an intercept the statistics are around zero
-    and are returned uncentred, with zero means.
-    """
-    p = stats.gram.shape[0]
-    M = np.block([[stats.gram, stats.xty], [stats.xty.T, stats.yty]])
-    shift = np.concatenate([stats.x_shift, stats.y_shift])
-    if fit_intercept:
-        m = np.concatenate([stats.xsum, stats.ysum]) / stats.weight_sum
-        M -= stats.weight_sum * np.outer(m, m)
-        shift = shift + m
-    return M[:p, :p], M[:p, p:], M[p:, p:], shift[:p], shift[p:]
 
 
 def inverse_shifts(eigvals, alphas):
@@ -93,7 +75,7 @@ class PrimalEigen:
     """
 
     def __init__(self, stats, fit_intercept):
-        gram, xty, self.yty, self.x_mean, self.y_mean = centred(stats, fit_intercept)
+        gram, xty, self.yty, self.x_mean, self.y_mean = stats.centred(fit_intercept)
         self.eigvals, self.V = np.linalg.eigh(gram)
         self.B = self.V.T @ xty
 

@@ -4,7 +4,7 @@ No pickle: ``coef``, ``intercept``, ``alpha``, ``fit_intercept``,
 ``n_features_in``, ``solver`` (asked for), ``solver_used``, ``n_iter``,
 ``dtype``, ``ridgejit_version``, ``ridgejit_model`` (the format version), and
 when known ``feature_names``, ``target`` and ``svmlight_zero_based``.  Written
-through :func:`ridgejit.io.atomic_output`: a failure leaves no partial file.
+through :func:`ridgejit.cli.io.atomic_output`: a failure leaves no partial file.
 """
 
 import os
@@ -25,7 +25,7 @@ def save_model(path, est, *, solver, feature_names=None, target=None, zero_based
     Parameters
     ----------
     path : str or os.PathLike
-        The ``.npz`` file to write (atomically: see :func:`ridgejit.io.atomic_output`).
+        The ``.npz`` file to write (atomically: see :func:`ridgejit.cli.io.atomic_output`).
     est : Ridge, SGDRidge or RidgeCV
         A fitted estimator (a RidgeCV's ``alpha_`` is saved as ``alpha``; with
         ``alpha_per_target`` only the first target's).
@@ -37,7 +37,7 @@ def save_model(path, est, *, solver, feature_names=None, target=None, zero_based
     zero_based : bool, default=None
         Base of the svmlight indices the model was fitted on.
     """
-    from . import __version__
+    from .. import __version__
 
     coef = np.asarray(est.coef_)
     arrays = {
@@ -83,7 +83,8 @@ def load_model(path):
     DataError
         When ``path`` is missing or not a ridgejit model file.
     """
-    from .estimators import Ridge, fitted_shapes
+    from .._validation import fitted_shapes
+    from ..ridge import Ridge
 
     path = os.fspath(path)
     check_file(path)

@@ -1,7 +1,7 @@
 """``ridgejit fit --dask [SCHEDULER]``: fit on a Dask cluster from a directory or glob of files.
 
 ``DATA`` (a file, a directory or a glob of ``.npy``, CSV or parquet files) is
-read as one lazy collection by :func:`ridgejit.dask.files.read_collection`
+read as one lazy collection by :func:`ridgejit.cli.dask_files.read_collection`
 and fitted by :class:`ridgejit.dask.Ridge` (``auto``, ``direct``, ``cg``),
 :class:`ridgejit.dask.SGDRidge` (``sgd``, ``minibatch``) or, with ``--cv K``,
 :class:`ridgejit.dask.RidgeCV`.  With no address a ``distributed.LocalCluster``
@@ -17,8 +17,8 @@ import re
 import time
 from contextlib import contextmanager
 
-import numpy as np
 
+from .common import check_cv_mode, fitted_alpha, make_estimator, progress, report, training_scores
 from .io import DataError
 
 #: what ``--dask`` with no address means
@@ -88,31 +88,8 @@ def connect(address, workers=None):
         yield client
 
 
-def training_scores(est, X, y, alpha):
-    """Rows, objective ``J`` and R^2 of a fitted dask model on its training collection.
-
-    One pass of :meth:`residual_sums`:
-    ``J = 1/(2n) * sum_t (ss_res_t + alpha_t ||w_t||^2)`` (unit weights, summed
-    over targets, as :func:`ridgejit.cli_fit.training_scores`).
-
-    Returns
-    -------
-    n_samples : int
-    objective : float
-    r2 : float
-    """
-    from .dask.ridge import r2_from_parts
-
-    n, ss_tot, ss_res = est.residual_sums(X, y)
-    coef = np.asarray(est.coef_, dtype=np.float64).reshape(ss_res.size, -1)
-    penalty = np.broadcast_to(np.asarray(alpha, dtype=np.float64), (ss_res.size,)) * (coef**2).sum(axis=1)
-    return int(round(n)), float((ss_res + penalty).sum() / (2 * n)), r2_from_parts(ss_tot, ss_res)
-
-
 def fit_dask(args):
     """``ridgejit fit --dask``: read, fit on the cluster, score, save and report (exit code)."""
-    from .cli_fit import check_cv_mode, fitted_alpha, make_estimator, progress, report
-
     data, address = data_and_address(args.data, args.dask)
     args.data = data
     show = not args.quiet
@@ -121,8 +98,8 @@ def fit_dask(args):
     with connect(address, args.workers) as client:
         import dask.utils
 
-        from .dask.blocks import row_blocks
-        from .dask.files import BLOCKSIZE, read_collection
+        from ..dask.blocks import row_blocks
+        from .dask_files import BLOCKSIZE, read_collection
 
         try:
             blocksize = BLOCKSIZE if args.blocksize is None else dask.utils.parse_bytes(args.blocksize)

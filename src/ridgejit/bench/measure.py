@@ -33,9 +33,9 @@ def kernel_times(X, y, repeats=5, backend="numba"):
     ``column_moments`` and ``sgd_epoch`` (one shuffled pass of plain SGD) of
     ``backend``, and ``gradient_over_matvec``.
     """
-    from .kernels import get_backend
-    from .kernels import sgd_layout as L
-    from .problem import readonly_view
+    from ..kernels import get_backend
+    from ..kernels import sgd_layout as L
+    from ..problem import readonly_view
 
     nb = get_backend(backend)
     n, p = X.shape
@@ -68,7 +68,7 @@ def kernel_times(X, y, repeats=5, backend="numba"):
     return times
 
 
-_STARTUP = """
+STARTUP_SCRIPT = """
 import time
 t0 = time.perf_counter()
 import numpy as np
@@ -94,7 +94,7 @@ def startup_times():
     with tempfile.TemporaryDirectory() as cache:
         env = dict(os.environ, NUMBA_CACHE_DIR=cache)
         for label in ("cold", "warm"):
-            res = subprocess.run([sys.executable, "-c", _STARTUP], env=env, capture_output=True,
+            res = subprocess.run([sys.executable, "-c", STARTUP_SCRIPT], env=env, capture_output=True,
                                  text=True, check=True)
             out[label] = tuple(float(x) for x in res.stdout.split())
     return out

@@ -1,7 +1,7 @@
 """Sparse cross-validation: every (alpha, fold) from one multi-shift CG over all folds.
 
 A ``p x p`` Gram does not fit for wide sparse data (50,000 columns: 20 GB), so
-the k-fold statistics of :mod:`ridgejit.cv_kfold` are out of reach.  Instead,
+the k-fold statistics of :mod:`ridgejit.cv.kfold` are out of reach.  Instead,
 for split ``s`` (its training rows ``T_s``, weighted column means ``xbar_s``,
 target means ``ybar_s``) and target ``t``, the centred normal equations
 
@@ -32,7 +32,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import _assert_all_finite
 
-from .cv_kfold import check_weights, predictions
+from .kfold import check_weights, predictions
 
 
 def multishift_cg(apply, B, shifts, *, tol, max_iter):
@@ -194,7 +194,7 @@ def sparse_cross_validate(X, y, Y, sw, alphas, splits, *, fit_intercept, scoring
     Y : ndarray (n, k) float64 ; sw : ndarray (n,)
     alphas : ndarray (n_alphas,), >= 0
     splits : list of (train, test) index arrays (any splitter)
-    fit_intercept : bool ; scoring : ridgejit.cv_scores.Scoring ; backend : kernels.Backend
+    fit_intercept : bool ; scoring : ridgejit.cv.scores.Scoring ; backend : kernels.Backend
     tol : float ; max_iter : int
         Multi-shift CG stop (relative residual of every system) and pass cap.
 

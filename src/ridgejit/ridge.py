@@ -1,100 +1,22 @@
-"""scikit-learn estimators.  Validation and bookkeeping only: the numerics live
-in :mod:`ridgejit.solvers` and :mod:`ridgejit.kernels`."""
+"""``Ridge``: the scikit-learn estimator of the batch solvers.  Validation and
+bookkeeping only: the numerics live in :mod:`ridgejit.solvers` and
+:mod:`ridgejit.kernels`."""
 
 import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from scipy import sparse
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import (
-    _assert_all_finite,
-    _check_sample_weight,
-    check_is_fitted,
-    validate_data,
-)
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._threads import thread_limit
+from ._validation import check_alpha, fitted_shapes, non_finite_error, prepare_fit
 from .initializers import INITIALIZERS, initial_coef
-from .kernels import BACKENDS, get_backend
-from .problem import Problem, stored_values
+from .kernels import BACKENDS
+from .problem import Problem
 from .solvers import ITERATIVE, SOLVERS, SolverOptions
-
-
-def _check_alpha(alpha, n_targets):
-    """``alpha`` as a float64 array of shape ``(n_targets,)``; ValueError if invalid."""
-    a = np.asarray(alpha, dtype=np.float64).reshape(-1)
-    if a.size == 1:
-        a = np.full(n_targets, a[0])
-    if a.size != n_targets:
-        raise ValueError(
-            f"alpha has {a.size} values but y has {n_targets} targets; "
-            "give one alpha or one per target"
-        )
-    if not np.isfinite(a).all() or (a < 0).any():
-        raise ValueError(f"alpha must be finite and >= 0, got {alpha!r}")
-    return a
-
-
-def canonical_csr(X):
-    """``X`` if it is a canonical CSR matrix (sorted indices, no duplicates), else a
-    canonical copy (the kernels assume it; the caller's matrix is never modified)."""
-    if not X.has_canonical_format:
-        X = X.copy()
-        X.sum_duplicates()
-    return X
-
-
-def prepare_fit(est, X, y, sample_weight, *, reset, multi_output):
-    """Validate fit inputs the scikit-learn way; returns ``(X, y, Y, sw, backend)``.
-
-    X stays as given when C-contiguous float32/float64 or canonical CSR (else
-    one conversion: CSC and COO become CSR once); it is checked for NaN/inf by
-    the solvers' first pass, not here (no extra pass over X).  ``Y`` is a
-    float64 ``(n, k)`` copy of y, ``sw`` a float64 copy of the weights;
-    neither shares memory with the caller's arrays.
-    """
-    X, y = validate_data(
-        est, X, y, dtype=[np.float64, np.float32], order="C", reset=reset,
-        accept_sparse="csr", accept_large_sparse=True,
-        multi_output=multi_output, y_numeric=True, ensure_all_finite=False,
-    )
-    if sparse.issparse(X):
-        X = canonical_csr(X)
-    _assert_all_finite(y, input_name="y")
-    backend = get_backend(est.backend)
-    Y = np.array(y, dtype=np.float64, order="C", copy=True).reshape(X.shape[0], -1)
-    sw = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
-    return X, y, Y, np.array(sw, dtype=np.float64, copy=True), backend
-
-
-def fitted_shapes(coef, intercept, dtype, y_ndim):
-    """``(coef_, intercept_)`` shaped as scikit-learn's Ridge shapes them.
-
-    ``coef`` is ``(k, p)`` and ``intercept`` ``(k,)`` (float64); the result has
-    X's ``dtype``.  ``coef_`` is 1-D for a single target (y of shape ``(n,)``
-    or ``(n, 1)``); ``intercept_`` is a scalar only for 1-D y (a Python float
-    for float64).
-    """
-    coef_ = coef.astype(dtype)
-    coef_ = coef_[0] if coef_.shape[0] == 1 else coef_
-    if y_ndim == 1:
-        b = np.dtype(dtype).type(intercept[0])
-        return coef_, (float(b) if np.dtype(dtype) == np.float64 else b)
-    return coef_, intercept.astype(dtype)
-
-
-def _non_finite_error(X, y, what):
-    """The error raised instead of returning non-finite coefficients."""
-    values = stored_values(X)
-    x_max = float(np.max(np.abs(values))) if values.size else 0.0
-    return ValueError(
-        f"the fit produced a non-finite {what}: the data overflow float64 arithmetic "
-        f"(max |X| = {x_max:.3g}, max |y| = {float(np.max(np.abs(y))):.3g}). "
-        "Rescale X and y (e.g. sklearn.preprocessing.StandardScaler) and fit again."
-    )
 
 
 class Ridge(RegressorMixin, BaseEstimator):
@@ -236,7 +158,7 @@ class Ridge(RegressorMixin, BaseEstimator):
         X, y, Y, sw, backend = prepare_fit(self, X, y, sample_weight, reset=True, multi_output=True)
         n, p = X.shape
         k = Y.shape[1]
-        alpha = _check_alpha(self.alpha, k)
+        alpha = check_alpha(self.alpha, k)
         problem = Problem(X, Y, sw, alpha, self.fit_intercept, backend)
         options = SolverOptions(
             tol=self.tol, max_iter=self.max_iter, learning_rate=self.learning_rate,
@@ -249,9 +171,9 @@ class Ridge(RegressorMixin, BaseEstimator):
             try:
                 result = SOLVERS[self.solver](problem, coef0, intercept0, options)
             except FloatingPointError:
-                raise _non_finite_error(X, Y, "statistic") from None
+                raise non_finite_error(X, Y, "statistic") from None
         if not (np.isfinite(result.coef).all() and np.isfinite(result.intercept).all()):
-            raise _non_finite_error(X, Y, "coefficient")
+            raise non_finite_error(X, Y, "coefficient")
         if result.solver in ITERATIVE and not result.converged:
             warnings.warn(
                 f"solver={result.solver!r} did not converge in {result.n_iter} iterations "

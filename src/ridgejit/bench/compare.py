@@ -86,14 +86,14 @@ def _best_time(fit, repeats):
     return best, model
 
 
-def _ridgejit_estimator(solver, alpha, tol, max_iter, seed, backend="auto"):
+def ridgejit_estimator(solver, alpha, tol, max_iter, seed, backend="auto"):
     """``Ridge`` for exact/full-batch solvers, ``SGDRidge`` for the stochastic ones.
 
     Stochastic solvers run ``max_iter`` epochs (default 10) with ``tol=None``,
     so the row shows what that many epochs reach; ``asgd`` is averaged SGD.
     """
-    from .estimators import Ridge
-    from .stochastic import SGDRidge
+    from ..ridge import Ridge
+    from ..stochastic import SGDRidge
 
     if solver in STOCHASTIC:
         return SGDRidge(alpha=alpha, solver="sgd" if solver == "asgd" else solver,
@@ -103,7 +103,7 @@ def _ridgejit_estimator(solver, alpha, tol, max_iter, seed, backend="auto"):
     return Ridge(alpha=alpha, solver=solver, tol=tol, backend=backend, **kw)
 
 
-def _sklearn_estimator(solver, alpha, n_samples, seed, max_iter=None, tol=None):
+def sklearn_estimator(solver, alpha, n_samples, seed, max_iter=None, tol=None):
     """scikit-learn's ``Ridge(solver=...)``, or ``SGDRegressor`` for "sgdregressor".
 
     ``SGDRegressor`` minimizes the per-sample form: its ``alpha`` is ours / n.
@@ -127,9 +127,9 @@ def _iterations(model):
     return None if n_iter is None else int(np.max(n_iter))
 
 
-def _objective(X, y, coef, intercept, alpha):
+def objective(X, y, coef, intercept, alpha):
     """Objective J of a fitted model (the compiled kernel, float64 accumulation)."""
-    from .problem import objective_value
+    from ..problem import objective_value
 
     return objective_value(X, y, coef, intercept, alpha)
 
@@ -180,16 +180,16 @@ def run(n_samples=1_000_000, n_features=100, *, dtype="float64", seed=0, alpha=1
     Xs, ys = X_all[:256], y_all[:256]
     rows = []
     tag = (lambda s, b: s) if len(backends) == 1 else (lambda s, b: f"{s}[{b}]")
-    fits = [("ridgejit", tag(s, b), _ridgejit_estimator(s, alpha, tol, max_iter, seed, b))
+    fits = [("ridgejit", tag(s, b), ridgejit_estimator(s, alpha, tol, max_iter, seed, b))
             for s in solvers for b in backends]
-    fits += [("scikit-learn", s, _sklearn_estimator(s, alpha, n_samples, seed, max_iter, sklearn_tol))
+    fits += [("scikit-learn", s, sklearn_estimator(s, alpha, n_samples, seed, max_iter, sklearn_tol))
              for s in sklearn_solvers]
     for lib, s, est in fits:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             est.fit(Xs, ys)  # compile / warm up outside the timing
             t, model = _best_time(lambda: est.fit(X, y), repeats)
-        J = _objective(X, y, model.coef_, model.intercept_, alpha)
+        J = objective(X, y, model.coef_, model.intercept_, alpha)
         row = {
             "library": lib, "solver": s, "time": t, "objective": J,
             "n_iter": _iterations(model), "coef": model.coef_,
@@ -203,12 +203,12 @@ def run(n_samples=1_000_000, n_features=100, *, dtype="float64", seed=0, alpha=1
         say(f"  {lib:12s} {s:10s} {t:8.3f} s")
     exact = [r["objective"] for r in rows if r.get("chosen", r["solver"]) in ("direct", "cholesky", "svd")]
     if not exact:  # an untimed reference: CG run far past any timed tolerance
-        from .estimators import Ridge
+        from ..ridge import Ridge
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             ref_model = Ridge(alpha=alpha, solver="cg", tol=1e-13, max_iter=100_000).fit(X, y)
-        exact = [_objective(X, y, ref_model.coef_, ref_model.intercept_, alpha)]
+        exact = [objective(X, y, ref_model.coef_, ref_model.intercept_, alpha)]
     J_star = min(exact + [r["objective"] for r in rows])
     base_times = [r["time"] for r in rows if r["library"] == "scikit-learn" and r["solver"] in baseline]
     base = min(base_times) if base_times else np.nan
@@ -240,7 +240,7 @@ def cv_rows(X, y, X_test, y_test, cv, alphas, X_warm, y_warm, repeats, say):
     import scipy.sparse as sp
     from sklearn.linear_model import RidgeCV as SkRidgeCV
 
-    from .cv import RidgeCV
+    from ..cv.ridgecv import RidgeCV
 
     alphas = np.logspace(-3, 3, 20) if alphas is None else np.asarray(alphas, dtype=np.float64)
     name = f"RidgeCV(cv={'loo' if cv is None else cv})"
@@ -255,7 +255,7 @@ def cv_rows(X, y, X_test, y_test, cv, alphas, X_warm, y_warm, repeats, say):
             t, model = _best_time(lambda: est.fit(X, y), repeats)
         alpha = float(model.alpha_)
         rows.append({"library": lib, "solver": f"{name} a={alpha:.4g}", "time": t, "alpha": alpha,
-                     "objective": _objective(X, y, model.coef_, model.intercept_, alpha),
+                     "objective": objective(X, y, model.coef_, model.intercept_, alpha),
                      "n_iter": _iterations(model), "coef": np.asarray(model.coef_),
                      "r2": float(model.score(X_test, y_test)) if X_test.shape[0] else float("nan"),
                      "gap": float("nan"), "baseline": False})
@@ -267,7 +267,7 @@ def cv_rows(X, y, X_test, y_test, cv, alphas, X_warm, y_warm, repeats, say):
     return rows
 
 
-def _name(r):
+def row_label(r):
     """``solver``, or ``solver->chosen`` when auto picked another."""
     chosen = r.get("chosen", r["solver"])
     return r["solver"] if chosen == r["solver"] or r["solver"].startswith(chosen) else f"{r['solver']}->{chosen}"
@@ -275,7 +275,7 @@ def _name(r):
 
 def format_table(rows):
     """The rows of :func:`run` as a fixed-width text table."""
-    width = max([14] + [len(_name(r)) for r in rows])
+    width = max([14] + [len(row_label(r)) for r in rows])
     head = f"{'library':12s} {'solver':{width}s} {'time [s]':>9s} {'speedup':>8s} {'rel. gap':>9s} {'max|dcoef|':>10s} {'R^2':>8s} {'iters':>6s}"
     out = [head, "-" * len(head)]
     for i, r in enumerate(rows):
@@ -283,7 +283,7 @@ def format_table(rows):
             out.append("RidgeCV (speedup: scikit-learn's RidgeCV time / this; max|dcoef| against it):")
         it = "" if r["n_iter"] is None else str(r["n_iter"])
         out.append(
-            f"{r['library']:12s} {_name(r):{width}s} {r['time']:9.3f} {r['speedup']:7.2f}x {r['gap']:9.1e} "
+            f"{r['library']:12s} {row_label(r):{width}s} {r['time']:9.3f} {r['speedup']:7.2f}x {r['gap']:9.1e} "
             f"{r['coef_diff']:10.1e} {r['r2']:8.5f} {it:>6s}"
         )
     return "\n".join(out)

@@ -19,7 +19,7 @@ Primal (``n_samples > n_features``, scikit-learn's ``gcv_mode="cov"``):
     stored or a scorer needs the predictions (an ``(n, k, n_alphas)`` array).
 Dual (``n_samples <= n_features``, ``gcv_mode="gram"``):
     passes 1-2 build ``K = S^1/2 Xc Xc^T S^1/2`` (see
-    :class:`ridgejit.cv_eigen.DualEigen`); then ``sqrt(s_i) e_i = c_i / d_i``
+    :class:`ridgejit.cv.eigen.DualEigen`); then ``sqrt(s_i) e_i = c_i / d_i``
     with ``c = (K + a I)^-1 S^1/2 yc`` and ``d = diag((K + a I)^-1) -
     s_i / (W a)``, all in memory; pass 3 (one ``gemm``) turns the chosen
     dual coefficients into ``coef_``.
@@ -27,9 +27,9 @@ Dual (``n_samples <= n_features``, ``gcv_mode="gram"``):
 
 import numpy as np
 
-from .cv_eigen import DualEigen, PrimalEigen, block_rows, inverse_shifts
-from .problem import readonly_view
-from .solvers.direct import SufficientStats
+from .eigen import DualEigen, PrimalEigen, block_rows, inverse_shifts
+from ..problem import readonly_view
+from ..stats import SufficientStats
 
 
 class LooTally:

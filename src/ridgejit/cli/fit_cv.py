@@ -67,13 +67,13 @@ def make_cv_estimator(args, *, dask=False):
     """
     cv = parse_cv(args.cv)
     if dask:
-        from .dask import RidgeCV
+        from ..dask import RidgeCV
 
         if cv is None:
             raise DataError("--dask: give --cv K (folds are groups of row blocks; "
                             "leave-one-out needs the data on one machine)")
     else:
-        from .cv import RidgeCV
+        from ..cv.ridgecv import RidgeCV
 
     alphas = parse_alphas(args.alphas) if args.alphas else np.logspace(-3, 3, 20)
     kw = {"tol": args.tol} if args.tol is not None else {}
@@ -130,9 +130,9 @@ def plot_validation_curve(cv, path, title=""):
         Image file to write (matplotlib: ``pip install "ridgejit[bench]"``).
     title : str, default=""
     """
-    from .plot import _pyplot
+    from ..bench.plot import pyplot
 
-    plt = _pyplot()
+    plt = pyplot()
     a, s = np.asarray(cv["alphas"]), np.asarray(cv["score"])
     order = np.argsort(a)
     a, s = a[order], s[order]

@@ -1,0 +1,89 @@
+"""Input validation and output shaping shared by the estimators (Ridge, SGDRidge, RidgeCV,
+``fit_chunks`` and the :mod:`ridgejit.dask` estimators).
+
+Validation follows scikit-learn (its ``validate_data`` and ``_check_sample_weight``)
+with ridgejit's memory rules: X is never copied when it can be used as given
+(C-contiguous float32/float64 or canonical CSR) and never checked for NaN/inf in a
+pass of its own (the solvers' first pass sees them); y and the weights are copied.
+"""
+
+import numpy as np
+from scipy import sparse
+from sklearn.utils.validation import _assert_all_finite, _check_sample_weight, validate_data
+
+from .kernels import get_backend
+from .problem import stored_values
+
+
+def check_alpha(alpha, n_targets):
+    """``alpha`` as a float64 array of shape ``(n_targets,)``; ValueError if invalid."""
+    a = np.asarray(alpha, dtype=np.float64).reshape(-1)
+    if a.size == 1:
+        a = np.full(n_targets, a[0])
+    if a.size != n_targets:
+        raise ValueError(
+            f"alpha has {a.size} values but y has {n_targets} targets; "
+            "give one alpha or one per target"
+        )
+    if not np.isfinite(a).all() or (a < 0).any():
+        raise ValueError(f"alpha must be finite and >= 0, got {alpha!r}")
+    return a
+
+
+def canonical_csr(X):
+    """``X`` if it is a canonical CSR matrix (sorted indices, no duplicates), else a
+    canonical copy (the kernels assume it; the caller's matrix is never modified)."""
+    if not X.has_canonical_format:
+        X = X.copy()
+        X.sum_duplicates()
+    return X
+
+
+def prepare_fit(est, X, y, sample_weight, *, reset, multi_output):
+    """Validate fit inputs the scikit-learn way; returns ``(X, y, Y, sw, backend)``.
+
+    X stays as given when C-contiguous float32/float64 or canonical CSR (else
+    one conversion: CSC and COO become CSR once); it is checked for NaN/inf by
+    the solvers' first pass, not here (no extra pass over X).  ``Y`` is a
+    float64 ``(n, k)`` copy of y, ``sw`` a float64 copy of the weights;
+    neither shares memory with the caller's arrays.
+    """
+    X, y = validate_data(
+        est, X, y, dtype=[np.float64, np.float32], order="C", reset=reset,
+        accept_sparse="csr", accept_large_sparse=True,
+        multi_output=multi_output, y_numeric=True, ensure_all_finite=False,
+    )
+    if sparse.issparse(X):
+        X = canonical_csr(X)
+    _assert_all_finite(y, input_name="y")
+    backend = get_backend(est.backend)
+    Y = np.array(y, dtype=np.float64, order="C", copy=True).reshape(X.shape[0], -1)
+    sw = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+    return X, y, Y, np.array(sw, dtype=np.float64, copy=True), backend
+
+
+def fitted_shapes(coef, intercept, dtype, y_ndim):
+    """``(coef_, intercept_)`` shaped as scikit-learn's Ridge shapes them.
+
+    ``coef`` is ``(k, p)`` and ``intercept`` ``(k,)`` (float64); the result has
+    X's ``dtype``.  ``coef_`` is 1-D for a single target (y of shape ``(n,)``
+    or ``(n, 1)``); ``intercept_`` is a scalar only for 1-D y (a Python float
+    for float64).
+    """
+    coef_ = coef.astype(dtype)
+    coef_ = coef_[0] if coef_.shape[0] == 1 else coef_
+    if y_ndim == 1:
+        b = np.dtype(dtype).type(intercept[0])
+        return coef_, (float(b) if np.dtype(dtype) == np.float64 else b)
+    return coef_, intercept.astype(dtype)
+
+
+def non_finite_error(X, y, what):
+    """The error raised instead of returning non-finite coefficients."""
+    values = stored_values(X)
+    x_max = float(np.max(np.abs(values))) if values.size else 0.0
+    return ValueError(
+        f"the fit produced a non-finite {what}: the data overflow float64 arithmetic "
+        f"(max |X| = {x_max:.3g}, max |y| = {float(np.max(np.abs(y))):.3g}). "
+        "Rescale X and y (e.g. sklearn.preprocessing.StandardScaler) and fit again."
+    )

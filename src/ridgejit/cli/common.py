@@ -1,0 +1,221 @@
+"""What every ``ridgejit fit`` path shares: the estimator from the arguments, the
+training scores, the progress line, the summary and the saved model.
+
+``fit`` (one file, :mod:`ridgejit.cli.fit`) and ``fit --dask``
+(:mod:`ridgejit.cli.fit_dask`) both call these, so neither imports the other.
+"""
+
+import json
+import os
+import sys
+import threading
+from contextlib import contextmanager
+
+import numpy as np
+
+from .io import DataError
+from .model_file import save_model
+
+#: seconds before a progress line appears (short steps show none)
+PROGRESS_DELAY = 1.0
+
+
+def make_estimator(args, *, dask=False):
+    """The estimator of the ``fit`` command's ``args``.
+
+    :class:`~ridgejit.RidgeCV` when ``--alphas`` or ``--cv`` is given (see
+    :func:`ridgejit.cli.fit_cv.make_cv_estimator`), else :class:`~ridgejit.SGDRidge`
+    for the stochastic solvers and :class:`~ridgejit.Ridge` for the others;
+    with ``dask=True`` their :mod:`ridgejit.dask` twins.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        ``solver``, ``alpha``, ``tol`` and ``max_iter`` (None keeps the
+        estimator's default), ``no_intercept``, ``backend``, ``n_jobs``, ``seed``.
+    dask : bool, default=False
+
+    Returns
+    -------
+    Ridge, SGDRidge or RidgeCV
+    """
+    from ..stochastic import STOCHASTIC_SOLVERS
+
+    if check_cv_mode(args):
+        from .fit_cv import make_cv_estimator
+
+        return make_cv_estimator(args, dask=dask)
+    if dask:
+        from ..dask import Ridge, SGDRidge
+    else:
+        from ..ridge import Ridge
+        from ..stochastic import SGDRidge
+    kw = {k: v for k, v in (("tol", args.tol), ("max_iter", args.max_iter)) if v is not None}
+    cls = SGDRidge if args.solver in STOCHASTIC_SOLVERS else Ridge
+    return cls(alpha=args.alpha, solver=args.solver, fit_intercept=not args.no_intercept,
+               backend=args.backend, n_jobs=args.n_jobs, random_state=args.seed, **kw)
+
+
+def training_scores(est, X, y, alpha):
+    """Rows, objective ``J`` and R^2 of a fitted model on its training data.
+
+    ``J = 1/(2n) * sum_t (||X w_t + b_t - y_t||^2 + alpha ||w_t||^2)`` (unit
+    weights, summed over targets as ``history_["objective"]`` is).  A
+    :mod:`ridgejit.dask` model computes it in one distributed pass of its
+    ``residual_sums`` (the rows never leave the workers); a local one by
+    :func:`ridgejit.problem.objective_value` and ``sklearn.metrics.r2_score``
+    on its predictions (dense or sparse X).
+
+    Returns
+    -------
+    n_samples : int
+    objective : float
+    r2 : float
+        Uniform average over targets (scikit-learn's ``r2_score``).
+    """
+    if hasattr(est, "residual_sums"):
+        from ..dask.ridge import r2_from_parts
+
+        n, ss_tot, ss_res = est.residual_sums(X, y)
+        coef = np.asarray(est.coef_, dtype=np.float64).reshape(ss_res.size, -1)
+        a = np.broadcast_to(np.asarray(alpha, dtype=np.float64), (ss_res.size,))
+        objective = float((ss_res + a * (coef**2).sum(axis=1)).sum() / (2 * n))
+        return int(round(n)), objective, r2_from_parts(ss_tot, ss_res)
+    from sklearn.metrics import r2_score
+
+    from ..problem import objective_value
+
+    objective = objective_value(X, y, est.coef_, est.intercept_, alpha)
+    return int(X.shape[0]), objective, float(r2_score(y, est.predict(X)))
+
+
+@contextmanager
+def progress(desc, enabled=True):
+    """A tqdm line showing ``desc`` and the elapsed time while the block runs.
+
+    It appears only after :data:`PROGRESS_DELAY` seconds, only on a terminal
+    (``disable=None``), and is cleared at the end.  The fits report no
+    per-iteration progress, so the line shows time, not a fraction.
+
+    Parameters
+    ----------
+    desc : str
+    enabled : bool, default=True
+        False shows nothing (``--quiet``).
+    """
+    from tqdm import tqdm
+
+    bar = tqdm(desc=desc, total=None, disable=None if enabled else True, delay=PROGRESS_DELAY,
+               leave=False, file=sys.stderr, bar_format="{desc}: {elapsed}")
+    stop = threading.Event()
+
+    def tick():
+        while not stop.wait(0.25):
+            bar.update(0)  # redraws once PROGRESS_DELAY has passed (tqdm's ``delay``)
+
+    thread = threading.Thread(target=tick, daemon=True)
+    if not bar.disable:
+        thread.start()
+    try:
+        yield bar
+    finally:
+        stop.set()
+        if thread.is_alive():
+            thread.join()
+        bar.close()
+
+
+def check_cv_mode(args):
+    """Whether ``args`` ask for RidgeCV (``--alphas`` or ``--cv``); ``--plot`` needs it."""
+    cv_mode = args.cv is not None or args.alphas is not None
+    if args.plot and not cv_mode:
+        raise DataError("--plot draws the cross-validation curve: give --alphas GRID and/or --cv K")
+    return cv_mode
+
+
+def fitted_alpha(args, est):
+    """The alpha of the fitted model: RidgeCV's ``alpha_`` (its first target's), else ``--alpha``."""
+    return float(np.ravel(est.alpha_)[0]) if check_cv_mode(args) else args.alpha
+
+
+def report(args, est, summary, feature_names, zero_based=None):
+    """Save the fitted model, complete ``summary`` and print it (text or ``--json``).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The ``fit`` command's arguments.
+    est : fitted estimator
+    summary : dict
+        ``n_samples``, ``target``, ``read_time``, ``fit_time`` (seconds),
+        ``objective``, ``r2`` (training data), and optionally ``dask``.
+    feature_names : list of str or None
+    zero_based : bool, default=None
+        Base of svmlight indices, saved with the model.
+
+    Returns
+    -------
+    int
+        The exit code, 0.
+    """
+    cv_mode = check_cv_mode(args)
+    alpha = fitted_alpha(args, est)
+    solver = "ridgecv" if cv_mode else args.solver
+    save_model(args.out, est, solver=solver, feature_names=feature_names,
+               target=summary["target"], zero_based=zero_based)
+    summary = {"data": os.fspath(args.data), "model": os.fspath(args.out),
+               "n_features": int(est.n_features_in_), "alpha": alpha, "solver": solver,
+               "solver_used": getattr(est, "solver_", solver), "n_iter": int(np.max(est.n_iter_)),
+               **summary}
+    if cv_mode:
+        from .fit_cv import cv_summary, format_cv_table, plot_validation_curve
+
+        summary["cv"] = cv_summary(est)
+        if args.plot:
+            plot_validation_curve(summary["cv"], args.plot, f"RidgeCV on {os.path.basename(args.data)}")
+            summary["plot"] = args.plot
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    elif not args.quiet:
+        print(format_summary(summary))
+        if cv_mode:
+            print(format_cv_table(summary["cv"]))
+    return 0
+
+
+def format_summary(s):
+    """The text ``ridgejit fit`` prints: data, solver, time, iterations, objective, R^2.
+
+    Parameters
+    ----------
+    s : dict
+        The summary (the keys ``ridgejit fit --json`` prints).
+
+    Returns
+    -------
+    str
+    """
+    target = f", target {s['target']!r}" if s["target"] is not None else ""
+    d = s.get("dask")
+    cluster = (f"cluster    {d['scheduler']}, {d['workers']} worker(s); {d['files']} {d['format']} "
+               f"file(s) in {d['blocks']} block(s)\n") if d else ""
+    solver = s["solver"] if s["solver_used"] == s["solver"] else f"{s['solver']} -> {s['solver_used']}"
+    return (f"data       {s['data']}: {s['n_samples']} x {s['n_features']}{target} "
+            f"(read in {s['read_time']:.3f} s)\n"
+            f"{cluster}"
+            f"fit        solver {solver}, alpha {s['alpha']:g}, {s['n_iter']} iteration(s), "
+            f"{s['fit_time']:.3f} s\n"
+            f"objective  {s['objective']:.10g}\n"
+            f"R^2        {s['r2']:.6f} (training data)\n"
+            f"model      {s['model']}")
+
+
+def guarded(command):
+    """Run ``command(args)``; a :class:`DataError` becomes one line on stderr and exit code 2."""
+    def run(args):
+        try:
+            return command(args)
+        except DataError as exc:
+            print(f"ridgejit: error: {exc}", file=sys.stderr)
+            return 2
+    return run

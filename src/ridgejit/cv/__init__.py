@@ -1,0 +1,24 @@
+"""Choosing alpha: :class:`RidgeCV` and :func:`ridge_path`, every alpha from shared passes.
+
+Layer: imports the estimators (:mod:`ridgejit.ridge`), :mod:`ridgejit.stats`,
+:mod:`ridgejit.problem`, :mod:`ridgejit.solvers` and :mod:`ridgejit.kernels`;
+imported by :mod:`ridgejit.dask`, :mod:`ridgejit.bench` and :mod:`ridgejit.cli`.
+
+==================  ==========================================================
+``ridgecv.py``      :class:`RidgeCV`, the estimator: picks the scheme below
+``leave_one_out``   ``cv=None``: every alpha's leave-one-out error from two
+                    passes (Gram + eigendecomposition, then leverages)
+``kfold.py``        ``cv=k`` or any splitter on dense X: per-fold statistics
+                    from one pass, training = total - fold
+``sparse_kfold.py`` ``cv=k`` on CSR X: one multi-shift conjugate gradient for
+                    every alpha, fold and target
+``path.py``         :func:`ridge_path`: the coefficients of every alpha
+``eigen.py``        eigendecompositions shared by leave-one-out and the path
+``scores.py``       scorers computed from statistics or predictions
+==================  ==========================================================
+"""
+
+from .path import ridge_path
+from .ridgecv import RidgeCV
+
+__all__ = ["RidgeCV", "ridge_path"]

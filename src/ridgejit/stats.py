@@ -1,0 +1,184 @@
+"""Sufficient statistics of weighted least squares: accumulate, merge, subtract, centre, solve.
+
+For rows ``x_i`` (``p`` features), targets ``y_i`` (``k``) and weights ``s_i``,
+around a fixed provisional centre ``(c, e)``, :class:`SufficientStats` holds
+
+    gram = D^T S D,  xty = D^T S E,  xsum = D^T s,  ysum = E^T s,  yty = E^T S E,
+    weight_sum = sum_i s_i,  n_samples
+
+with ``D = X - 1 c^T`` and ``E = Y - 1 e^T``.  Statistics of disjoint row sets
+add (threads, chunks, Dask blocks) and subtract (a training set is the total
+minus its test fold).  Centring them gives the normal equations of the ridge
+objective,
+
+    (Xc^T S Xc + alpha I) w = Xc^T S yc,
+
+which :func:`solve_spd` solves by Cholesky for every target.  Used by the
+direct solver, :func:`ridgejit.fit_chunks`, :mod:`ridgejit.cv` (leave-one-out,
+k-fold, ``ridge_path``) and :mod:`ridgejit.dask`.  One pass over X fills them
+(the ``sufficient_stats`` kernel); nothing here reads X again.
+"""
+
+import warnings
+
+import numpy as np
+from scipy import linalg, sparse
+from scipy.linalg import lapack
+
+from .problem import bind, raise_if_not_finite
+
+
+#: Reciprocal condition numbers below this are treated as singular.
+RCOND_MIN = 1e-13
+
+
+def solve_spd(A, B, alpha):
+    """Solve ``(A + alpha_t I) x_t = B[:, t]`` for every target; returns ``(k, m)``.
+
+    One Cholesky factorization per distinct value in ``alpha``, then LAPACK's
+    ``pocon`` estimate of the reciprocal condition number.  When the matrix
+    is not positive definite or ``rcond < RCOND_MIN`` (``alpha = 0`` with
+    dependent columns), the minimum-norm least-squares solution (SVD-based
+    ``lstsq``, as scikit-learn's ``svd`` solver) is used, with a
+    ``LinAlgWarning``.
+    """
+    m, k = B.shape
+    out = np.empty((k, m))
+    diag = np.arange(m)
+    for value in np.unique(alpha):
+        cols = np.flatnonzero(alpha == value)
+        M = A.copy()
+        M[diag, diag] += value
+        anorm = float(np.abs(M).sum(axis=0).max())
+        try:
+            factor = linalg.cho_factor(M, lower=True, overwrite_a=True, check_finite=False)
+            rcond, _ = lapack.dpocon(factor[0], anorm, uplo="L")
+            if not rcond >= RCOND_MIN:
+                raise linalg.LinAlgError(f"rcond={rcond:.2e}")
+            out[cols] = linalg.cho_solve(factor, B[:, cols], check_finite=False).T
+        except linalg.LinAlgError as exc:
+            warnings.warn(
+                f"the normal equations with alpha={value:g} are singular or ill-conditioned "
+                f"({exc}); returning the minimum-norm least-squares solution",
+                linalg.LinAlgWarning,
+                stacklevel=3,
+            )
+            M = A.copy()
+            M[diag, diag] += value
+            out[cols] = linalg.lstsq(M, B[:, cols], check_finite=False)[0].T
+    return out
+
+
+class SufficientStats:
+    """Weighted least-squares statistics accumulated around a fixed provisional centre.
+
+    ``add`` folds in one block of rows with the ``sufficient_stats`` kernel
+    (one pass over it); ``solve`` centres the totals and solves the normal
+    equations.  With centre ``c`` and ``d = xbar - c``:
+    ``Xc^T S Xc = sum_blocks D^T S D - W d d^T``; a centre near the means
+    (the first row seen) keeps that subtraction free of cancellation.  Used by
+    the direct solver (one block: the whole X) and by
+    :func:`ridgejit.streaming.fit_chunks` (any number of blocks), by
+    cross-validation (per-fold statistics, training = total - fold) and by the
+    Dask estimators (per-block statistics, tree-merged).
+    """
+
+    #: the summed statistics (``weight_sum`` and ``n_samples`` are scalars beside them)
+    FIELDS = ("gram", "xty", "xsum", "ysum", "yty")
+
+    def __init__(self, x_shift, y_shift):
+        p, k = len(x_shift), len(y_shift)
+        self.x_shift = np.asarray(x_shift, dtype=np.float64)
+        self.y_shift = np.asarray(y_shift, dtype=np.float64)
+        self.gram, self.xty = np.zeros((p, p)), np.zeros((p, k))
+        self.xsum, self.ysum, self.yty = np.zeros(p), np.zeros(k), np.zeros((k, k))
+        self.weight_sum = 0.0
+        self.n_samples = 0
+
+    @classmethod
+    def around_first_row(cls, X, Y, fit_intercept):
+        """Statistics centred on the first row of ``X``/``Y`` (zeros without an intercept,
+        where the statistics must stay uncentred, and for sparse X, whose zeros a
+        shift would densify: see ``sparse_stats.shifted_stats``)."""
+        if fit_intercept and sparse.issparse(X):
+            return cls(np.zeros(X.shape[1]), np.array(Y[0], dtype=np.float64))
+        if fit_intercept:
+            return cls(np.array(X[0], dtype=np.float64), np.array(Y[0], dtype=np.float64))
+        return cls(np.zeros(X.shape[1]), np.zeros(Y.shape[1]))
+
+    def add(self, backend, X, y, sw, lowp=False):
+        """Accumulate the rows of ``X`` (read-only view or CSR), ``y`` (n, k) and weights ``sw``.
+
+        ``lowp``: the ``sufficient_stats_lowp`` kernel (float32 products for
+        float32 X, about 1e-6 relative error; only for :func:`_refined`).
+        """
+        p, k = self.gram.shape[0], self.xty.shape[1]
+        out = [np.empty((p, p)), np.empty((p, k)), np.empty(p), np.empty(k), np.empty((k, k))]
+        kernel = "sufficient_stats_lowp" if lowp else "sufficient_stats"
+        W = bind(backend, kernel, X)(y, sw, self.x_shift, self.y_shift, *out)
+        raise_if_not_finite(X, np.diag(out[0]), out[2], out[4])
+        for total, part in zip((self.gram, self.xty, self.xsum, self.ysum, self.yty), out):
+            total += part
+        self.weight_sum += W
+        self.n_samples += X.shape[0]
+
+    def merge(self, other):
+        """Add the totals of ``other`` (statistics around the same centre) to ``self``.
+
+        Partial statistics of disjoint row sets combine by addition, so blocks
+        may be accumulated anywhere (threads, Dask workers) and merged in a
+        fixed order; returns ``self``.
+        """
+        self._check_same_centre(other, "merge")
+        for name in self.FIELDS:
+            getattr(self, name)[...] += getattr(other, name)
+        self.weight_sum += other.weight_sum
+        self.n_samples += other.n_samples
+        return self
+
+    def subtract(self, part):
+        """Statistics of the rows counted here but not in ``part`` (around the same centre).
+
+        All statistics are sums over rows, so a training set's are the total's
+        minus its test fold's.  Around a centre inside the data (the first row)
+        the terms are of the size of the data's spread, so the subtraction loses
+        no more digits than the centring itself.  Returns a new object.
+        """
+        self._check_same_centre(part, "subtract")
+        out = SufficientStats(self.x_shift, self.y_shift)
+        for name in self.FIELDS:
+            setattr(out, name, getattr(self, name) - getattr(part, name))
+        out.weight_sum = self.weight_sum - part.weight_sum
+        out.n_samples = self.n_samples - part.n_samples
+        return out
+
+    def _check_same_centre(self, other, verb):
+        if not (np.array_equal(self.x_shift, other.x_shift)
+                and np.array_equal(self.y_shift, other.y_shift)):
+            raise ValueError(f"cannot {verb} sufficient statistics around different centres")
+
+    def centred(self, fit_intercept):
+        """``(Xc^T S Xc, Xc^T S yc, yc^T S yc, x_mean, y_mean)`` from the totals (new arrays)."""
+        W = self.weight_sum
+        gram, xty, yty = self.gram.copy(), self.xty.copy(), self.yty.copy()
+        if not fit_intercept:
+            return gram, xty, yty, self.x_shift.copy(), self.y_shift.copy()
+        d, e = self.xsum / W, self.ysum / W
+        gram -= W * np.outer(d, d)
+        xty -= W * np.outer(d, e)
+        yty -= W * np.outer(e, e)
+        return gram, xty, yty, self.x_shift + d, self.y_shift + e
+
+    def solve(self, alpha, fit_intercept):
+        """``(coef (k, p), intercept (k,), objective (k,), gradient (k, p))``.
+
+        The objective and gradient at the solution come from the statistics,
+        with no pass over X: ``2n J = yc'S yc - 2 w.Xc'S yc + w'(G + alpha I) w``.
+        """
+        n = self.n_samples
+        gram, xty, yty, x_mean, y_mean = self.centred(fit_intercept)
+        coef = solve_spd(gram, xty, alpha)
+        Gw = coef @ gram + alpha[:, None] * coef
+        grad = (Gw - xty.T) / n
+        obj = (np.diag(yty) - 2 * np.einsum("tj,jt->t", coef, xty) + np.einsum("tj,tj->t", coef, Gw)) / (2 * n)
+        return coef, y_mean - coef @ x_mean, obj, grad
