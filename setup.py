@@ -57,6 +57,7 @@ def extensions():
         Extension(
             f"ridgejit.kernels.{name}",
             [f"src/ridgejit/kernels/{name}.pyx"],
+            depends=["src/ridgejit/kernels/_layout.pxd"],
             include_dirs=[numpy.get_include()],
             define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
             # The fast-math subset of the Numba kernels (_config.FASTMATH): reassociation

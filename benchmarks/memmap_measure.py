@@ -9,7 +9,7 @@ measurement), then fits ``ridgejit.Ridge`` on ``np.load(path, mmap_mode="r")``
 in a fresh process while a thread samples ``RssAnon`` (anonymous memory, not
 the file pages the kernels stream through) every 2 ms from
 ``/proc/self/status``.  Prints the peak ``RssAnon`` growth during the fit as a
-fraction of X's size; the issue's bound is 10%.  Linux only.
+fraction of X's size (the memmap promise is at most 10%).  Linux only.
 """
 
 import argparse

@@ -92,6 +92,27 @@ def test_numpy_input_takes_the_single_machine_path():
     assert model.score(X, y) == ref.score(X, y)
 
 
+def test_block_problem_is_the_normal_equations_cg_solves(client):
+    """The distributed problem implements the written-down protocol, with the data's values."""
+    from ridgejit.dask.blocks import persist_prepared, row_blocks
+    from ridgejit.dask.solvers import BlockProblem, centre
+    from ridgejit.kernels import get_backend
+    from ridgejit.problem import Problem
+    from ridgejit.solvers.base import NormalEquations
+
+    X, y, sw = make_data(n=1200, p=5, k=2, seed=4)
+    rb = row_blocks(da.from_array(X, chunks=300), da.from_array(y, chunks=300), da.from_array(sw, chunks=300))
+    alpha = np.array([1.0, 2.0])
+    blocks = BlockProblem(persist_prepared(rb), alpha, True, "numba", None, centre(rb, True)[0])
+    local = Problem(X, y, sw, alpha, True, get_backend("numpy"))
+    assert isinstance(blocks, NormalEquations)
+    for name in ("x_mean", "x_var_sum", "y_mean", "rhs", "rhs_norms", "centred_target_ss"):
+        assert_allclose(getattr(blocks, name), getattr(local, name), rtol=1e-10, err_msg=name)
+    P = np.random.default_rng(0).standard_normal((2, 5))
+    assert_allclose(blocks.normal_product(P, np.empty_like(P)), local.normal_product(P, np.empty_like(P)),
+                    rtol=1e-10)
+
+
 @pytest.mark.parametrize("fit_intercept", [True, False])
 def test_cg_solver(client, fit_intercept):
     X, y, _ = make_data(n=3000, p=15, k=2, seed=5)

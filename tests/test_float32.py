@@ -25,8 +25,8 @@ def test_mixed_precision_direct_gives_the_float64_answer(backend, fit_intercept,
     """float32 Gram + float64 refinement: the float64 solution on the same values, to ~1e-12."""
     X, y, sw = make_data(n=3000, p=12, k=k, dtype=np.float32, correlated=True, offset=30.0)
     opts = SolverOptions()
-    r32 = solve_direct(_problem(X, y, sw, 2.0, fit_intercept, backend), None, None, opts)
-    r64 = solve_direct(_problem(X.astype(np.float64), y, sw, 2.0, fit_intercept, backend), None, None, opts)
+    r32 = solve_direct(_problem(X, y, sw, 2.0, fit_intercept, backend), None, opts)
+    r64 = solve_direct(_problem(X.astype(np.float64), y, sw, 2.0, fit_intercept, backend), None, opts)
     assert r32.solver == "direct" and r32.converged
     # The statistics pass, then at most MAX_REFINE refinement passes; how many run (or
     # whether the exact float64 statistics answer instead, n_iter == 1) depends on how the
@@ -52,8 +52,8 @@ def test_ill_conditioned_float32_falls_back_to_exact_statistics():
     X = np.column_stack([z, z + 1e-4 * rng.standard_normal(n), rng.standard_normal(n)]).astype(np.float32)
     y = X.astype(np.float64) @ np.array([1.0, -1.0, 0.5]) + 0.01 * rng.standard_normal(n)
     sw = np.ones(n)
-    r32 = solve_direct(_problem(X, y, sw, 1e-8), None, None, SolverOptions())
-    r64 = solve_direct(_problem(X.astype(np.float64), y, sw, 1e-8), None, None, SolverOptions())
+    r32 = solve_direct(_problem(X, y, sw, 1e-8), None, SolverOptions())
+    r64 = solve_direct(_problem(X.astype(np.float64), y, sw, 1e-8), None, SolverOptions())
     assert r32.n_iter == 1 and len(r32.history["objective"]) > 1  # refinement tried, exact answered
     assert_coef_close(r32.coef, r64.coef, rtol=1e-6)
 

@@ -25,7 +25,7 @@ from conftest import assert_coef_close
 from ridgejit import Ridge, SGDRidge, initializers
 from ridgejit.initializers import INITIALIZERS
 from ridgejit.kernels import get_backend
-from ridgejit.kernels import sgd_layout as L
+from ridgejit.kernels import layout as L
 from ridgejit.problem import readonly_view
 
 REF = get_backend("numpy")

@@ -11,7 +11,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from conftest import assert_coef_close, make_data
 from ridgejit import Ridge, SGDRidge
 from ridgejit.kernels import get_backend
-from ridgejit.kernels import sgd_layout as L
+from ridgejit.kernels import layout as L
 from ridgejit.problem import Problem, readonly_view
 
 REF = get_backend("numpy")

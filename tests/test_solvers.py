@@ -53,7 +53,7 @@ def test_iterative_solvers_match_sklearn(case, solver):
 
 def _relative_gap(model, X, y, sw, alpha):
     prob = Problem(X, np.asarray(y, float).reshape(len(X), -1), sw, np.full(1, alpha), True, get_backend("numpy"))
-    exact = solve_direct(prob, None, None, SolverOptions())
+    exact = solve_direct(prob, None, SolverOptions())
     J = prob.objective(np.atleast_2d(model.coef_).astype(float), np.atleast_1d(model.intercept_).astype(float)).sum()
     J_star = prob.objective(exact.coef, exact.intercept).sum()
     return (J - J_star) / J_star

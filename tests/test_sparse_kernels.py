@@ -11,7 +11,7 @@ import scipy.sparse as sp
 from numpy.testing import assert_allclose
 
 from ridgejit.kernels import backend_status, get_backend
-from ridgejit.kernels import sgd_layout as L
+from ridgejit.kernels import layout as L
 
 REF = get_backend("numpy")
 

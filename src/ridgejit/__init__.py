@@ -8,12 +8,11 @@ where ``alpha`` is exactly ``sklearn.linear_model.Ridge``'s ``alpha``.
 """
 
 from . import initializers
-from ._info import show_config
+from ._info import __version__, show_config
 from .cv import RidgeCV, ridge_path
 from .ridge import Ridge
 from .stochastic import SGDRidge
 from .streaming import fit_chunks
 
-__version__ = "0.1.0"
 
 __all__ = ["Ridge", "RidgeCV", "ridge_path", "SGDRidge", "fit_chunks", "initializers", "show_config", "__version__"]

@@ -4,6 +4,9 @@ import os
 import platform
 import sys
 
+#: the package version (``ridgejit.__version__``; pyproject.toml gives the same)
+__version__ = "0.1.0"
+
 
 def config_info():
     """A dict describing this installation: versions, backends and threads."""
@@ -15,7 +18,7 @@ def config_info():
     from .kernels import backend_status, default_backend_name
 
     info = {
-        "ridgejit": __import__("ridgejit").__version__,
+        "ridgejit": __version__,
         "python": sys.version.split()[0],
         "numpy": numpy.__version__,
         "scipy": scipy.__version__,

@@ -89,6 +89,20 @@ def raise_if_not_finite(X, *stats):
     raise FloatingPointError("non-finite statistics from finite X")
 
 
+def row_norms_checked(rhs):
+    """``||rhs[t]||`` per row: the scale of every gradient stopping rule.
+
+    Raises ``FloatingPointError`` when it overflows (data near the float64
+    range, e.g. scaled by 1e150): a rule ``||g|| <= tol * inf`` would hold
+    at once and return a wrong answer silently.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        norms = np.sqrt(np.einsum("tj,tj->t", rhs, rhs))
+    if not np.isfinite(norms).all():
+        raise FloatingPointError("||X^T y|| overflows float64")
+    return norms
+
+
 def readonly_view(a):
     """A read-only view of ``a``: kernels can never write to the user's data,
     and Numba compiles one specialization (read-only arrays) instead of two."""
@@ -197,17 +211,14 @@ class Problem:
 
     @cached_property
     def rhs_norms(self):
-        """``||Xc^T S yc||`` per target, shape (k,): the scale of every gradient stopping rule.
+        """``||Xc^T S yc||`` per target, shape (k,) (see :func:`row_norms_checked`)."""
+        return row_norms_checked(self.rhs)
 
-        Raises ``FloatingPointError`` when it overflows (data near the float64
-        range, e.g. scaled by 1e150): a rule ``||g|| <= tol * inf`` would hold
-        at once and return a wrong answer silently.
-        """
-        with np.errstate(over="ignore", invalid="ignore"):
-            norms = np.sqrt(np.einsum("tj,tj->t", self.rhs, self.rhs))
-        if not np.isfinite(norms).all():
-            raise FloatingPointError("||X^T y|| overflows float64")
-        return norms
+    @cached_property
+    def centred_target_ss(self):
+        """``yc^T S yc`` per target, shape (k,): ``2n`` times the objective at ``w = 0``."""
+        yc = self.y - self.y_mean
+        return self.sw @ (yc * yc)
 
     # -- the objective ----------------------------------------------------------
     def intercept_for(self, coef):

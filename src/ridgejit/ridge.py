@@ -1,6 +1,8 @@
-"""``Ridge``: the scikit-learn estimator of the batch solvers.  Validation and
-bookkeeping only: the numerics live in :mod:`ridgejit.solvers` and
-:mod:`ridgejit.kernels`."""
+"""``Ridge``: the scikit-learn estimator of the batch solvers.
+
+Validation and bookkeeping only: the numerics live in :mod:`ridgejit.solvers`
+and :mod:`ridgejit.kernels`.
+"""
 
 import warnings
 from numbers import Integral, Real
@@ -166,10 +168,9 @@ class Ridge(RegressorMixin, BaseEstimator):
         )
         previous = getattr(self, "coef_", None)
         coef0 = initial_coef(self.init, p, k, self.random_state, previous=previous)
-        intercept0 = np.zeros(k)
         with thread_limit(self.n_jobs, backend.name), np.errstate(over="ignore", invalid="ignore"):
             try:
-                result = SOLVERS[self.solver](problem, coef0, intercept0, options)
+                result = SOLVERS[self.solver](problem, coef0, options)
             except FloatingPointError:
                 raise non_finite_error(X, Y, "statistic") from None
         if not (np.isfinite(result.coef).all() and np.isfinite(result.intercept).all()):

@@ -17,14 +17,10 @@ from ._validation import check_alpha, non_finite_error, prepare_fit
 from .initializers import INITIALIZERS, initial_coef
 from .kernels import BACKENDS
 from .problem import Problem
-from .solvers.sgd import SCHEDULES, SGDOptions, SGDState, run_epochs
-from .solvers.minibatch import MinibatchState
-from .solvers.variance_reduced import SAGAState, SVRGState
+from .solvers import STOCHASTIC_METHODS, SGDOptions, run_epochs
+from .solvers.sgd import SCHEDULES
 
-#: solver name -> state class (see ridgejit.solvers.sgd / minibatch / variance_reduced)
-METHODS = {"sgd": SGDState, "minibatch": MinibatchState, "sag": SAGAState, "saga": SAGAState,
-           "svrg": SVRGState}
-STOCHASTIC_SOLVERS = tuple(METHODS)
+STOCHASTIC_SOLVERS = tuple(STOCHASTIC_METHODS)
 
 
 @contextlib.contextmanager
@@ -189,7 +185,8 @@ class SGDRidge(RegressorMixin, BaseEstimator):
         return SGDOptions(
             learning_rate=self.learning_rate, eta0=self.eta0, power_t=self.power_t,
             average=self.average, max_iter=self.max_iter, tol=tol,
-            n_iter_no_change=self.n_iter_no_change, shuffle=self.shuffle, verbose=self.verbose,
+            n_iter_no_change=self.n_iter_no_change, shuffle=self.shuffle, batch_size=self.batch_size,
+            verbose=self.verbose,
         )
 
     def _new_state(self, problem, rng, warm, options):
@@ -199,12 +196,8 @@ class SGDRidge(RegressorMixin, BaseEstimator):
         else:
             coef0 = initial_coef(self.init, p, 1, rng)[0]
             intercept0 = float(problem.y_mean[0] - problem.x_mean @ coef0) if problem.fit_intercept else 0.0
-        if self.solver == "sgd":
-            return SGDState(coef0, intercept0, problem.x_mean, options)
-        if self.solver == "minibatch":
-            return MinibatchState(coef0, intercept0, problem.x_mean, options, self.batch_size)
-        return METHODS[self.solver](self.solver, coef0, intercept0, problem.x_mean, options,
-                                    problem.n_samples)
+        method = STOCHASTIC_METHODS[self.solver]
+        return method(coef0, intercept0, problem.x_mean, options, problem.n_samples)
 
     def _run(self, X, Y, sw, backend, *, partial):
         alpha = check_alpha(self.alpha, 1)

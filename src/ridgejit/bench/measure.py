@@ -34,7 +34,7 @@ def kernel_times(X, y, repeats=5, backend="numba"):
     ``backend``, and ``gradient_over_matvec``.
     """
     from ..kernels import get_backend
-    from ..kernels import sgd_layout as L
+    from ..kernels import layout as L
     from ..problem import readonly_view
 
     nb = get_backend(backend)

@@ -37,7 +37,7 @@ def save_model(path, est, *, solver, feature_names=None, target=None, zero_based
     zero_based : bool, default=None
         Base of the svmlight indices the model was fitted on.
     """
-    from .. import __version__
+    from .._info import __version__
 
     coef = np.asarray(est.coef_)
     arrays = {

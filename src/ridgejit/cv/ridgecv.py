@@ -1,4 +1,4 @@
-"""Choosing alpha: :class:`RidgeCV` and :func:`ridge_path`.
+"""Choosing alpha: :class:`RidgeCV`, the estimator, and the scheme it runs.
 
 Every alpha costs about as much as one fit, because the expensive work (the
 passes over X) is shared by all alphas and all folds:

@@ -26,6 +26,20 @@ client sends a centre, a search direction or a model.
 
 Importing :mod:`ridgejit` never imports dask; this subpackage needs the
 ``ridgejit[dask]`` extra.
+
+Layer: imports the single-machine estimators, :mod:`ridgejit.cv`,
+:mod:`ridgejit.stats`, :mod:`ridgejit.solvers` and :mod:`ridgejit.kernels`
+(each worker runs the same kernels on its blocks); imported only by
+:mod:`ridgejit.cli` (``fit --dask``) and :mod:`ridgejit.bench`.
+
+=============  ===============================================================
+``ridge.py``   :class:`Ridge`: one-pass statistics or distributed CG
+``solvers.py`` the exact and CG fits, :class:`BlockProblem`
+``cv.py``      :class:`RidgeCV`: k-fold over groups of row blocks
+``sgd.py``     :class:`SGDRidge`: sequential or averaged epochs over blocks
+``blocks.py``  collections as ordered row blocks; tree reductions
+``tasks.py``   what runs on a worker: one kernel pass over one block
+=============  ===============================================================
 """
 
 try:

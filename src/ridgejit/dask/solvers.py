@@ -31,7 +31,7 @@ as :class:`ridgejit.Ridge` does on one machine.
 import dask
 import numpy as np
 
-from ..problem import Problem
+from ..problem import row_norms_checked
 from ..solvers.base import History, Result
 from ..solvers.cg import solve_cg
 from . import tasks
@@ -95,21 +95,13 @@ def _check_weight_sum(W):
 
 
 class BlockProblem:
-    """The distributed data of a CG fit, with the interface :func:`solve_cg` uses.
+    """The distributed data of a CG fit: a :class:`ridgejit.solvers.base.NormalEquations`.
 
-    Holds persisted blocks and the small global statistics; implements
-    :meth:`normal_product` as one distributed pass.  Mirrors
-    :class:`ridgejit.problem.Problem` (``n_samples``, ``n_features``,
-    ``alpha``, ``x_mean``, ``x_var_sum``, ``y_mean``, ``rhs``,
-    ``intercept_for``) except that ``y`` and ``sw`` are one-row stand-ins:
-    ``sw @ (y - y_mean)**2`` equals ``sum_i s_i (y_i - ybar)^2`` of the data,
-    the only use ``solve_cg`` makes of them (the objective in its history).
-
-    Construction runs the two setup passes (moments, right-hand side).
+    Holds persisted blocks and the small global statistics (``O(p k)``, on the
+    client); implements :meth:`normal_product` as one distributed pass.
+    Construction runs the two setup passes (moments; right-hand side and
+    ``yc^T S yc``).
     """
-
-    #: the same overflow-checked scale of the stopping rule as a local Problem
-    rhs_norms = Problem.rhs_norms
 
     def __init__(self, blocks, alpha, fit_intercept, backend, n_jobs, x_shift):
         self.blocks, self.alpha, self.fit_intercept = blocks, alpha, bool(fit_intercept)
@@ -133,8 +125,8 @@ class BlockProblem:
         xtr, _, rss = sum_over_blocks(tasks.gradient_part, blocks, share(zero), self.y_mean,
                                       backend, n_jobs)
         self.rhs = -xtr
-        self.y = (self.y_mean + np.sqrt(rss))[None, :]
-        self.sw = np.ones(1)
+        self.rhs_norms = row_norms_checked(self.rhs)
+        self.centred_target_ss = rss
 
     def intercept_for(self, coef):
         """Optimal intercept ``b*(w) = ybar - xbar.w`` for ``coef`` of shape (k, p)."""
@@ -167,7 +159,7 @@ def fit_cg(rb, alpha, fit_intercept, backend, n_jobs, coef0, options):
     x_shift, _ = centre(rb, fit_intercept)
     problem = BlockProblem(persist_prepared(rb), alpha, fit_intercept, backend, n_jobs, x_shift)
     with np.errstate(over="ignore", invalid="ignore"):
-        return solve_cg(problem, coef0, np.zeros(len(alpha)), options)
+        return solve_cg(problem, coef0, options)
 
 
 def objective_and_gradient(blocks, n, coef, intercept, alpha, backend, n_jobs):

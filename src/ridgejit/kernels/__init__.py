@@ -1,11 +1,19 @@
-"""Kernel backends: the same functions, computed by NumPy (the spec) or Numba.
+"""Kernel backends: the same functions, computed by NumPy (the spec), Numba or Cython.
+
+Layer: the bottom one.  Kernels are pure functions of arrays and scalars (no
+Python objects, no policy); they import only :mod:`ridgejit._config` and their
+own package.  Solvers (and :mod:`ridgejit.stats`, :mod:`ridgejit.problem`) are
+the only callers.
 
 Backends: ``numpy`` (the reference), ``numba`` (the default) and ``cython``
 (optional: an extension built at install time when a C compiler with OpenMP
 is there).  A backend is a :class:`Backend` holding one function per name in
-:data:`KERNELS`; every backend's functions take the same arguments and mean
-the same thing (see :mod:`ridgejit.kernels.reference`).  Solvers are the only
-callers.
+:data:`CONTRACT`; every backend's functions take the same arguments and mean
+the same thing (see :mod:`ridgejit.kernels.reference`).  The contract is
+checked when a backend loads: one that lacks a kernel is unavailable, and its
+reason names the missing kernels (``ridgejit info`` shows it).  Constants the
+backends share (the row-block rule, prefetch distance, state/hyper slots) are
+named once in :mod:`ridgejit.kernels.layout` and mirrored in ``_layout.pxd``.
 
 ``get_backend("auto")`` gives the ``RIDGEJIT_BACKEND`` environment variable's
 backend when it is set, else Numba, else (with a warning-free fallback only
@@ -39,7 +47,10 @@ SPARSE_KERNELS = tuple(name + "_sparse" for name in KERNELS)
 #: :mod:`ridgejit.cv.sparse_kfold`; dense X uses sufficient statistics instead).
 SPARSE_ONLY_KERNELS = ("fold_product_sparse",)
 
-#: backend name -> modules that implement it (together, every name in KERNELS)
+#: Every name a backend must provide, checked when it loads.
+CONTRACT = KERNELS + SPARSE_KERNELS + SPARSE_ONLY_KERNELS
+
+#: backend name -> modules that implement it (together, every name in CONTRACT)
 _MODULES = {
     "numpy": ("ridgejit.kernels.reference", "ridgejit.kernels.reference_sgd",
               "ridgejit.kernels.reference_sparse"),
@@ -87,8 +98,13 @@ def _load(name):
             raise BackendUnavailableError(
                 f"backend {name!r} is unavailable: importing {module_name} failed: {exc}"
             ) from exc
-        functions.update({k: getattr(module, k) for k in KERNELS + SPARSE_KERNELS + SPARSE_ONLY_KERNELS
-                          if hasattr(module, k)})
+        functions.update({k: getattr(module, k) for k in CONTRACT if callable(getattr(module, k, None))})
+    missing = [k for k in CONTRACT if k not in functions]
+    if missing:
+        raise BackendUnavailableError(
+            f"backend {name!r} is unavailable: its modules ({', '.join(_MODULES[name])}) lack the "
+            f"kernel(s) {', '.join(missing)} that every backend must provide"
+        )
     backend = Backend(name, functions)
     _cache[name] = backend
     return backend

@@ -14,11 +14,7 @@ cimport cython
 from cython cimport floating
 from cython.parallel cimport prange
 
-
-cdef inline Py_ssize_t _n_blocks(Py_ssize_t n, Py_ssize_t width) noexcept nogil:
-    cdef Py_ssize_t nb = min(64, max(1, n // 256))
-    cdef Py_ssize_t cap = max(1, (1 << 23) // max(1, width))
-    return min(nb, cap)
+from . cimport _layout as layout
 
 
 cdef void _row_block(const floating[:, ::1] X, const double[:, ::1] y, bint use_y,
@@ -50,7 +46,7 @@ def _row_pass(const floating[:, ::1] X, const double[:, ::1] y, bint use_y, cons
     cdef Py_ssize_t n = X.shape[0]
     cdef Py_ssize_t p = X.shape[1]
     cdef Py_ssize_t k = V.shape[0]
-    cdef Py_ssize_t nb = _n_blocks(n, k * (p + 2))
+    cdef Py_ssize_t nb = layout.n_blocks(n, k * (p + 2))
     cdef Py_ssize_t step = (n + nb - 1) // nb
     cdef Py_ssize_t b
     acc_np = np.zeros((nb, k, p))
@@ -102,7 +98,7 @@ def column_moments(const floating[:, ::1] X, const double[::1] sw, const double[
     """Shifted weighted column sums and sums of squares in one pass (see the reference)."""
     cdef Py_ssize_t n = X.shape[0]
     cdef Py_ssize_t p = X.shape[1]
-    cdef Py_ssize_t nb = _n_blocks(n, 2 * p + 1)
+    cdef Py_ssize_t nb = layout.n_blocks(n, 2 * p + 1)
     cdef Py_ssize_t step = (n + nb - 1) // nb
     cdef Py_ssize_t b, i, j
     cdef double s, d
@@ -137,7 +133,7 @@ def max_row_norm(const floating[:, ::1] X, const double[::1] sw, const double[::
     """``max_i s_i ||x_i - xbar||^2`` in one parallel pass."""
     cdef Py_ssize_t n = X.shape[0]
     cdef Py_ssize_t p = X.shape[1]
-    cdef Py_ssize_t nb = _n_blocks(n, 1)
+    cdef Py_ssize_t nb = layout.n_blocks(n, 1)
     cdef Py_ssize_t step = (n + nb - 1) // nb
     cdef Py_ssize_t b, i, j
     cdef double q, d
@@ -156,3 +152,70 @@ def max_row_norm(const floating[:, ::1] X, const double[::1] sw, const double[::
     return float(best_np.max())
 
 
+# -- the shared rules, callable from Python (tests/test_layout.py compares them with Numba's) --
+def block_rule(Py_ssize_t n, Py_ssize_t width):
+    """``n_blocks`` of ``_layout.pxd`` (what every dense pass here uses)."""
+    return layout.n_blocks(n, width)
+
+
+def sparse_block_rule(Py_ssize_t n, Py_ssize_t nnz, Py_ssize_t width):
+    """``sparse_blocks`` of ``_layout.pxd`` (what the CSR passes use)."""
+    return layout.sparse_blocks(n, nnz, width)
+
+
+def layout_constants():
+    """Every constant of ``_layout.pxd`` as compiled: ``{name: value}``."""
+    return {
+        "BLOCK_MIN_ROWS": layout.BLOCK_MIN_ROWS,
+        "MAX_BLOCKS": layout.MAX_BLOCKS,
+        "MAX_BLOCK_DOUBLES": layout.MAX_BLOCK_DOUBLES,
+        "SPARSE_VALUES_PER_SLOT": layout.SPARSE_VALUES_PER_SLOT,
+        "BATCH_MAX_BLOCKS": layout.BATCH_MAX_BLOCKS,
+        "BATCH_MIN_ROWS": layout.BATCH_MIN_ROWS,
+        "PREFETCH_AHEAD": layout.PREFETCH_AHEAD,
+        "PREFETCH_LINES": layout.PREFETCH_LINES,
+        "CACHE_LINE_BYTES": layout.CACHE_LINE_BYTES,
+        "T": layout.T,
+        "WDIV": layout.WDIV,
+        "ADIV": layout.ADIV,
+        "WFRAC": layout.WFRAC,
+        "B": layout.B,
+        "BAVG": layout.BAVG,
+        "STATE_SIZE": layout.STATE_SIZE,
+        "ETA0": layout.ETA0,
+        "POWER_T": layout.POWER_T,
+        "LAM": layout.LAM,
+        "T0": layout.T0,
+        "AVG_START": layout.AVG_START,
+        "FIT_B": layout.FIT_B,
+        "HYPER_SIZE": layout.HYPER_SIZE,
+        "CONSTANT": layout.CONSTANT,
+        "INVSCALING": layout.INVSCALING,
+        "OPTIMAL": layout.OPTIMAL,
+        "SAGA_B": layout.SAGA_B,
+        "SAGA_GB": layout.SAGA_GB,
+        "SAGA_STATE_SIZE": layout.SAGA_STATE_SIZE,
+        "SAGA_STEP": layout.SAGA_STEP,
+        "SAGA_LAM": layout.SAGA_LAM,
+        "SAGA_FIT_B": layout.SAGA_FIT_B,
+        "SAGA_UNBIASED": layout.SAGA_UNBIASED,
+        "SAGA_HYPER_SIZE": layout.SAGA_HYPER_SIZE,
+        "SVRG_B": layout.SVRG_B,
+        "SVRG_B_SNAP": layout.SVRG_B_SNAP,
+        "SVRG_GB": layout.SVRG_GB,
+        "SVRG_STATE_SIZE": layout.SVRG_STATE_SIZE,
+        "SVRG_STEP": layout.SVRG_STEP,
+        "SVRG_LAM": layout.SVRG_LAM,
+        "SVRG_FIT_B": layout.SVRG_FIT_B,
+        "SVRG_HYPER_SIZE": layout.SVRG_HYPER_SIZE,
+        "MB_T": layout.MB_T,
+        "MB_B": layout.MB_B,
+        "MB_BAVG": layout.MB_BAVG,
+        "MB_STATE_SIZE": layout.MB_STATE_SIZE,
+        "MB_ETA": layout.MB_ETA,
+        "MB_LAM": layout.MB_LAM,
+        "MB_FIT_B": layout.MB_FIT_B,
+        "MB_BATCH": layout.MB_BATCH,
+        "MB_AVG_START": layout.MB_AVG_START,
+        "MB_HYPER_SIZE": layout.MB_HYPER_SIZE,
+    }

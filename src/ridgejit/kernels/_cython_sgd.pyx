@@ -3,7 +3,7 @@
 
 Same names, arguments and meaning as :mod:`ridgejit.kernels.reference_sgd`.
 float32 and float64 X from one source (the ``floating`` fused type);
-accumulation in double.  Shuffled rows are prefetched 8 ahead (see
+accumulation in double.  Shuffled rows are prefetched ``PREFETCH_AHEAD`` ahead (see
 ``_intrinsics``); the mini-batch gradient uses OpenMP ``prange`` over fixed
 blocks of each batch, so results do not depend on the thread count.
 """
@@ -14,6 +14,8 @@ cimport cython
 from cython cimport floating
 from cython.parallel cimport prange
 from libc.stdint cimport int64_t
+
+from . cimport _layout as layout
 
 
 cdef extern from *:
@@ -30,26 +32,26 @@ cdef extern from *:
 cdef inline void _prefetch_ahead(const floating[:, ::1] X, const int64_t[::1] order,
                                  Py_ssize_t idx) noexcept nogil:
     cdef Py_ssize_t j, line, reach
-    if idx + 8 < order.shape[0]:
-        line = max(1, 64 // <Py_ssize_t>sizeof(floating))
-        reach = min(X.shape[1], 32 * line)
+    if idx + layout.PREFETCH_AHEAD < order.shape[0]:
+        line = max(1, layout.CACHE_LINE_BYTES // <Py_ssize_t>sizeof(floating))
+        reach = min(X.shape[1], layout.PREFETCH_LINES * line)
         j = 0
         while j < reach:
-            RJ_PREFETCH(&X[order[idx + 8], j])
+            RJ_PREFETCH(&X[order[idx + layout.PREFETCH_AHEAD], j])
             j = j + line
 
 
 cdef void _renormalize(double[::1] v, double[::1] a, double[::1] state, bint averaging) noexcept nogil:
     cdef Py_ssize_t j
-    cdef double D = state[1], A = state[2], F = state[3]
+    cdef double D = state[layout.WDIV], A = state[layout.ADIV], F = state[layout.WFRAC]
     if averaging:
         for j in range(v.shape[0]):
             a[j] = (a[j] + F * v[j]) / A
     for j in range(v.shape[0]):
         v[j] = v[j] / D
-    state[1] = 1.0
-    state[2] = 1.0
-    state[3] = 0.0
+    state[layout.WDIV] = 1.0
+    state[layout.ADIV] = 1.0
+    state[layout.WFRAC] = 0.0
 
 
 def sgd_epoch(const floating[:, ::1] X, const double[::1] y, const double[::1] sw,
@@ -58,11 +60,11 @@ def sgd_epoch(const floating[:, ::1] X, const double[::1] y, const double[::1] s
     """One plain/averaged SGD pass with the lazy scale (see numba_sgd.sgd_epoch)."""
     cdef Py_ssize_t p = X.shape[1]
     cdef Py_ssize_t idx, i, j
-    cdef double t = state[0], D = state[1], A = state[2], F = state[3]
-    cdef double b = state[4], bbar = state[5]
-    cdef double eta0 = hyper[0], power_t = hyper[1], lam = hyper[2], t0 = hyper[3]
-    cdef double start = hyper[4]
-    cdef bint fit_b = hyper[5] != 0.0
+    cdef double t = state[layout.T], D = state[layout.WDIV], A = state[layout.ADIV], F = state[layout.WFRAC]
+    cdef double b = state[layout.B], bbar = state[layout.BAVG]
+    cdef double eta0 = hyper[layout.ETA0], power_t = hyper[layout.POWER_T], lam = hyper[layout.LAM], t0 = hyper[layout.T0]
+    cdef double start = hyper[layout.AVG_START]
+    cdef bint fit_b = hyper[layout.FIT_B] != 0.0
     cdef double c = 0.0, loss = 0.0, eta, d, r, s, g, step, mu, coef_a, dc, xc
     cdef bint averaging, first
     with nogil:
@@ -71,9 +73,9 @@ def sgd_epoch(const floating[:, ::1] X, const double[::1] y, const double[::1] s
         for idx in range(order.shape[0]):
             _prefetch_ahead(X, order, idx)
             i = order[idx]
-            if schedule == 1:
+            if schedule == layout.INVSCALING:
                 eta = eta0 / (t + 1.0) ** power_t
-            elif schedule == 2:
+            elif schedule == layout.OPTIMAL:
                 eta = 1.0 / (lam * (t0 + t))
             else:
                 eta = eta0
@@ -117,9 +119,9 @@ def sgd_epoch(const floating[:, ::1] X, const double[::1] y, const double[::1] s
                 bbar += mu * (b - bbar)
             t += 1.0
             if D > 1e6 or A > 1e6:
-                state[1] = D
-                state[2] = A
-                state[3] = F
+                state[layout.WDIV] = D
+                state[layout.ADIV] = A
+                state[layout.WFRAC] = F
                 _renormalize(v, a, state, t > start)
                 D = 1.0
                 A = 1.0
@@ -127,12 +129,12 @@ def sgd_epoch(const floating[:, ::1] X, const double[::1] y, const double[::1] s
                 c = 0.0
                 for j in range(p):
                     c += x_mean[j] * v[j]
-    state[0] = t
-    state[1] = D
-    state[2] = A
-    state[3] = F
-    state[4] = b
-    state[5] = bbar
+    state[layout.T] = t
+    state[layout.WDIV] = D
+    state[layout.ADIV] = A
+    state[layout.WFRAC] = F
+    state[layout.B] = b
+    state[layout.BAVG] = bbar
     return loss
 
 
@@ -143,10 +145,10 @@ def saga_epoch(const floating[:, ::1] X, const double[::1] y, const double[::1] 
     cdef Py_ssize_t n = X.shape[0]
     cdef Py_ssize_t p = X.shape[1]
     cdef Py_ssize_t idx, i, j
-    cdef double step = hyper[0], lam = hyper[1]
-    cdef bint fit_b = hyper[2] != 0.0
-    cdef bint saga = hyper[3] != 0.0
-    cdef double b = state[0], gb = state[1], inv_n = 1.0 / n
+    cdef double step = hyper[layout.SAGA_STEP], lam = hyper[layout.SAGA_LAM]
+    cdef bint fit_b = hyper[layout.SAGA_FIT_B] != 0.0
+    cdef bint saga = hyper[layout.SAGA_UNBIASED] != 0.0
+    cdef double b = state[layout.SAGA_B], gb = state[layout.SAGA_GB], inv_n = 1.0 / n
     cdef double loss = 0.0, r, s, phi, delta, xc
     with nogil:
         for idx in range(order.shape[0]):
@@ -175,8 +177,8 @@ def saga_epoch(const floating[:, ::1] X, const double[::1] y, const double[::1] 
                 gb += delta * inv_n
                 if fit_b:
                     b -= step * gb
-    state[0] = b
-    state[1] = gb
+    state[layout.SAGA_B] = b
+    state[layout.SAGA_GB] = gb
     return loss
 
 
@@ -187,9 +189,9 @@ def svrg_inner(const floating[:, ::1] X, const double[::1] y, const double[::1] 
     """SVRG inner loop (see reference_sgd.svrg_inner)."""
     cdef Py_ssize_t p = X.shape[1]
     cdef Py_ssize_t idx, i, j
-    cdef double step = hyper[0], lam = hyper[1]
-    cdef bint fit_b = hyper[2] != 0.0
-    cdef double b = state[0], b_snap = state[1], gb = state[2]
+    cdef double step = hyper[layout.SVRG_STEP], lam = hyper[layout.SVRG_LAM]
+    cdef bint fit_b = hyper[layout.SVRG_FIT_B] != 0.0
+    cdef double b = state[layout.SVRG_B], b_snap = state[layout.SVRG_B_SNAP], gb = state[layout.SVRG_GB]
     cdef double loss = 0.0, r, r_snap, xc, s, d
     with nogil:
         for idx in range(order.shape[0]):
@@ -208,7 +210,7 @@ def svrg_inner(const floating[:, ::1] X, const double[::1] y, const double[::1] 
                 w[j] -= step * (d * (X[i, j] - x_mean[j]) + lam * (w[j] - snapshot[j]) + full_grad[j])
             if fit_b:
                 b -= step * (d + gb)
-    state[0] = b
+    state[layout.SVRG_B] = b
     return loss
 
 
@@ -218,12 +220,12 @@ def minibatch_epoch(const floating[:, ::1] X, const double[::1] y, const double[
     """Mini-batch SGD, batch gradient over fixed blocks with OpenMP (see numba_sgd)."""
     cdef Py_ssize_t p = X.shape[1]
     cdef Py_ssize_t m = order.shape[0]
-    cdef double eta = hyper[0], lam = hyper[1]
-    cdef bint fit_b = hyper[2] != 0.0
-    cdef Py_ssize_t size = <Py_ssize_t>hyper[3]
-    cdef double start = hyper[4]
-    cdef double t = state[0], b = state[1], bbar = state[2]
-    cdef Py_ssize_t nb = max(1, min(8, size // 32))
+    cdef double eta = hyper[layout.MB_ETA], lam = hyper[layout.MB_LAM]
+    cdef bint fit_b = hyper[layout.MB_FIT_B] != 0.0
+    cdef Py_ssize_t size = <Py_ssize_t>hyper[layout.MB_BATCH]
+    cdef double start = hyper[layout.MB_AVG_START]
+    cdef double t = state[layout.MB_T], b = state[layout.MB_B], bbar = state[layout.MB_BAVG]
+    cdef Py_ssize_t nb = max(1, min(<Py_ssize_t>layout.BATCH_MAX_BLOCKS, size // layout.BATCH_MIN_ROWS))
     cdef Py_ssize_t lo, hi, count, step, k, idx, i, j
     cdef double c, r, sr, g, gb, shrink, scale, mu, loss = 0.0
     acc_np = np.zeros((nb, p))
@@ -264,9 +266,9 @@ def minibatch_epoch(const floating[:, ::1] X, const double[::1] y, const double[
                 bbar = bbar + mu * (b - bbar)
             t = t + 1.0
             lo = hi
-    state[0] = t
-    state[1] = b
-    state[2] = bbar
+    state[layout.MB_T] = t
+    state[layout.MB_B] = b
+    state[layout.MB_BAVG] = bbar
     return loss
 
 

@@ -6,7 +6,7 @@ Same names, arguments and meaning as :mod:`ridgejit.kernels.reference_sparse`:
 ``indptr`` int32 or int64 (``index_t``; one type for both, as SciPy keeps
 them), all read-only; accumulation in double.  The algorithms are those of
 the Numba kernels: the row-streaming passes run the same fixed row blocks
-(:func:`_sparse_blocks`, a function of the shape and nnz only) under OpenMP
+(``sparse_blocks`` of ``_layout.pxd``, a function of the shape and nnz only) under OpenMP
 ``prange``, each with a private dense accumulator, then add the blocks in
 block order, in parallel over columns: the same bits for any thread count.
 """
@@ -17,21 +17,12 @@ from cython cimport floating
 from cython.parallel cimport prange
 from libc.stdint cimport int32_t, int64_t
 
+from . cimport _layout as layout
+
 
 ctypedef fused index_t:
     int32_t
     int64_t
-
-
-cdef inline Py_ssize_t _n_blocks(Py_ssize_t n, Py_ssize_t width) noexcept nogil:
-    cdef Py_ssize_t nb = min(64, max(1, n // 256))
-    cdef Py_ssize_t cap = max(1, (1 << 23) // max(1, width))
-    return min(nb, cap)
-
-
-cdef inline Py_ssize_t _sparse_blocks(Py_ssize_t n, Py_ssize_t nnz, Py_ssize_t width) noexcept nogil:
-    """``numba_sparse.sparse_blocks``: also at most one block per ``8 * width`` stored values."""
-    return max(1, min(_n_blocks(n, width), nnz // (8 * max(1, width))))
 
 
 cdef void _reduce_blocks(const double[:, :, ::1] acc, double[:, ::1] out) noexcept nogil:
@@ -88,7 +79,7 @@ def _row_pass_sparse(const floating[::1] data, const index_t[::1] indices, const
     cdef Py_ssize_t n = indptr.shape[0] - 1
     cdef Py_ssize_t k = V.shape[0]
     cdef Py_ssize_t p = V.shape[1]
-    cdef Py_ssize_t nb = _sparse_blocks(n, indptr[n] - indptr[0], k * (2 * p + 2))
+    cdef Py_ssize_t nb = layout.sparse_blocks(n, indptr[n] - indptr[0], k * (2 * p + 2))
     cdef Py_ssize_t step = (n + nb - 1) // nb
     cdef Py_ssize_t b, t, j
     cdef double acc_s
@@ -163,7 +154,7 @@ def column_moments_sparse(const floating[::1] data, const index_t[::1] indices,
     """
     cdef Py_ssize_t n = indptr.shape[0] - 1
     cdef Py_ssize_t p = shift.shape[0]
-    cdef Py_ssize_t nb = _sparse_blocks(n, indptr[n] - indptr[0], 4 * p + 1)
+    cdef Py_ssize_t nb = layout.sparse_blocks(n, indptr[n] - indptr[0], 4 * p + 1)
     cdef Py_ssize_t step = (n + nb - 1) // nb
     cdef Py_ssize_t b, i, e, j
     cdef double s, d, sd, W = 0.0, rest, c, s1, s2, sv
@@ -212,7 +203,7 @@ def max_row_norm_sparse(const floating[::1] data, const index_t[::1] indices,
     ``||x_i - xbar||^2 = sum_stored ((x - m)^2 - m^2) + ||xbar||^2``."""
     cdef Py_ssize_t n = indptr.shape[0] - 1
     cdef Py_ssize_t p = x_mean.shape[0]
-    cdef Py_ssize_t nb = _n_blocks(n, 1)
+    cdef Py_ssize_t nb = layout.n_blocks(n, 1)
     cdef Py_ssize_t step = (n + nb - 1) // nb
     cdef Py_ssize_t b, i, e, j
     cdef double mm = 0.0, m, q, c, d
@@ -328,7 +319,7 @@ def fold_product_sparse(const floating[::1] data, const index_t[::1] indices,
     """
     cdef Py_ssize_t n = indptr.shape[0] - 1
     cdef Py_ssize_t p = P.shape[0], C = P.shape[1]
-    cdef Py_ssize_t nb = _sparse_blocks(n, indptr[n] - indptr[0], C * (p + 1))
+    cdef Py_ssize_t nb = layout.sparse_blocks(n, indptr[n] - indptr[0], C * (p + 1))
     cdef Py_ssize_t step = (n + nb - 1) // nb
     cdef Py_ssize_t b, c, j
     cdef const Py_ssize_t[::1] split = np.ascontiguousarray(column_split, dtype=np.intp)

@@ -20,6 +20,8 @@ from cython.parallel cimport prange
 from libc.math cimport pow
 from libc.stdint cimport int32_t, int64_t
 
+from . cimport _layout as layout
+
 
 ctypedef fused index_t:
     int32_t
@@ -76,10 +78,10 @@ def sgd_epoch_sparse(const floating[::1] data, const index_t[::1] indices, const
                      int schedule, const double[::1] hyper):
     """One plain/averaged SGD pass over the rows ``order`` (see ``reference_sgd.sgd_epoch``)."""
     cdef Py_ssize_t p = x_mean.shape[0], idx, i, j, e, lo, hi
-    cdef double t = state[0], D = state[1], A = state[2], F = state[3]
-    cdef double b = state[4], bbar = state[5]
-    cdef double eta0 = hyper[0], power_t = hyper[1], lam = hyper[2], t0 = hyper[3], start = hyper[4]
-    cdef bint fit_b = hyper[5] != 0.0
+    cdef double t = state[layout.T], D = state[layout.WDIV], A = state[layout.ADIV], F = state[layout.WFRAC]
+    cdef double b = state[layout.B], bbar = state[layout.BAVG]
+    cdef double eta0 = hyper[layout.ETA0], power_t = hyper[layout.POWER_T], lam = hyper[layout.LAM], t0 = hyper[layout.T0], start = hyper[layout.AVG_START]
+    cdef bint fit_b = hyper[layout.FIT_B] != 0.0
     cdef double mm = 0.0, c = 0.0, m = 0.0, na = 0.0, loss = 0.0
     cdef double eta, dv, xx, r, s, g, step, mu, coef_a
     cdef bint averaging, first
@@ -89,9 +91,9 @@ def sgd_epoch_sparse(const floating[::1] data, const index_t[::1] indices, const
             c = c + x_mean[j] * v[j]
         for idx in range(order.shape[0]):
             i = order[idx]
-            if schedule == 1:
+            if schedule == layout.INVSCALING:
                 eta = eta0 / pow(t + 1.0, power_t)
-            elif schedule == 2:
+            elif schedule == layout.OPTIMAL:
                 eta = 1.0 / (lam * (t0 + t))
             else:
                 eta = eta0
@@ -162,9 +164,9 @@ def saga_epoch_sparse(const floating[::1] data, const index_t[::1] indices, cons
     its updates; ``-step g`` is applied just in time, ``+step gb xbar`` through ``m``.
     """
     cdef Py_ssize_t n = indptr.shape[0] - 1, p = x_mean.shape[0], idx, i, j, e, lo, hi
-    cdef double step = hyper[0], lam = hyper[1]
-    cdef bint fit_b = hyper[2] != 0.0, saga = hyper[3] != 0.0
-    cdef double b = state[0], gb = state[1]
+    cdef double step = hyper[layout.SAGA_STEP], lam = hyper[layout.SAGA_LAM]
+    cdef bint fit_b = hyper[layout.SAGA_FIT_B] != 0.0, saga = hyper[layout.SAGA_UNBIASED] != 0.0
+    cdef double b = state[layout.SAGA_B], gb = state[layout.SAGA_GB]
     cdef double inv_n = 1.0 / n, rho = 1.0 - step * lam
     cdef double mm = 0.0, e_g = 0.0, cum = 0.0, c = 0.0, D = 1.0, m = 0.0, loss = 0.0
     cdef double dv, xx, r, s, phi, delta, kappa
@@ -236,9 +238,9 @@ def svrg_inner_sparse(const floating[::1] data, const index_t[::1] indices, cons
     applied just in time; ``step d xbar`` goes into ``m``.
     """
     cdef Py_ssize_t p = x_mean.shape[0], idx, i, j, e, lo, hi
-    cdef double step = hyper[0], lam = hyper[1]
-    cdef bint fit_b = hyper[2] != 0.0
-    cdef double b = state[0], b_snap = state[1], gb = state[2]
+    cdef double step = hyper[layout.SVRG_STEP], lam = hyper[layout.SVRG_LAM]
+    cdef bint fit_b = hyper[layout.SVRG_FIT_B] != 0.0
+    cdef double b = state[layout.SVRG_B], b_snap = state[layout.SVRG_B_SNAP], gb = state[layout.SVRG_GB]
     cdef double rho = 1.0 - step * lam
     cdef double mm = 0.0, xs = 0.0, zx = 0.0, c = 0.0, cum = 0.0, D = 1.0, m = 0.0, loss = 0.0
     cdef double dv, xx, ds, r, r_snap, s, d, kappa
@@ -280,7 +282,7 @@ def svrg_inner_sparse(const floating[::1] data, const index_t[::1] indices, cons
                 m = 0.0
                 D = 1.0
         _settle(w, minus_z, cum, last, m, x_mean, D)
-    state[0] = b
+    state[layout.SVRG_B] = b
     return loss
 
 
@@ -323,17 +325,17 @@ def minibatch_epoch_sparse(const floating[::1] data, const index_t[::1] indices,
     average then cost O(nnz of the batch) through ``v, m, D`` and ``a, na, A, F``.
     """
     cdef Py_ssize_t p = x_mean.shape[0], n_rows = order.shape[0]
-    cdef double eta = hyper[0], lam = hyper[1]
-    cdef bint fit_b = hyper[2] != 0.0
-    cdef Py_ssize_t size = <Py_ssize_t>hyper[3]
-    cdef double start = hyper[4]
-    cdef double t = state[0], b = state[1], bbar = state[2]
+    cdef double eta = hyper[layout.MB_ETA], lam = hyper[layout.MB_LAM]
+    cdef bint fit_b = hyper[layout.MB_FIT_B] != 0.0
+    cdef Py_ssize_t size = <Py_ssize_t>hyper[layout.MB_BATCH]
+    cdef double start = hyper[layout.MB_AVG_START]
+    cdef double t = state[layout.MB_T], b = state[layout.MB_B], bbar = state[layout.MB_BAVG]
     cdef double mm = 0.0, c = 0.0, D = 1.0, m = 0.0, A = 1.0, F = 0.0, na = 0.0, loss = 0.0
     cdef double mu, gb, total, sr, step, coef_a
     cdef bint averaging, first
     cdef Py_ssize_t lo, hi, count, q, i, j, e
     if size < 1:
-        raise ValueError(f"the batch size hyper[3] must be at least 1, got {hyper[3]}")
+        raise ValueError(f"the batch size hyper[layout.MB_BATCH] must be at least 1, got {hyper[layout.MB_BATCH]}")
     cdef double[::1] r = np.empty(size), xx = np.empty(size)
     with nogil:
         for j in range(p):  # w is updated in place as v

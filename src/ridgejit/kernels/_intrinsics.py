@@ -15,6 +15,7 @@ from numba.core import cgutils
 from numba.extending import intrinsic
 
 from .._config import JIT
+from . import layout as L
 
 
 @intrinsic
@@ -48,10 +49,11 @@ if config.DISABLE_JIT:  # kernels run as Python (coverage): an intrinsic cannot,
 
 @njit(inline="always", **JIT)
 def prefetch_ahead(X, order, idx):
-    """Prefetch the row ``order[idx + 8]`` (its first 32 cache lines; the hardware
-    prefetcher follows longer rows).  Called at the top of each stochastic step."""
-    if idx + 8 < order.shape[0]:
-        row = order[idx + 8]
-        line = max(1, 64 // X.itemsize)
-        for j in range(0, min(X.shape[1], 32 * line), line):
+    """Prefetch the row ``order[idx + PREFETCH_AHEAD]`` (its first ``PREFETCH_LINES``
+    cache lines; the hardware prefetcher follows longer rows; see :mod:`.layout`).
+    Called at the top of each stochastic step."""
+    if idx + L.PREFETCH_AHEAD < order.shape[0]:
+        row = order[idx + L.PREFETCH_AHEAD]
+        line = max(1, L.CACHE_LINE_BYTES // X.itemsize)
+        for j in range(0, min(X.shape[1], L.PREFETCH_LINES * line), line):
             prefetch_row(X, row, j)

@@ -14,6 +14,7 @@ import numpy as np
 from numba import njit, prange
 
 from .._config import JIT, PARALLEL
+from . import layout as L
 from .blas_stats import dual_gram, sufficient_stats, sufficient_stats_lowp  # noqa: F401  (BLAS syrk is faster)
 
 
@@ -21,11 +22,12 @@ from .blas_stats import dual_gram, sufficient_stats, sufficient_stats_lowp  # no
 def n_blocks(n_rows, width):
     """Number of row blocks for an ``n_rows`` pass with ``width`` accumulators per block.
 
-    At least 256 rows per block, at most 64 blocks (enough for 64 threads), and
-    at most ``2**23`` accumulator doubles in all (64 MiB).
+    At least ``BLOCK_MIN_ROWS`` rows per block, at most ``MAX_BLOCKS`` blocks and
+    ``MAX_BLOCK_DOUBLES`` accumulator doubles in all (:mod:`.layout`; the Cython
+    kernels use the same rule from ``_layout.pxd``).
     """
-    nb = min(64, max(1, n_rows // 256))
-    cap = max(1, (1 << 23) // max(1, width))
+    nb = min(L.MAX_BLOCKS, max(1, n_rows // L.BLOCK_MIN_ROWS))
+    cap = max(1, L.MAX_BLOCK_DOUBLES // max(1, width))
     return min(nb, cap)
 
 

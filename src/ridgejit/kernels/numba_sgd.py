@@ -6,23 +6,24 @@ and the average follows with ``a <- a + F eta s r D' (x - xbar)``,
 ``A' = A / (1 - mu)``, ``F' = F + mu A' / D'`` (``mu = 1/(t - start + 1)``);
 so a step costs O(p) (O(nnz) for the sparse twins to come) instead of
 rescaling the vectors.  Divisors above 1e6 are folded back into the vectors.
-Integer literals index ``state``/``hyper`` (layout in ``sgd_layout``).
+``state``/``hyper`` slots are named in :mod:`ridgejit.kernels.layout`.
 """
 
 import numpy as np
 from numba import njit, prange
 
 from .._config import JIT, PARALLEL
+from . import layout as L
 from ._intrinsics import prefetch_ahead
 from .numba_dense import n_blocks
 
 
 @njit(inline="always", **JIT)
 def rate(schedule, t, eta0, power_t, lam, t0):
-    """The step ``eta_t`` of ``schedule`` (see ``sgd_layout``) at update ``t``."""
-    if schedule == 1:
+    """The step ``eta_t`` of ``schedule`` (see ``layout``) at update ``t``."""
+    if schedule == L.INVSCALING:
         return eta0 / (t + 1.0) ** power_t
-    if schedule == 2:
+    if schedule == L.OPTIMAL:
         return 1.0 / (lam * (t0 + t))
     return eta0
 
@@ -44,37 +45,72 @@ def average_step(t, start, F, step, A):
     return True, False, mu, F * step, A / (1.0 - mu)
 
 
+@njit(inline="always", **JIT)
+def sgd_state(state):
+    """``(t, D, A, F, b, bbar)``: the ``sgd_epoch`` state slots (see :mod:`.layout`)."""
+    return state[L.T], state[L.WDIV], state[L.ADIV], state[L.WFRAC], state[L.B], state[L.BAVG]
+
+
+@njit(inline="always", **JIT)
+def sgd_hyper(hyper):
+    """``(eta0, power_t, lam, t0, start, fit_b)``: the ``sgd_epoch`` hyper-parameters."""
+    return (hyper[L.ETA0], hyper[L.POWER_T], hyper[L.LAM], hyper[L.T0], hyper[L.AVG_START],
+            hyper[L.FIT_B] != 0.0)
+
+
+@njit(inline="always", **JIT)
+def store_sgd_state(state, t, D, A, F, b, bbar):
+    """Write the ``sgd_epoch`` state slots back."""
+    state[L.T] = t
+    state[L.WDIV] = D
+    state[L.ADIV] = A
+    state[L.WFRAC] = F
+    state[L.B] = b
+    state[L.BAVG] = bbar
+
+
+@njit(inline="always", **JIT)
+def minibatch_slots(state, hyper):
+    """``(eta, lam, fit_b, batch size, average start, t, b, bbar)`` of ``minibatch_epoch``."""
+    return (hyper[L.MB_ETA], hyper[L.MB_LAM], hyper[L.MB_FIT_B] != 0.0, int(hyper[L.MB_BATCH]),
+            hyper[L.MB_AVG_START], state[L.MB_T], state[L.MB_B], state[L.MB_BAVG])
+
+
+@njit(inline="always", **JIT)
+def svrg_slots(state, hyper):
+    """``(step, lam, fit_b, b, b_snap, gb)`` of ``svrg_inner``."""
+    return (hyper[L.SVRG_STEP], hyper[L.SVRG_LAM], hyper[L.SVRG_FIT_B] != 0.0, state[L.SVRG_B],
+            state[L.SVRG_B_SNAP], state[L.SVRG_GB])
+
+
+@njit(inline="always", **JIT)
+def saga_slots(state, hyper):
+    """``(step, lam, fit_b, unbiased, b, gb)`` of ``saga_epoch``."""
+    return (hyper[L.SAGA_STEP], hyper[L.SAGA_LAM], hyper[L.SAGA_FIT_B] != 0.0,
+            hyper[L.SAGA_UNBIASED] != 0.0, state[L.SAGA_B], state[L.SAGA_GB])
+
+
 @njit(**JIT)
 def _renormalize(v, a, state, averaging):
-    D = state[1]
+    D = state[L.WDIV]
     if averaging:
-        A = state[2]
-        F = state[3]
+        A = state[L.ADIV]
+        F = state[L.WFRAC]
         for j in range(v.shape[0]):
             a[j] = (a[j] + F * v[j]) / A
     for j in range(v.shape[0]):
         v[j] /= D
-    state[1] = 1.0
-    state[2] = 1.0
-    state[3] = 0.0
+    state[L.WDIV] = 1.0
+    state[L.ADIV] = 1.0
+    state[L.WFRAC] = 0.0
 
 
 @njit(**JIT)
 def sgd_epoch(X, y, sw, x_mean, order, v, a, state, schedule, hyper):
     """One plain/averaged SGD pass over the rows ``order`` (see ``reference_sgd``)."""
     p = X.shape[1]
-    t = state[0]
-    D = state[1]
-    A = state[2]
-    F = state[3]
-    b = state[4]
-    bbar = state[5]
-    eta0 = hyper[0]
-    power_t = hyper[1]
-    lam = hyper[2]
-    t0 = hyper[3]
-    start = hyper[4]
-    fit_b = hyper[5] != 0.0
+    t, D, A, F, b, bbar = sgd_state(state)
+    eta0, power_t, lam, t0, start, fit_b = sgd_hyper(hyper)
     # c = xbar . v, so that (x - xbar).v = x.v - c; kept up to date below.
     c = 0.0
     for j in range(p):
@@ -116,9 +152,9 @@ def sgd_epoch(X, y, sw, x_mean, order, v, a, state, schedule, hyper):
             bbar += mu * (b - bbar)
         t += 1.0
         if D > 1e6 or A > 1e6:
-            state[1] = D
-            state[2] = A
-            state[3] = F
+            state[L.WDIV] = D
+            state[L.ADIV] = A
+            state[L.WFRAC] = F
             _renormalize(v, a, state, t > start)
             D = 1.0
             A = 1.0
@@ -126,12 +162,7 @@ def sgd_epoch(X, y, sw, x_mean, order, v, a, state, schedule, hyper):
             c = 0.0
             for j in range(p):
                 c += x_mean[j] * v[j]
-    state[0] = t
-    state[1] = D
-    state[2] = A
-    state[3] = F
-    state[4] = b
-    state[5] = bbar
+    store_sgd_state(state, t, D, A, F, b, bbar)
     return loss
 
 
@@ -161,12 +192,7 @@ def max_row_norm(X, sw, x_mean):
 def saga_epoch(X, y, sw, x_mean, order, w, state, memory, grad_avg, hyper):
     """SAGA/SAG pass with one stored residual per sample (see ``reference_sgd``)."""
     n, p = X.shape
-    step = hyper[0]
-    lam = hyper[1]
-    fit_b = hyper[2] != 0.0
-    saga = hyper[3] != 0.0
-    b = state[0]
-    gb = state[1]
+    step, lam, fit_b, saga, b, gb = saga_slots(state, hyper)
     inv_n = 1.0 / n
     loss = 0.0
     for idx in range(order.shape[0]):
@@ -196,8 +222,8 @@ def saga_epoch(X, y, sw, x_mean, order, w, state, memory, grad_avg, hyper):
             gb += delta * inv_n
             if fit_b:
                 b -= step * gb
-    state[0] = b
-    state[1] = gb
+    state[L.SAGA_B] = b
+    state[L.SAGA_GB] = gb
     return loss
 
 
@@ -205,12 +231,7 @@ def saga_epoch(X, y, sw, x_mean, order, w, state, memory, grad_avg, hyper):
 def svrg_inner(X, y, sw, x_mean, order, w, snapshot, full_grad, state, hyper):
     """SVRG inner loop (see ``reference_sgd``): two dots and one update per row."""
     p = X.shape[1]
-    step = hyper[0]
-    lam = hyper[1]
-    fit_b = hyper[2] != 0.0
-    b = state[0]
-    b_snap = state[1]
-    gb = state[2]
+    step, lam, fit_b, b, b_snap, gb = svrg_slots(state, hyper)
     loss = 0.0
     for idx in range(order.shape[0]):
         prefetch_ahead(X, order, idx)
@@ -229,26 +250,19 @@ def svrg_inner(X, y, sw, x_mean, order, w, snapshot, full_grad, state, hyper):
             w[j] -= step * (d * (x[j] - x_mean[j]) + lam * (w[j] - snapshot[j]) + full_grad[j])
         if fit_b:
             b -= step * (d + gb)
-    state[0] = b
+    state[L.SVRG_B] = b
     return loss
 
 
 @njit(**PARALLEL)
 def minibatch_epoch(X, y, sw, x_mean, order, w, a, state, hyper):
-    """Mini-batch SGD; each batch gradient in parallel over fixed row blocks
-    (at most 8 per batch, at least 32 rows each: the same bits for any thread
-    count).  See ``reference_sgd.minibatch_epoch``."""
+    """Mini-batch SGD; each batch gradient in parallel over fixed row blocks (at
+    most ``BATCH_MAX_BLOCKS`` per batch, at least ``BATCH_MIN_ROWS`` rows each: the
+    same bits for any thread count).  See ``reference_sgd.minibatch_epoch``."""
     p = X.shape[1]
     m = order.shape[0]
-    eta = hyper[0]
-    lam = hyper[1]
-    fit_b = hyper[2] != 0.0
-    size = int(hyper[3])
-    start = hyper[4]
-    t = state[0]
-    b = state[1]
-    bbar = state[2]
-    nb = max(1, min(8, size // 32))
+    eta, lam, fit_b, size, start, t, b, bbar = minibatch_slots(state, hyper)
+    nb = max(1, min(L.BATCH_MAX_BLOCKS, size // L.BATCH_MIN_ROWS))
     acc = np.zeros((nb, p))
     accb = np.zeros(nb)
     accl = np.zeros(nb)
@@ -298,7 +312,7 @@ def minibatch_epoch(X, y, sw, x_mean, order, w, a, state, hyper):
                 a[j] += mu * (w[j] - a[j])
             bbar += mu * (b - bbar)
         t += 1.0
-    state[0] = t
-    state[1] = b
-    state[2] = bbar
+    state[L.MB_T] = t
+    state[L.MB_B] = b
+    state[L.MB_BAVG] = bbar
     return loss

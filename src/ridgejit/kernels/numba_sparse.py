@@ -24,6 +24,7 @@ import numpy as np
 from numba import njit, prange
 
 from .._config import JIT, PARALLEL
+from . import layout as L
 from .numba_dense import finish_gradient, n_blocks
 from .sparse_stats import dual_gram_sparse, shifted_stats  # noqa: F401
 
@@ -32,11 +33,12 @@ from .sparse_stats import dual_gram_sparse, shifted_stats  # noqa: F401
 def sparse_blocks(n_rows, nnz, width):
     """Row blocks of a sparse pass with ``width`` accumulators per block.
 
-    As :func:`n_blocks`, and also at most one block per ``8 * width`` stored
-    values, so that zeroing and reducing the dense per-block accumulators
-    stays a small fraction of the pass (a function of the shape only).
+    As :func:`n_blocks`, and also at most one block per
+    ``SPARSE_VALUES_PER_SLOT * width`` stored values, so that zeroing and reducing
+    the dense per-block accumulators stays a small fraction of the pass (a
+    function of the shape only).
     """
-    return max(1, min(n_blocks(n_rows, width), nnz // (8 * max(1, width))))
+    return max(1, min(n_blocks(n_rows, width), nnz // (L.SPARSE_VALUES_PER_SLOT * max(1, width))))
 
 
 @njit(**PARALLEL)

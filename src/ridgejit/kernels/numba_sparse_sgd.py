@@ -31,7 +31,9 @@ import numpy as np
 from numba import njit, prange
 
 from .._config import JIT, PARALLEL
-from .numba_sgd import average_step, rate
+from . import layout as L
+from .numba_sgd import (average_step, minibatch_slots, rate, saga_slots, sgd_hyper, sgd_state,
+                        store_sgd_state, svrg_slots)
 
 
 @njit(**JIT)
@@ -60,18 +62,8 @@ def _fold(v, m, x_mean, D):
 def sgd_epoch_sparse(data, indices, indptr, y, sw, x_mean, order, v, a, state, schedule, hyper):
     """One plain/averaged SGD pass over the rows ``order`` (see ``reference_sgd.sgd_epoch``)."""
     p = x_mean.shape[0]
-    t = state[0]
-    D = state[1]
-    A = state[2]
-    F = state[3]
-    b = state[4]
-    bbar = state[5]
-    eta0 = hyper[0]
-    power_t = hyper[1]
-    lam = hyper[2]
-    t0 = hyper[3]
-    start = hyper[4]
-    fit_b = hyper[5] != 0.0
+    t, D, A, F, b, bbar = sgd_state(state)
+    eta0, power_t, lam, t0, start, fit_b = sgd_hyper(hyper)
     mm = 0.0
     c = 0.0
     for j in range(p):
@@ -127,12 +119,7 @@ def sgd_epoch_sparse(data, indices, indptr, y, sw, x_mean, order, v, a, state, s
     for j in range(p):
         v[j] += m * x_mean[j]
         a[j] += na * x_mean[j]
-    state[0] = t
-    state[1] = D
-    state[2] = A
-    state[3] = F
-    state[4] = b
-    state[5] = bbar
+    store_sgd_state(state, t, D, A, F, b, bbar)
     return loss
 
 
@@ -163,12 +150,7 @@ def saga_epoch_sparse(data, indices, indptr, y, sw, x_mean, order, w, state, mem
     """
     n = indptr.shape[0] - 1
     p = x_mean.shape[0]
-    step = hyper[0]
-    lam = hyper[1]
-    fit_b = hyper[2] != 0.0
-    saga = hyper[3] != 0.0
-    b = state[0]
-    gb = state[1]
+    step, lam, fit_b, saga, b, gb = saga_slots(state, hyper)
     inv_n = 1.0 / n
     rho = 1.0 - step * lam
     g = np.empty(p)
@@ -234,8 +216,8 @@ def saga_epoch_sparse(data, indices, indptr, y, sw, x_mean, order, w, state, mem
     _settle(v, g, cum, last, m, x_mean, D)
     for j in range(p):
         grad_avg[j] = g[j] - gb * x_mean[j]
-    state[0] = b
-    state[1] = gb
+    state[L.SAGA_B] = b
+    state[L.SAGA_GB] = gb
     return loss
 
 
@@ -247,12 +229,7 @@ def svrg_inner_sparse(data, indices, indptr, y, sw, x_mean, order, w, snapshot, 
     applied just in time; ``step d xbar`` goes into ``m``.
     """
     p = x_mean.shape[0]
-    step = hyper[0]
-    lam = hyper[1]
-    fit_b = hyper[2] != 0.0
-    b = state[0]
-    b_snap = state[1]
-    gb = state[2]
+    step, lam, fit_b, b, b_snap, gb = svrg_slots(state, hyper)
     rho = 1.0 - step * lam
     minus_z = np.empty(p)  # _catch_up subtracts: rate = -z
     mm = 0.0
@@ -301,7 +278,7 @@ def svrg_inner_sparse(data, indices, indptr, y, sw, x_mean, order, w, snapshot, 
             m = 0.0
             D = 1.0
     _settle(v, minus_z, cum, last, m, x_mean, D)
-    state[0] = b
+    state[L.SVRG_B] = b
     return loss
 
 
@@ -326,14 +303,7 @@ def minibatch_epoch_sparse(data, indices, indptr, y, sw, x_mean, order, w, a, st
     """
     p = x_mean.shape[0]
     n_rows = order.shape[0]
-    eta = hyper[0]
-    lam = hyper[1]
-    fit_b = hyper[2] != 0.0
-    size = int(hyper[3])
-    start = hyper[4]
-    t = state[0]
-    b = state[1]
-    bbar = state[2]
+    eta, lam, fit_b, size, start, t, b, bbar = minibatch_slots(state, hyper)
     v = w
     mm = 0.0
     c = 0.0
@@ -405,7 +375,7 @@ def minibatch_epoch_sparse(data, indices, indptr, y, sw, x_mean, order, w, a, st
     for j in range(p):
         a[j] = (a[j] + na * x_mean[j] + F * (v[j] + m * x_mean[j])) / A
     _fold(v, m, x_mean, D)
-    state[0] = t
-    state[1] = b
-    state[2] = bbar
+    state[L.MB_T] = t
+    state[L.MB_B] = b
+    state[L.MB_BAVG] = bbar
     return loss

@@ -3,19 +3,19 @@
 This is the definition the compiled kernels must reproduce (to rounding).
 Per sample ``i`` the objective is ``f_i = s_i r_i^2 / 2 + lam ||w||^2 / 2`` with
 ``lam = alpha / n`` and ``r_i = (x_i - xbar).w + b - y_i``; ``J = mean_i f_i``.
-One SGD update at step ``t`` with rate ``eta_t`` (see ``sgd_layout``) is
+One SGD update at step ``t`` with rate ``eta_t`` (see ``layout``) is
 
     w <- (1 - eta_t lam) w - eta_t s_i r_i (x_i - xbar)
     b <- b - eta_t s_i r_i                     (when fitting the intercept)
 
 and, once ``t >= AVG_START``, ``wbar <- wbar + (w - wbar) / (t - AVG_START + 1)``
 (likewise ``bbar``).  Here ``w`` is kept in ``v`` and ``wbar`` in ``a`` with unit
-divisors, so :func:`ridgejit.kernels.sgd_layout.to_coef` reads both.
+divisors, so :func:`ridgejit.kernels.layout.to_coef` reads both.
 """
 
 import numpy as np
 
-from . import sgd_layout as L
+from . import layout as L
 
 
 def step_size(schedule, t, hyper):
@@ -69,22 +69,22 @@ def max_row_norm(X, sw, x_mean):
 
 
 def saga_epoch(X, y, sw, x_mean, order, w, state, memory, grad_avg, hyper):
-    """One SAGA (``hyper[3] == 1``) or SAG (``0``) pass over the rows ``order``.
+    """One SAGA (``hyper[L.SAGA_UNBIASED] == 1``) or SAG (``0``) pass over the rows ``order``.
 
     Stores one scalar per sample, ``memory[i] = s_i r_i`` at its last visit,
     and ``grad_avg = (1/n) sum_i memory[i] (x_i - xbar)``
-    (``state[1]`` its intercept part ``(1/n) sum_i memory[i]``).  With
+    (``state[L.SAGA_GB]`` its intercept part ``(1/n) sum_i memory[i]``).  With
     ``phi = s_i r_i`` at the current point, ``hyper = (step, lam, fit_b, saga)``::
 
         SAGA: w <- w - step ((phi - memory[i]) (x_i - xbar) + grad_avg + lam w)
         SAG:  w <- w - step (grad_avg_new + lam w)
 
     (``grad_avg`` updated before the SAG step, after the SAGA step; intercept
-    alike in ``state[0]``).  Returns ``sum s_i r_i^2`` over the visited rows.
+    alike in ``state[L.SAGA_B]``).  Returns ``sum s_i r_i^2`` over the visited rows.
     """
     n = X.shape[0]
-    step, lam, fit_b, saga = hyper[0], hyper[1], hyper[2] != 0, hyper[3] != 0
-    b, gb = state[0], state[1]
+    step, lam, fit_b, saga = hyper[L.SAGA_STEP], hyper[L.SAGA_LAM], hyper[L.SAGA_FIT_B] != 0, hyper[L.SAGA_UNBIASED] != 0
+    b, gb = state[L.SAGA_B], state[L.SAGA_GB]
     loss = 0.0
     for i in order:
         xc = X[i].astype(np.float64) - x_mean
@@ -105,7 +105,7 @@ def saga_epoch(X, y, sw, x_mean, order, w, state, memory, grad_avg, hyper):
             w[:] = w - step * (grad_avg + lam * w)
             if fit_b:
                 b -= step * gb
-    state[0], state[1] = b, gb
+    state[L.SAGA_B], state[L.SAGA_GB] = b, gb
     return loss
 
 
@@ -122,8 +122,8 @@ def svrg_inner(X, y, sw, x_mean, order, w, snapshot, full_grad, state, hyper):
 
     Returns ``sum s_i r^2`` over the visited rows.
     """
-    step, lam, fit_b = hyper[0], hyper[1], hyper[2] != 0
-    b, b_snap, gb = state[0], state[1], state[2]
+    step, lam, fit_b = hyper[L.SVRG_STEP], hyper[L.SVRG_LAM], hyper[L.SVRG_FIT_B] != 0
+    b, b_snap, gb = state[L.SVRG_B], state[L.SVRG_B_SNAP], state[L.SVRG_GB]
     loss = 0.0
     for i in order:
         xc = X[i].astype(np.float64) - x_mean
@@ -134,12 +134,12 @@ def svrg_inner(X, y, sw, x_mean, order, w, snapshot, full_grad, state, hyper):
         w[:] = w - step * (d * xc + lam * (w - snapshot) + full_grad)
         if fit_b:
             b -= step * (d + gb)
-    state[0] = b
+    state[L.SVRG_B] = b
     return loss
 
 
 def minibatch_epoch(X, y, sw, x_mean, order, w, a, state, hyper):
-    """Mini-batch SGD over ``order`` in consecutive batches of ``hyper[3]`` rows.
+    """Mini-batch SGD over ``order`` in consecutive batches of ``hyper[L.MB_BATCH]`` rows.
 
     ``hyper = (eta, lam, fit_b, batch_size, avg_start)``; ``state = (t, b, bbar)``
     with ``t`` counting batch updates.  Per batch ``B`` (size ``m``)::
@@ -150,7 +150,7 @@ def minibatch_epoch(X, y, sw, x_mean, order, w, a, state, hyper):
 
     Returns ``sum s_i r_i^2`` over the rows (residuals at the batch's start).
     """
-    eta, lam, fit_b, size, start = hyper[0], hyper[1], hyper[2] != 0, int(hyper[3]), hyper[4]
+    eta, lam, fit_b, size, start = hyper[L.MB_ETA], hyper[L.MB_LAM], hyper[L.MB_FIT_B] != 0, int(hyper[L.MB_BATCH]), hyper[L.MB_AVG_START]
     t, b, bbar = state
     loss = 0.0
     for lo in range(0, len(order), size):

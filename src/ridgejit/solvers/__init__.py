@@ -1,4 +1,4 @@
-"""Solvers: functions ``(problem, coef0, intercept0, options) -> Result``.
+"""Solvers: batch functions ``(problem, coef0, options) -> Result`` and stochastic methods.
 
 =============  ===============================================================
 name           method
@@ -9,13 +9,25 @@ name           method
 ``nesterov``   Nesterov's accelerated gradient with adaptive restart
 ``auto``       ``direct`` or ``cg`` by a measured cost model
 =============  ===============================================================
+
+Stochastic methods (:class:`~ridgejit.solvers.epochs.StochasticMethod`, run by
+:func:`~ridgejit.solvers.epochs.run_epochs`), by name in :data:`STOCHASTIC_METHODS`:
+``sgd`` (:mod:`.sgd`), ``minibatch`` (:mod:`.minibatch`), ``sag``, ``saga``,
+``svrg`` (:mod:`.variance_reduced`).
+
+Layer: imports :mod:`ridgejit.stats`, :mod:`ridgejit.problem` and
+:mod:`ridgejit.kernels`; imported by the estimators.  Only solvers call kernels.
 """
 
 from .auto import solve_auto
 from .base import Result, SolverOptions
 from .cg import solve_cg
 from .direct import solve_direct
+from .epochs import SGDOptions, StochasticMethod, run_epochs
 from .gd import solve_gd, solve_nesterov
+from .minibatch import MinibatchMethod
+from .sgd import SGDMethod
+from .variance_reduced import SAGAMethod, SAGMethod, SVRGMethod
 
 SOLVERS = {
     "auto": solve_auto,
@@ -28,4 +40,8 @@ SOLVERS = {
 #: Solvers that iterate (and therefore use ``init``, ``tol`` and ``max_iter``).
 ITERATIVE = frozenset({"cg", "gd", "nesterov"})
 
-__all__ = ["SOLVERS", "ITERATIVE", "Result", "SolverOptions"]
+#: SGDRidge's solvers: name -> StochasticMethod subclass (one constructor signature)
+STOCHASTIC_METHODS = {cls.name: cls for cls in (SGDMethod, MinibatchMethod, SAGMethod, SAGAMethod, SVRGMethod)}
+
+__all__ = ["SOLVERS", "ITERATIVE", "STOCHASTIC_METHODS", "Result", "SolverOptions", "SGDOptions",
+           "StochasticMethod", "run_epochs"]

@@ -95,23 +95,23 @@ def sparse_cg_budget(X):
     return int(direct / (max(X.nnz, 1) * PASS_NS))
 
 
-def solve_auto(problem, coef0, intercept0, options):
+def solve_auto(problem, coef0, options):
     """Exact or CG solve chosen by the cost model above."""
     if problem.sparse:
         budget = sparse_cg_budget(problem.X)
     else:
         budget = cg_budget(problem.n_samples, problem.n_features, problem.X.dtype.itemsize)
     if budget is not None and budget < MIN_CG_BUDGET:
-        return solve_direct(problem, coef0, intercept0, options)
+        return solve_direct(problem, coef0, options)
     exact_fallback = budget is not None
     if not exact_fallback:  # the m x m matrix is too large: CG runs to its own cap
         budget = options.max_iter
     cap = budget if options.max_iter is None else min(budget, options.max_iter)
     cg_options = dataclasses.replace(options, max_iter=cap, tol=min(options.tol, AUTO_CG_TOL))
-    result = solve_cg(problem, coef0, intercept0, cg_options)
+    result = solve_cg(problem, coef0, cg_options)
     if result.converged or not exact_fallback:
         return result
-    exact = solve_direct(problem, coef0, intercept0, options)
+    exact = solve_direct(problem, coef0, options)
     offset = result.history["time"][-1] if result.history["time"] else 0.0
     for key in ("objective", "grad_norm"):
         exact.history[key] = result.history[key] + exact.history[key]

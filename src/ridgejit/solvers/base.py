@@ -1,16 +1,90 @@
-"""What every solver takes and returns.
+"""What every batch solver takes and returns, written down as types.
 
-A solver is a function ``solve(problem, coef0, intercept0, options) -> Result``
-(the backend travels inside ``problem``).  ``coef0`` has shape
-``(k, p)``; exact solvers ignore it, iterative ones start from it.  Solvers
-built on implicit centring ignore ``intercept0``: they pair every ``w`` with
-its optimal intercept ``b*(w)`` (see :mod:`ridgejit.problem`).
+A batch solver is a function ``solve(problem, coef0, options) -> Result`` (the
+kernel backend travels inside ``problem``).  ``coef0`` has shape ``(k, p)``;
+exact solvers ignore it, iterative ones start from it.  There is no starting
+intercept: every batch solver works on the implicitly centred problem and pairs
+each ``w`` with its optimal intercept ``b*(w) = ybar - xbar.w`` (see
+:mod:`ridgejit.problem`), so a starting intercept could only be discarded.
+
+What a solver may ask of ``problem`` is one of three protocols, by solver:
+
+=====================  ============================  ===============================
+protocol               solvers                       implemented by
+=====================  ============================  ===============================
+:class:`NormalEquations`  ``cg``                     :class:`ridgejit.problem.Problem`,
+                                                     ``ridgejit.dask.solvers.BlockProblem``
+:class:`GradientProblem`  ``gd``, ``nesterov``       :class:`ridgejit.problem.Problem`
+:class:`ridgejit.problem.Problem`  ``direct``, ``auto``  (needs the rows themselves)
+=====================  ============================  ===============================
+
+The stochastic methods have their own interface,
+:class:`ridgejit.solvers.epochs.StochasticMethod`.
 """
 
 import time
 from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
 
 import numpy as np
+
+
+@runtime_checkable
+class NormalEquations(Protocol):
+    """The centred normal equations ``A_t w_t = b_t`` of every target ``t``.
+
+    ``A_t = Xc^T S Xc + alpha_t I`` and ``b_t = Xc^T S yc``, with ``Xc``/``yc``
+    the weighted-centred data (not centred without an intercept).  Everything
+    here is ``O(p k)`` except :meth:`normal_product`, one pass over the rows.
+
+    Attributes
+    ----------
+    n_samples, n_features, n_targets : int
+    alpha : ndarray (k,)
+        L2 strength per target, in scikit-learn ``Ridge`` units.
+    fit_intercept : bool
+    x_mean : ndarray (p,)
+        Weighted column means (zeros without an intercept).
+    x_var_sum : ndarray (p,)
+        ``diag(Xc^T S Xc)``, the Jacobi preconditioner's diagonal.
+    y_mean : ndarray (k,)
+    rhs : ndarray (k, p)
+        ``b_t = Xc^T S yc``.
+    rhs_norms : ndarray (k,)
+        ``||b_t||``, overflow-checked.
+    centred_target_ss : ndarray (k,)
+        ``yc^T S yc = 2 n J_t(0, ybar)``: with it, ``J_t(w) = (yc'S yc - 2 b.w + w'A w) / (2n)``
+        needs no pass over the rows.
+    """
+
+    n_samples: int
+    n_features: int
+    n_targets: int
+    alpha: np.ndarray
+    fit_intercept: bool
+    x_mean: np.ndarray
+    x_var_sum: np.ndarray
+    y_mean: np.ndarray
+    rhs: np.ndarray
+    rhs_norms: np.ndarray
+    centred_target_ss: np.ndarray
+
+    def intercept_for(self, coef):
+        """The optimal intercept ``b*(w)`` of every target, shape (k,)."""
+
+    def normal_product(self, P, out, alpha=None):
+        """``out[t] = (Xc^T S Xc + alpha_t I) P[t]`` for ``P`` of shape (k, p): one pass."""
+
+
+@runtime_checkable
+class GradientProblem(NormalEquations, Protocol):
+    """:class:`NormalEquations` plus the objective's value and gradient at any ``w``."""
+
+    def value_and_gradient(self, coef, grad_out):
+        """``J_t(w, b*(w))`` per target, writing ``grad_w J`` (k, p) into ``grad_out``: one pass."""
+
+    def lipschitz(self):
+        """The Lipschitz constants ``L_t`` of ``grad J_t``, shape (k,), by power iteration."""
 
 
 @dataclass(frozen=True)

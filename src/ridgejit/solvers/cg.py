@@ -24,17 +24,18 @@ def _dot(a, b):
     return np.einsum("tj,tj->t", a, b)
 
 
-def solve_cg(problem, coef0, intercept0, options):
-    """Jacobi-preconditioned CG for all targets at once (see the module docstring)."""
+def solve_cg(problem, coef0, options):
+    """Jacobi-preconditioned CG for all targets at once (see the module docstring).
+
+    ``problem`` is any :class:`~ridgejit.solvers.base.NormalEquations`.
+    """
     n, p = problem.n_samples, problem.n_features
     max_iter = options.max_iter if options.max_iter is not None else max(100, 2 * p)
     hist = History("cg", options.verbose)
     b = problem.rhs
     inv_m = 1.0 / (problem.x_var_sum[None, :] + problem.alpha[:, None])
     inv_m[~np.isfinite(inv_m)] = 1.0  # zero column and alpha == 0
-    yc = problem.y - problem.y_mean
-    yc_norm2 = problem.sw @ (yc * yc)  # n * J(0), per target
-    del yc
+    yc_norm2 = problem.centred_target_ss  # 2n J(0), per target
     w = np.array(coef0, dtype=np.float64, copy=True)
     Ad = np.empty_like(w)
 

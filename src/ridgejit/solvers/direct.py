@@ -92,7 +92,7 @@ def _dual(problem):
     return coef, y_mean - coef @ x_mean
 
 
-def solve_direct(problem, coef0, intercept0, options):
+def solve_direct(problem, coef0, options):
     """Exact ridge solution (see the module docstring); ``coef0`` is ignored."""
     hist = History("direct", options.verbose)
     if problem.X.dtype == np.float32 and not problem.sparse and problem.n_samples >= problem.n_features:

@@ -99,11 +99,11 @@ def _solve(problem, coef0, options, accelerated):
     return Result(w, problem.intercept_for(w), n_iter, ok, name, hist.data)
 
 
-def solve_gd(problem, coef0, intercept0, options):
+def solve_gd(problem, coef0, options):
     """Gradient descent with step ``1/L`` (or ``options.learning_rate``)."""
     return _solve(problem, coef0, options, accelerated=False)
 
 
-def solve_nesterov(problem, coef0, intercept0, options):
+def solve_nesterov(problem, coef0, options):
     """Nesterov-accelerated gradient descent with adaptive restart."""
     return _solve(problem, coef0, options, accelerated=True)

@@ -17,32 +17,35 @@ where ``L`` is the Lipschitz constant of ``grad J`` (power iteration) and
 
 import numpy as np
 
-from .sgd import AdaptiveRate, safe_rate
+from ..kernels import layout as L
+from .epochs import safe_rate
+from .sgd import AdaptiveRate
 
 
-class MinibatchState(AdaptiveRate):
+class MinibatchMethod(AdaptiveRate):
     """Mini-batch SGD iterate (plain and averaged), intercept and rate."""
 
     name = "minibatch"
 
-    def __init__(self, coef0, intercept0, x_mean, options, batch_size):
+    def __init__(self, coef0, intercept0, x_mean, options, n_samples):
         if options.learning_rate not in ("auto", "constant", "adaptive"):
             raise ValueError("solver='minibatch' takes learning_rate 'auto', 'constant' or "
                              f"'adaptive', not {options.learning_rate!r}")
         self.options = options
-        self.batch_size = int(batch_size)
+        self.batch_size = int(options.batch_size)
         self.x_mean = np.asarray(x_mean, dtype=np.float64)
         self.w = np.asarray(coef0, dtype=np.float64).reshape(-1).copy()
         self.a = self.w.copy()
         b = float(intercept0) + float(self.x_mean @ self.w)
-        self.state = np.array([0.0, b, b])
+        self.state = np.zeros(L.MB_STATE_SIZE)
+        self.state[L.MB_B] = self.state[L.MB_BAVG] = b
         self.eta = None
         self.safe_eta = None
 
     @property
     def t(self):
         """Batch updates done so far."""
-        return self.state[0]
+        return self.state[L.MB_T]
 
     def prepare(self, problem, lam):
         self.lam = lam
@@ -63,7 +66,9 @@ class MinibatchState(AdaptiveRate):
     def run_epoch(self, problem, order):
         avg = self.options.average
         start = np.inf if avg is False else (0.0 if avg is True else float(avg))
-        hyper = np.array([self.eta, self.lam, float(problem.fit_intercept), float(self.batch_size), start])
+        hyper = np.empty(L.MB_HYPER_SIZE)
+        hyper[L.MB_ETA], hyper[L.MB_LAM], hyper[L.MB_FIT_B] = self.eta, self.lam, float(problem.fit_intercept)
+        hyper[L.MB_BATCH], hyper[L.MB_AVG_START] = float(self.batch_size), start
         problem.kernel("minibatch_epoch")(problem.y[:, 0], problem.sw, self.x_mean, order,
                                         self.w, self.a, self.state, hyper)
 
@@ -71,6 +76,6 @@ class MinibatchState(AdaptiveRate):
         return f"learning_rate={self.options.learning_rate!r} (eta={self.eta:.3g})"
 
     def coef(self):
-        averaged = self.options.average is not False and self.state[0] > 0
-        w, b = (self.a, self.state[2]) if averaged else (self.w, self.state[1])
+        averaged = self.options.average is not False and self.state[L.MB_T] > 0
+        w, b = (self.a, self.state[L.MB_BAVG]) if averaged else (self.w, self.state[L.MB_B])
         return w.copy(), float(b) - float(self.x_mean @ w)

@@ -26,37 +26,16 @@ in the history) is checked: a non-finite value raises ``ValueError`` naming the
 epoch, the rate and the safe ``auto`` rate.
 """
 
-import time
-from dataclasses import dataclass
-
 import numpy as np
 
-from ..kernels import sgd_layout as L
-from .base import Result
+from ..kernels import layout as L
+from .epochs import StochasticMethod, safe_rate
 
 SCHEDULES = ("auto", "constant", "invscaling", "optimal", "adaptive")
 
 
-@dataclass(frozen=True)
-class SGDOptions:
-    """Options of :func:`run_epochs` (the meaning of ``SGDRidge``'s parameters)."""
-
-    learning_rate: str = "auto"
-    eta0: float | None = None
-    power_t: float = 0.25
-    average: bool | int = False
-    max_iter: int = 1000
-    tol: float | None = 1e-4
-    n_iter_no_change: int = 5
-    shuffle: bool = True
-    verbose: int = 0
-
-
-class AdaptiveRate:
+class AdaptiveRate(StochasticMethod):
     """Shared by the methods with a base rate ``eta`` and an ``eta_floor`` (sgd, minibatch)."""
-
-    def observe(self, grad_w, grad_b):
-        """Gradient of the centred model at the current point (unused by these methods)."""
 
     def decay(self):
         """``adaptive``: divide the rate by 5; False when it may not (stop instead)."""
@@ -66,18 +45,18 @@ class AdaptiveRate:
         return False
 
 
-class SGDState(AdaptiveRate):
+class SGDMethod(AdaptiveRate):
     """Plain/averaged SGD: everything carried between epochs and ``partial_fit`` calls.
 
     ``v``, ``a`` and ``state`` are the kernel's lazy representation (see
-    :mod:`ridgejit.kernels.sgd_layout`); ``x_mean`` the centring point
+    :mod:`ridgejit.kernels.layout`); ``x_mean`` the centring point
     (fixed at the first call: any fixed point gives the same model class);
     ``eta`` the current base rate of ``auto``/``constant``/``adaptive``.
     """
 
     name = "sgd"
 
-    def __init__(self, coef0, intercept0, x_mean, options):
+    def __init__(self, coef0, intercept0, x_mean, options, n_samples):
         self.options = options
         self.x_mean = np.asarray(x_mean, dtype=np.float64)
         w0 = np.asarray(coef0, dtype=np.float64).reshape(-1)
@@ -123,12 +102,6 @@ class SGDState(AdaptiveRate):
         return w, b - float(self.x_mean @ w)
 
 
-def safe_rate(problem, x_mean, lam):
-    """The ``auto`` rate ``1 / (max_i s_i (||x_i - xbar||^2 + 1) + lam)`` (one pass)."""
-    R = problem.kernel("max_row_norm")(problem.sw, x_mean)
-    return 1.0 / (R + float(np.max(problem.sw)) * problem.fit_intercept + lam)
-
-
 def _hyper(options, lam, eta, fit_intercept):
     h = np.zeros(L.HYPER_SIZE)
     h[L.ETA0] = eta
@@ -144,80 +117,6 @@ def _hyper(options, lam, eta, fit_intercept):
 
 _CODES = {"auto": L.CONSTANT, "constant": L.CONSTANT, "adaptive": L.CONSTANT,
           "invscaling": L.INVSCALING, "optimal": L.OPTIMAL}
-
-
-def run_epochs(problem, method, options, rng, max_epochs, train_idx=None, validation=None):
-    """Run up to ``max_epochs`` epochs of ``method`` (an SGD/SAGA/SVRG state, updated in place).
-
-    ``train_idx`` restricts the updates to those rows (the rest being a
-    validation split); ``validation`` is ``None`` or a callable
-    ``(coef, intercept) -> score`` (higher is better) used for stopping.
-    After each epoch the exact objective and gradient (one fused pass) are
-    recorded and checked for divergence.  Methods with ``stop_on_gradient``
-    (SAG/SAGA/SVRG, which converge to the exact optimum) stop, without early
-    stopping, when ``||grad J|| <= tol * ||grad J(0)||`` as ``cg``/``gd`` do.
-    Otherwise the run stops when the criterion (validation score, else the
-    objective) fails to improve by ``tol`` (relative for the objective,
-    absolute for a score) for ``n_iter_no_change`` epochs in a row.
-    """
-    n = problem.n_samples
-    method.prepare(problem, float(problem.alpha[0]) / n)
-    rows = np.arange(n, dtype=np.int64) if train_idx is None else np.asarray(train_idx, dtype=np.int64)
-    history = {"objective": [], "grad_norm": [], "time": []}
-    if validation is not None:
-        history["validation_score"] = []
-    start = time.perf_counter()
-    grad, grad_b = np.empty((1, problem.n_features)), np.empty(1)
-    best, stall, converged, epoch = None, 0, False, 0
-    # Methods that converge to the exact optimum stop like cg/gd, on the gradient.
-    gradient_rule = getattr(method, "stop_on_gradient", False) and validation is None
-    g_ref = float(np.linalg.norm(problem.rhs_norms)) / n if gradient_rule else None
-    for epoch in range(1, max_epochs + 1):
-        if getattr(method, "with_replacement", False):
-            order = rows[rng.randint(0, len(rows), len(rows))]
-        else:
-            order = rng.permutation(rows) if options.shuffle else rows
-        method.run_epoch(problem, order)
-        coef, intercept = method.coef()
-        J = problem.kernel("gradient")(problem.y, problem.sw, coef[None, :],
-                                     np.array([intercept]), problem.alpha, grad, grad_b)[0]
-        if not (np.isfinite(J) and np.isfinite(coef).all()):
-            raise ValueError(
-                f"{method.name} diverged in epoch {epoch} with {method.rate_text()}: the "
-                f"objective became non-finite. The safe constant rate for this data is "
-                f"{method.safe_eta:.3g} (learning_rate='auto' uses it)."
-            )
-        method.observe(grad[0] - method.x_mean * grad_b[0], grad_b[0])
-        history["objective"].append(float(J))
-        grad_norm = float(np.hypot(np.linalg.norm(grad), grad_b[0]))
-        history["grad_norm"].append(grad_norm)
-        history["time"].append(time.perf_counter() - start)
-        if gradient_rule:
-            if options.verbose:
-                print(f"[{method.name}] epoch {epoch}  objective {J:.10e}  |grad| {grad_norm:.3e}")
-            if options.tol is not None and grad_norm <= options.tol * g_ref:
-                converged = True
-                break
-            continue
-        if validation is not None:
-            score = float(validation(coef, intercept))
-            history["validation_score"].append(score)
-            improved = best is None or score > best + (options.tol or 0.0)
-            best = score if best is None else max(best, score)
-        else:
-            improved = best is None or J < best * (1.0 - (options.tol or 0.0))
-            best = J if best is None else min(best, J)
-        if options.verbose:
-            print(f"[{method.name}] epoch {epoch}  objective {J:.10e}  t {method.t:.0f}")
-        stall = 0 if improved else stall + 1
-        if options.tol is not None and stall >= options.n_iter_no_change:
-            if method.decay():
-                stall = 0
-                continue
-            converged = True
-            break
-    coef, intercept = method.coef()
-    return Result(coef[None, :], np.array([intercept]), epoch, converged, method.name, history)
 
 
 def _rate_at(schedule, hyper, t):

@@ -23,29 +23,28 @@ inverse).  ``learning_rate="constant"`` with ``eta0`` overrides the rate.
 
 import numpy as np
 
-from .sgd import safe_rate
+from ..kernels import layout as L
+from .epochs import StochasticMethod, safe_rate
 
-#: step = RATE_FACTOR * (1 / L_max)
-RATE_FACTOR = {"saga": 1.0 / 3.0, "sag": 1.0 / 16.0, "svrg": 1.0 / 4.0}
-
-
-class _VRState:
+class _VarianceReduced(StochasticMethod):
     """Shared parts: centred iterate ``w``, intercept, rates."""
 
     stop_on_gradient = True
+    #: the default step is ``rate_factor / L_max`` (see the module docstring)
+    rate_factor = 1.0
 
-    def __init__(self, name, coef0, intercept0, x_mean, options, n_samples):
+    def __init__(self, coef0, intercept0, x_mean, options, n_samples):
+        name = self.name
         if options.learning_rate not in ("auto", "constant"):
             raise ValueError(f"solver={name!r} takes learning_rate 'auto' or 'constant', "
                              f"not {options.learning_rate!r}")
         if options.average is not False:
             raise ValueError(f"solver={name!r} needs no averaging; use average=False")
-        self.name = name
         self.options = options
         self.x_mean = np.asarray(x_mean, dtype=np.float64)
         self.w = np.asarray(coef0, dtype=np.float64).reshape(-1).copy()
         self.b = float(intercept0) + float(self.x_mean @ self.w)
-        self.t = 0.0
+        self.updates = 0.0
         self.safe_eta = None
 
     def prepare(self, problem, lam):
@@ -54,10 +53,12 @@ class _VRState:
         if self.options.learning_rate == "constant" and self.options.eta0 is not None:
             self.step = float(self.options.eta0)
         else:
-            self.step = RATE_FACTOR[self.name] * self.safe_eta
+            self.step = self.rate_factor * self.safe_eta
 
-    def decay(self):
-        return False
+    @property
+    def t(self):
+        """Updates done so far."""
+        return self.updates
 
     def rate_text(self):
         return f"step={self.step:.3g}"
@@ -66,33 +67,49 @@ class _VRState:
         return self.w.copy(), self.b - float(self.x_mean @ self.w)
 
 
-class SAGAState(_VRState):
-    """SAG/SAGA with one stored residual per sample."""
+class SAGAMethod(_VarianceReduced):
+    """SAGA with one stored residual per sample (unbiased step)."""
 
-    def __init__(self, name, coef0, intercept0, x_mean, options, n_samples):
-        super().__init__(name, coef0, intercept0, x_mean, options, n_samples)
-        self.with_replacement = name == "sag"
+    name = "saga"
+    rate_factor = 1.0 / 3.0
+    #: 1.0: the unbiased SAGA step; 0.0: SAG's biased one (the kernel's hyper flag)
+    unbiased = 1.0
+
+    def __init__(self, coef0, intercept0, x_mean, options, n_samples):
+        super().__init__(coef0, intercept0, x_mean, options, n_samples)
         self.memory = np.zeros(n_samples)
         self.grad_avg = np.zeros(self.w.shape[0])
-        self.state = np.array([self.b, 0.0])
+        self.state = np.zeros(L.SAGA_STATE_SIZE)
+        self.state[L.SAGA_B] = self.b
 
     def run_epoch(self, problem, order):
-        hyper = np.array([self.step, self.lam, float(problem.fit_intercept), float(self.name == "saga")])
-        self.state[0] = self.b
+        hyper = np.empty(L.SAGA_HYPER_SIZE)
+        hyper[L.SAGA_STEP], hyper[L.SAGA_LAM] = self.step, self.lam
+        hyper[L.SAGA_FIT_B], hyper[L.SAGA_UNBIASED] = float(problem.fit_intercept), self.unbiased
+        self.state[L.SAGA_B] = self.b
         problem.kernel("saga_epoch")(problem.y[:, 0], problem.sw, self.x_mean, order,
                                    self.w, self.state, self.memory, self.grad_avg, hyper)
-        self.b = float(self.state[0])
-        self.t += len(order)
-
-    def observe(self, grad_w, grad_b):
-        pass
+        self.b = float(self.state[L.SAGA_B])
+        self.updates += len(order)
 
 
-class SVRGState(_VRState):
+class SAGMethod(SAGAMethod):
+    """SAG: SAGA's memory with the biased step, rows drawn with replacement."""
+
+    name = "sag"
+    rate_factor = 1.0 / 16.0
+    unbiased = 0.0
+    with_replacement = True
+
+
+class SVRGMethod(_VarianceReduced):
     """SVRG: snapshot, full gradient, compiled inner loop."""
 
-    def __init__(self, name, coef0, intercept0, x_mean, options, n_samples):
-        super().__init__(name, coef0, intercept0, x_mean, options, n_samples)
+    name = "svrg"
+    rate_factor = 1.0 / 4.0
+
+    def __init__(self, coef0, intercept0, x_mean, options, n_samples):
+        super().__init__(coef0, intercept0, x_mean, options, n_samples)
         self.full_grad = None  # (grad_w, grad_b) of the centred model at the current point
 
     def observe(self, grad_w, grad_b):
@@ -107,10 +124,12 @@ class SVRGState(_VRState):
             self.observe(g[0] - self.x_mean * gb[0], gb[0])
         snapshot = self.w.copy()
         grad_w, grad_b = self.full_grad
-        state = np.array([self.b, self.b, grad_b])
-        hyper = np.array([self.step, self.lam, float(problem.fit_intercept)])
+        state = np.empty(L.SVRG_STATE_SIZE)
+        state[L.SVRG_B], state[L.SVRG_B_SNAP], state[L.SVRG_GB] = self.b, self.b, grad_b
+        hyper = np.empty(L.SVRG_HYPER_SIZE)
+        hyper[L.SVRG_STEP], hyper[L.SVRG_LAM], hyper[L.SVRG_FIT_B] = self.step, self.lam, float(problem.fit_intercept)
         problem.kernel("svrg_inner")(problem.y[:, 0], problem.sw, self.x_mean, order,
                                    self.w, snapshot, grad_w, state, hyper)
-        self.b = float(state[0])
-        self.t += len(order)
+        self.b = float(state[L.SVRG_B])
+        self.updates += len(order)
         self.full_grad = None
