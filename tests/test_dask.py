@@ -103,7 +103,7 @@ def test_block_problem_is_the_normal_equations_cg_solves(client):
     X, y, sw = make_data(n=1200, p=5, k=2, seed=4)
     rb = row_blocks(da.from_array(X, chunks=300), da.from_array(y, chunks=300), da.from_array(sw, chunks=300))
     alpha = np.array([1.0, 2.0])
-    blocks = BlockProblem(persist_prepared(rb), alpha, True, "numba", None, centre(rb, True)[0])
+    blocks = BlockProblem(persist_prepared(rb), alpha, True, "numba", None, *centre(rb, True))
     local = Problem(X, y, sw, alpha, True, get_backend("numpy"))
     assert isinstance(blocks, NormalEquations)
     for name in ("x_mean", "x_var_sum", "y_mean", "rhs", "rhs_norms", "centred_target_ss"):
@@ -117,7 +117,7 @@ def test_block_problem_is_the_normal_equations_cg_solves(client):
 def test_cg_solver(client, fit_intercept):
     X, y, _ = make_data(n=3000, p=15, k=2, seed=5)
     Xd, yd = da.from_array(X, chunks=(1000, 15)), da.from_array(y, chunks=(1000, 2))
-    model = rjd.Ridge(alpha=1.0, solver="cg", tol=1e-10, fit_intercept=fit_intercept).fit(Xd, yd)
+    model = rjd.Ridge(alpha=1.0, solver="cg", tol=1e-18, fit_intercept=fit_intercept).fit(Xd, yd)
     ref = ridgejit.Ridge(alpha=1.0, solver="direct", fit_intercept=fit_intercept).fit(X, y)
     assert model.solver_ == "cg" and 1 < model.n_iter_ <= 100
     assert_coef_close(model.coef_, ref.coef_, rtol=1e-6)

@@ -61,10 +61,11 @@ def test_moments_and_sufficient_stats(backend, n, p, k, dtype, unit):
     if unit:
         sw = np.ones(n)
     shift = np.asarray(X[0], dtype=np.float64)
-    got = [np.empty(p), np.empty(p)]
-    want = [np.empty(p), np.empty(p)]
-    W = backend.column_moments(X, sw, shift, *got)
-    W0 = REF.column_moments(X, sw, shift, *want)
+    yshift = y.mean(axis=0)
+    got = [np.empty(p), np.empty(p), np.empty((k, p))]
+    want = [np.empty(p), np.empty(p), np.empty((k, p))]
+    W = backend.column_moments(X, y, sw, shift, yshift, *got)
+    W0 = REF.column_moments(X, y, sw, shift, yshift, *want)
     assert W == pytest.approx(W0, rel=1e-12)
     for a, b in zip(got, want):
         assert_allclose(a, b, rtol=1e-10, atol=1e-10 * max(1, np.abs(b).max()))

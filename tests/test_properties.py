@@ -112,10 +112,12 @@ def test_moments_and_sufficient_stats_match_reference(backend, prob, unit):
     D = np.abs(_x64(X)) + np.abs(shift)  # the raw magnitude: BLAS paths may shift afterwards
     E = np.abs(y) + np.abs(y[0])
     sums, sumsq, sums0, sumsq0 = np.empty(p), np.empty(p), np.empty(p), np.empty(p)
-    W = backend.column_moments(X, sw, shift, sums, sumsq)
-    assert W == pytest.approx(REF.column_moments(X, sw, shift, sums0, sumsq0), rel=1e-12)
+    xty, xty0 = np.empty((k, p)), np.empty((k, p))
+    W = backend.column_moments(X, y, sw, shift, y[0], sums, sumsq, xty)
+    assert W == pytest.approx(REF.column_moments(X, y, sw, shift, y[0], sums0, sumsq0, xty0), rel=1e-12)
     close(sums, sums0, sw @ D)
     close(sumsq, sumsq0, sw @ D**2)
+    close(xty, xty0, (sw[:, None] * E).T @ D)
 
     def stats(be):
         out = [np.empty((p, p)), np.empty((p, k)), np.empty(p), np.empty(k), np.empty((k, k))]
@@ -263,9 +265,11 @@ def test_sparse_kernels_match_the_dense_reference(backend, prob):
     REF.normal_product(D, sw, mean, coef, alpha, out0)
     assert_allclose(out, out0, rtol=RTOL, atol=RTOL * max(1.0, np.abs(out0).max()))
     s1, q1, s0, q0 = np.empty(p), np.empty(p), np.empty(p), np.empty(p)
-    W = backend.column_moments_sparse(*csr, sw, mean, s1, q1)
-    W0 = REF.column_moments(D, sw, mean, s0, q0)
+    c1, c0 = np.empty((k, p)), np.empty((k, p))
+    W = backend.column_moments_sparse(*csr, y, sw, mean, y[0], s1, q1, c1)
+    W0 = REF.column_moments(D, y, sw, mean, y[0], s0, q0, c0)
     assert_allclose([W, *s1, *q1], [W0, *s0, *q0], rtol=RTOL, atol=RTOL * max(1.0, np.abs(q0).max()))
+    assert_allclose(c1, c0, rtol=RTOL, atol=RTOL * max(1.0, np.abs(c0).max()))
 
 
 # -- the gradient is the derivative of the objective -------------------------------------
@@ -319,7 +323,8 @@ def assert_fit_is(model, W, b, dtype, rtol=1e-7):
 def test_exact_solvers_match_the_closed_form(backend, prob, solver, fit_intercept):
     X, Y, sw, alpha = prob["X"], prob["y"], prob["sw"], prob["alpha"]
     y = Y[:, 0] if Y.shape[1] == 1 else Y
-    model = Ridge(alpha=alpha, solver=solver, tol=1e-12, fit_intercept=fit_intercept,
+    # tol is a gap: coefficients agree to about sqrt(tol * cond), so 1e-7 asks for ~1e-22
+    model = Ridge(alpha=alpha, solver=solver, tol=1e-22, fit_intercept=fit_intercept,
                   backend=backend.name).fit(X, y, sample_weight=sw)
     assert model.coef_.dtype == X.dtype
     assert_fit_is(model, *closed_form(X, Y, sw, alpha, fit_intercept), X.dtype)
@@ -349,7 +354,7 @@ def test_every_initializer_reaches_the_same_optimum(prob, solver, init, seed):
     W, b = closed_form(X, Y, sw, alpha, True)
     start = {"constant": initializers.constant(0.5), "perturbed": initializers.perturbed(W, scale=0.1),
              "array": np.linspace(-1, 1, k * p).reshape(k, p)}.get(init, init)
-    model = Ridge(alpha=alpha, solver=solver, init=start, random_state=seed, tol=1e-10,
+    model = Ridge(alpha=alpha, solver=solver, init=start, random_state=seed, tol=1e-20,
                   max_iter=20_000).fit(X, Y, sample_weight=sw)
     assert_fit_is(model, W, b, X.dtype, rtol=1e-6)
 

@@ -28,7 +28,7 @@ def sparse_data(n=600, p=30, k=1, density=0.15, seed=0, dtype=np.float64):
 def test_csr_equals_dense_and_sklearn(solver, fit_intercept, weighted):
     X, y, sw = sparse_data()
     sw = sw if weighted else None
-    kw = dict(alpha=2.0, fit_intercept=fit_intercept, solver=solver, tol=1e-13, max_iter=50000)
+    kw = dict(alpha=2.0, fit_intercept=fit_intercept, solver=solver, tol=1e-24, max_iter=50000)
     a = Ridge(**kw).fit(X, y, sample_weight=sw)
     b = Ridge(**kw).fit(X.toarray(), y, sample_weight=sw)
     assert_coef_close(a.coef_, b.coef_, rtol=1e-8, atol=1e-10)
@@ -42,7 +42,7 @@ def test_wide_sparse_multi_target_per_target_alpha():
     X, y, sw = sparse_data(n=80, p=300, k=3, density=0.05)
     alpha = np.array([0.5, 2.0, 10.0])
     for solver in ("direct", "cg", "auto"):
-        a = Ridge(alpha=alpha, solver=solver, tol=1e-13).fit(X, y, sample_weight=sw)
+        a = Ridge(alpha=alpha, solver=solver, tol=1e-24).fit(X, y, sample_weight=sw)
         sk = SkRidge(alpha=alpha, solver="cholesky").fit(X.toarray(), y, sample_weight=sw)
         assert_coef_close(a.coef_, sk.coef_, rtol=1e-7, atol=1e-9)
         assert_allclose(a.intercept_, sk.intercept_, rtol=1e-7, atol=1e-9)

@@ -89,13 +89,14 @@ def test_moments_stats_gram_and_row_norm(sbackend, case):
     for c in (np.zeros(p), shift):
         res = []
         for be, A in ((sbackend, None), (REF, D)):
-            sums, sumsq = np.empty(p), np.empty(p)
+            sums, sumsq, xty = np.empty(p), np.empty(p), np.empty((k, p))
             call = (lambda f, *r: f(*args(X), *r)) if A is None else (lambda f, *r: f(A, *r))
-            W = call(be.column_moments_sparse if A is None else be.column_moments, sw, c, sums, sumsq)
+            W = call(be.column_moments_sparse if A is None else be.column_moments, y, sw, c, yshift,
+                     sums, sumsq, xty)
             out = [np.empty((p, p)), np.empty((p, k)), np.empty(p), np.empty(k), np.empty((k, k))]
             W2 = call(be.sufficient_stats_sparse if A is None else be.sufficient_stats,
                       y, sw, c, yshift, *out)
-            res.append([W, sums, sumsq, W2, *out])
+            res.append([W, sums, sumsq, xty, W2, *out])
         for a, b in zip(*res):
             assert_allclose(a, b, rtol=1e-9, atol=1e-9 * max(1.0, np.abs(b).max()))
     mean = sw @ D / sw.sum()
@@ -116,8 +117,8 @@ def test_moments_exact_for_large_means(sbackend):
     X = sp.csr_matrix(dense)
     sw = np.ones(n)
     mean = dense.mean(axis=0)
-    sums, sumsq = np.empty(2), np.empty(2)
-    sbackend.column_moments_sparse(*args(X), sw, mean, sums, sumsq)
+    sums, sumsq, xty = np.empty(2), np.empty(2), np.empty((0, 2))
+    sbackend.column_moments_sparse(*args(X), np.empty((n, 0)), sw, mean, np.empty(0), sums, sumsq, xty)
     assert_allclose(sumsq, ((dense - mean) ** 2).sum(axis=0), rtol=1e-7)
 
 

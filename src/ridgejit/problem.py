@@ -103,6 +103,19 @@ def row_norms_checked(rhs):
     return norms
 
 
+def relative_gap(gap_abs, J, scale):
+    """``gap_abs / J`` per target, with ``J`` floored at its rounding (``64 eps * scale``).
+
+    ``scale`` is the size of the terms ``J`` was computed from (``J`` can be a
+    tiny difference of large numbers when the fit is nearly perfect); a zero gap
+    is zero, whatever ``J``.
+    """
+    denom = np.maximum(J, 64 * np.finfo(np.float64).eps * np.abs(scale))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.where(gap_abs > 0, gap_abs / denom, 0.0)
+    return np.where(np.isnan(out), np.inf, out)
+
+
 def readonly_view(a):
     """A read-only view of ``a``: kernels can never write to the user's data,
     and Numba compiles one specialization (read-only arrays) instead of two."""
@@ -144,47 +157,53 @@ class Problem:
 
     # -- statistics computed once, on first use ---------------------------------
     @cached_property
-    def _moments(self):
-        """``(x_mean, x_var_sum, weight_sum)`` from one pass over X.
+    def _first_pass(self):
+        """``(x_mean, x_var_sum, weight_sum, rhs)`` from ONE pass over X.
 
-        ``x_var_sum[j] = sum_i s_i (x_ij - xbar_j)^2`` (the diagonal of
-        ``Xc^T S Xc``); with ``fit_intercept=False`` the mean is zero and the
-        diagonal is ``sum_i s_i x_ij^2``.  Dense X is shifted by its first row;
-        sparse X (whose zeros must stay zeros) by nothing, with a second pass
-        around the means only when a mean dominates a column (:data:`CANCELLATION`).
+        The ``column_moments`` kernel gives the column moments and the cross
+        moments with y around ``(c, ybar)``: ``x_var_sum[j] = sum_i s_i (x_ij -
+        xbar_j)^2`` (the diagonal of ``Xc^T S Xc``, the Jacobi preconditioner)
+        and ``rhs = Xc^T S yc`` (the right-hand side of the normal equations), so
+        an iterative solver starts after this single pass.  With
+        ``fit_intercept=False`` nothing is centred.  Dense X is shifted by its
+        first row; sparse X (whose zeros must stay zeros) by nothing, with a second
+        pass of the moments around the means only when a mean dominates a column
+        (:data:`CANCELLATION`); y is always shifted by its mean, which makes the
+        cross moments free of cancellation whatever the column means.
         """
-        p = self.n_features
+        p, k = self.n_features, self.n_targets
         moments = self.kernel("column_moments")
-        sums = np.empty(p)
-        sumsq = np.empty(p)
+        sums, sumsq, xty = np.empty(p), np.empty(p), np.empty((k, p))
         if not self.fit_intercept or self.sparse:
             shift = np.zeros(p)
         else:
             shift = np.array(self.X[0], dtype=np.float64)
-        W = moments(self.sw, shift, sums, sumsq)
-        raise_if_not_finite(self.X, sums, sumsq)
+        W = moments(self.y, self.sw, shift, self.y_mean, sums, sumsq, xty)
+        raise_if_not_finite(self.X, sums, sumsq, xty)
         if not self.fit_intercept:
-            return np.zeros(p), sumsq, W
+            return np.zeros(p), sumsq, W, xty
         d = sums / W
         var = sumsq - sums * d
+        # Xc'S yc = sum s (x - c - d)(y - ybar) = xty - d * sum s (y - ybar), the last ~0
+        rhs = xty - np.outer(self.sw @ (self.y - self.y_mean), d)
         if self.sparse and np.any(var < CANCELLATION * sumsq):
             # a mean dominates some column: sum s x^2 - W xbar^2 lost digits; a second
             # pass around the means (the zeros are exact in the kernel) recovers them
             shift = d
-            W = moments(self.sw, shift, sums, sumsq)
+            W = moments(self.y[:, :0], self.sw, shift, self.y_mean[:0], sums, sumsq, xty[:0])
             d = sums / W
             var = sumsq - sums * d
-        return shift + d, np.maximum(var, 0.0), W
+        return shift + d, np.maximum(var, 0.0), W, rhs
 
     @property
     def x_mean(self):
         """Weighted column means of X (zeros without an intercept), shape (p,)."""
-        return self._moments[0]
+        return self._first_pass[0]
 
     @property
     def x_var_sum(self):
         """Diagonal of ``Xc^T S Xc``, shape (p,)."""
-        return self._moments[1]
+        return self._first_pass[1]
 
     @cached_property
     def weight_sum(self):
@@ -198,16 +217,14 @@ class Problem:
             return np.zeros(self.n_targets)
         return (self.sw @ self.y) / self.weight_sum
 
-    @cached_property
+    @property
     def rhs(self):
         """``Xc^T S yc``, shape (k, p): the right-hand side of the normal equations.
 
-        It is ``-n * grad J(0, b*(0))``, computed by the fused gradient kernel.
+        It is ``-n * grad J(0, b*(0))``; it comes from the same first pass as the
+        column moments.
         """
-        zero = np.zeros((self.n_targets, self.n_features))
-        grad = np.empty_like(zero)
-        self.value_and_gradient(zero, grad)
-        return -self.n_samples * grad
+        return self._first_pass[3]
 
     @cached_property
     def rhs_norms(self):

@@ -18,7 +18,7 @@ from ._validation import check_alpha, fitted_shapes, non_finite_error, prepare_f
 from .initializers import INITIALIZERS, initial_coef
 from .kernels import BACKENDS
 from .problem import Problem
-from .solvers import ITERATIVE, SOLVERS, SolverOptions
+from .solvers import DEFAULT_TOL, ITERATIVE, SOLVERS, SolverOptions
 
 
 class Ridge(RegressorMixin, BaseEstimator):
@@ -46,12 +46,15 @@ class Ridge(RegressorMixin, BaseEstimator):
         gradient; ``gd`` / ``nesterov``: gradient descent, plain or
         accelerated; ``auto``: ``direct`` or ``cg`` by a cost model measured
         on this machine (see :mod:`ridgejit.solvers.auto`).
-    tol : float, default=1e-6
-        Iterative solvers stop when ``||grad J(w)|| <= tol * ||grad J(0)||``
-        (for ``cg``, the relative residual of the normal equations).  This
-        bounds the gradient, not the objective gap: on data with condition
-        number ``kappa`` the coefficients are accurate to about
-        ``kappa * tol``.  ``auto`` always runs to at most 1e-10.
+    tol : float, default=None
+        The relative objective gap ``(J(w) - J*) / J(w)`` to reach: iterative
+        solvers stop when a bound on it is at most ``tol`` for every target
+        (:mod:`ridgejit.solvers.bounds`), and ``auto`` returns a gap of at most
+        ``tol`` by the cheaper route.  ``None`` is each solver's default
+        (:data:`ridgejit.solvers.DEFAULT_TOL`: ``1e-12`` for ``auto``, ``cg`` and
+        ``direct``, as good as an exact solve; ``1e-8`` for ``gd``/``nesterov``).
+        The gap is scale-free: ``tol=1e-6`` means the objective is within a
+        millionth of the optimum's, whatever the units of X and y.
     max_iter : int, default=None
         Iteration cap for iterative solvers (``None``: the solver's default).
     learning_rate : float, default=None
@@ -81,7 +84,11 @@ class Ridge(RegressorMixin, BaseEstimator):
     solver_ : str
         Solver that produced ``coef_`` (what ``auto`` chose).
     history_ : dict of lists
-        ``objective``, ``grad_norm`` and ``time`` (seconds) per iteration.
+        ``objective``, ``grad_norm``, ``gap_bound`` and ``time`` (seconds) per
+        iteration.
+    gap_bound_ : float
+        A bound on the relative objective gap of ``coef_`` (the largest over
+        targets); see ``tol``.
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         Only when X has string column names.
@@ -99,7 +106,7 @@ class Ridge(RegressorMixin, BaseEstimator):
         "alpha": [Interval(Real, 0, None, closed="left"), np.ndarray],
         "fit_intercept": ["boolean"],
         "solver": [StrOptions(set(SOLVERS))],
-        "tol": [Interval(Real, 0, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left"), None],
         "max_iter": [Interval(Integral, 1, None, closed="left"), None],
         "learning_rate": [Interval(Real, 0, None, closed="neither"), None],
         "init": [StrOptions({*INITIALIZERS, "warm"}), "array-like", callable],
@@ -115,7 +122,7 @@ class Ridge(RegressorMixin, BaseEstimator):
         *,
         fit_intercept=True,
         solver="auto",
-        tol=1e-6,
+        tol=None,
         max_iter=None,
         learning_rate=None,
         init="zeros",
@@ -162,8 +169,9 @@ class Ridge(RegressorMixin, BaseEstimator):
         k = Y.shape[1]
         alpha = check_alpha(self.alpha, k)
         problem = Problem(X, Y, sw, alpha, self.fit_intercept, backend)
+        tol = DEFAULT_TOL[self.solver] if self.tol is None else self.tol
         options = SolverOptions(
-            tol=self.tol, max_iter=self.max_iter, learning_rate=self.learning_rate,
+            tol=tol, max_iter=self.max_iter, learning_rate=self.learning_rate,
             verbose=self.verbose,
         )
         previous = getattr(self, "coef_", None)
@@ -178,7 +186,8 @@ class Ridge(RegressorMixin, BaseEstimator):
         if result.solver in ITERATIVE and not result.converged:
             warnings.warn(
                 f"solver={result.solver!r} did not converge in {result.n_iter} iterations "
-                f"(tol={self.tol:g}); increase max_iter or tol, or use solver='direct'",
+                f"(tol={tol:g}: reached a gap bound of {np.max(result.gap_bound):.2g}); increase "
+                "max_iter or tol, or use solver='direct'",
                 ConvergenceWarning,
                 stacklevel=2,
             )
@@ -186,6 +195,7 @@ class Ridge(RegressorMixin, BaseEstimator):
         self.n_iter_ = int(result.n_iter)
         self.solver_ = result.solver
         self.history_ = result.history
+        self.gap_bound_ = float(np.max(result.gap_bound))
         return self
 
     def predict(self, X):

@@ -20,19 +20,20 @@ k-fold, ``ridge_path``) and :mod:`ridgejit.dask`.  One pass over X fills them
 """
 
 import warnings
+from typing import NamedTuple
 
 import numpy as np
 from scipy import linalg, sparse
 from scipy.linalg import lapack
 
-from .problem import bind, raise_if_not_finite
+from .problem import bind, raise_if_not_finite, relative_gap
 
 
 #: Reciprocal condition numbers below this are treated as singular.
 RCOND_MIN = 1e-13
 
 
-def solve_spd(A, B, alpha):
+def solve_spd(A, B, alpha, forms=False):
     """Solve ``(A + alpha_t I) x_t = B[:, t]`` for every target; returns ``(k, m)``.
 
     One Cholesky factorization per distinct value in ``alpha``, then LAPACK's
@@ -41,9 +42,15 @@ def solve_spd(A, B, alpha):
     dependent columns), the minimum-norm least-squares solution (SVD-based
     ``lstsq``, as scikit-learn's ``svd`` solver) is used, with a
     ``LinAlgWarning``.
+
+    ``forms=True`` also returns ``q`` (k,): ``q_t = r_t^T (A + alpha_t I)^-1 r_t``
+    for the computed solution's residual ``r_t = B[:, t] - (A + alpha_t I) x_t``
+    (by the same factor, ``O(m^2)`` per target): ``q_t / (2n)`` is the objective
+    gap of a solution of the normal equations (see :mod:`ridgejit.solvers.bounds`).
     """
     m, k = B.shape
     out = np.empty((k, m))
+    q = np.empty(k)
     diag = np.arange(m)
     for value in np.unique(alpha):
         cols = np.flatnonzero(alpha == value)
@@ -51,11 +58,12 @@ def solve_spd(A, B, alpha):
         M[diag, diag] += value
         anorm = float(np.abs(M).sum(axis=0).max())
         try:
-            factor = linalg.cho_factor(M, lower=True, overwrite_a=True, check_finite=False)
+            factor = linalg.cho_factor(M, lower=True, overwrite_a=False, check_finite=False)
             rcond, _ = lapack.dpocon(factor[0], anorm, uplo="L")
             if not rcond >= RCOND_MIN:
                 raise linalg.LinAlgError(f"rcond={rcond:.2e}")
             out[cols] = linalg.cho_solve(factor, B[:, cols], check_finite=False).T
+            inverse = lambda R: linalg.cho_solve(factor, R, check_finite=False)  # noqa: E731
         except linalg.LinAlgError as exc:
             warnings.warn(
                 f"the normal equations with alpha={value:g} are singular or ill-conditioned "
@@ -63,10 +71,12 @@ def solve_spd(A, B, alpha):
                 linalg.LinAlgWarning,
                 stacklevel=3,
             )
-            M = A.copy()
-            M[diag, diag] += value
             out[cols] = linalg.lstsq(M, B[:, cols], check_finite=False)[0].T
-    return out
+            inverse = lambda R: linalg.lstsq(M, R, check_finite=False)[0]  # noqa: E731
+        if forms:
+            R = B[:, cols] - M @ out[cols].T
+            q[cols] = np.einsum("jt,jt->t", R, inverse(R))
+    return (out, np.maximum(q, 0.0)) if forms else out
 
 
 class SufficientStats:
@@ -170,15 +180,29 @@ class SufficientStats:
         return gram, xty, yty, self.x_shift + d, self.y_shift + e
 
     def solve(self, alpha, fit_intercept):
-        """``(coef (k, p), intercept (k,), objective (k,), gradient (k, p))``.
+        """The exact solution from the statistics, with no pass over X: a :class:`Solution`.
 
-        The objective and gradient at the solution come from the statistics,
-        with no pass over X: ``2n J = yc'S yc - 2 w.Xc'S yc + w'(G + alpha I) w``.
+        ``2n J = yc'S yc - 2 w.Xc'S yc + w'(G + alpha I) w`` and the gradient come
+        from the statistics; ``gap_bound`` is the relative objective gap of the
+        computed solution, ``r^T (G + alpha I)^-1 r / (2n J)`` with ``r`` the
+        residual of the normal equations (rounding only).
         """
         n = self.n_samples
         gram, xty, yty, x_mean, y_mean = self.centred(fit_intercept)
-        coef = solve_spd(gram, xty, alpha)
+        coef, q = solve_spd(gram, xty, alpha, forms=True)
         Gw = coef @ gram + alpha[:, None] * coef
         grad = (Gw - xty.T) / n
-        obj = (np.diag(yty) - 2 * np.einsum("tj,jt->t", coef, xty) + np.einsum("tj,tj->t", coef, Gw)) / (2 * n)
-        return coef, y_mean - coef @ x_mean, obj, grad
+        bx = np.einsum("tj,jt->t", coef, xty)
+        obj = (np.diag(yty) - 2 * bx + np.einsum("tj,tj->t", coef, Gw)) / (2 * n)
+        gap = relative_gap(q / (2 * n), obj, (np.diag(yty) + 2 * np.abs(bx)) / (2 * n))
+        return Solution(coef, y_mean - coef @ x_mean, obj, grad, gap)
+
+
+class Solution(NamedTuple):
+    """What :meth:`SufficientStats.solve` returns (arrays over the ``k`` targets)."""
+
+    coef: np.ndarray  #: (k, p)
+    intercept: np.ndarray  #: (k,)
+    objective: np.ndarray  #: (k,) ``J_t`` at the solution
+    gradient: np.ndarray  #: (k, p) ``grad_w J_t`` at the solution
+    gap_bound: np.ndarray  #: (k,) relative objective gap of the computed solution

@@ -92,15 +92,16 @@ def fit_chunks(chunks, alpha=1.0, *, fit_intercept=True, backend="auto", n_jobs=
             raise ValueError("fit_chunks got no rows: the iterable of chunks was empty")
         if not stats.weight_sum > 0:
             raise ValueError("sample weights sum to zero over all chunks")
-        coef, intercept, obj, grad = stats.solve(check_alpha(alpha, k), fit_intercept)
+        coef, intercept, obj, grad, gap = stats.solve(check_alpha(alpha, k), fit_intercept)
     if not (np.isfinite(coef).all() and np.isfinite(intercept).all()):
         raise ValueError("fit_chunks produced non-finite coefficients: rescale the data")
-    hist.add(obj, np.linalg.norm(grad))
+    hist.add(obj, np.linalg.norm(grad), gap)
     model = Ridge(alpha=alpha, fit_intercept=fit_intercept, solver="direct", backend=backend, n_jobs=n_jobs)
     model.coef_, model.intercept_ = fitted_shapes(coef, intercept, dtype, y_ndim)
     model.n_features_in_ = p
     model.n_iter_ = 1
     model.solver_ = "direct"
     model.history_ = hist.data
+    model.gap_bound_ = float(np.max(gap))
     model.n_chunks_ = n_chunks
     return model

@@ -135,7 +135,7 @@ def objective(X, y, coef, intercept, alpha):
 
 
 def run(n_samples=1_000_000, n_features=100, *, dtype="float64", seed=0, alpha=1.0,
-        solvers=RIDGEJIT_SOLVERS, sklearn_solvers=None, repeats=3, tol=1e-10,
+        solvers=RIDGEJIT_SOLVERS, sklearn_solvers=None, repeats=3, tol=None,
         max_iter=None, n_test=10_000, backends=("auto",), density=1.0, sklearn_tol=None, log=None,
         cv=False, cv_alphas=None):
     """Time every solver on one synthetic problem and return one row per solver.
@@ -153,7 +153,8 @@ def run(n_samples=1_000_000, n_features=100, *, dtype="float64", seed=0, alpha=1
     ridgejit rows also carry ``curve``: ``time`` (s) and ``gap`` per
     iteration or epoch of the timed fit's history (for ``cg`` and ``direct``
     the history's objective comes from scalars, accurate to about 1e-12
-    relative).  ridgejit's iterative solvers run with ``tol``; scikit-learn's
+    relative).  ridgejit's iterative solvers run with ``tol`` (a relative gap; None: each
+    solver's default); scikit-learn's
     with ``sklearn_tol`` (default: its own default ``tol``, its fastest setting).
 
     ``density < 1`` runs on CSR data from :func:`make_sparse_regression`, with

@@ -53,7 +53,7 @@ def kernel_times(X, y, repeats=5, backend="numba"):
         "rmatvec": lambda: X.T @ u,
         "gradient": lambda: nb.gradient(Xr, Y, sw, coef, b, a, g, gb),
         "normal_product": lambda: nb.normal_product(Xr, sw, mean, coef, a, out),
-        "column_moments": lambda: nb.column_moments(Xr, sw, mean, s1, s2),
+        "column_moments": lambda: nb.column_moments(Xr, Y, sw, mean, np.zeros(1), s1, s2, out),
         "sgd_epoch": lambda: nb.sgd_epoch(Xr, Y[:, 0], sw, mean, order, np.zeros(p), np.zeros(p),
                                           L.new_state(), L.CONSTANT, hyper),
     }

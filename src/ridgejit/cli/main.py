@@ -28,9 +28,27 @@ def _measure(args):
     return 0
 
 
+def _map(args):
+    from ..bench import perfmap
+
+    log = (lambda *a: print(*a, file=sys.stderr)) if not args.quiet else None
+    grid = perfmap.QUICK_GRID if args.map == "quick" else perfmap.GRID
+    rows = perfmap.run_map(grid, alpha=args.alpha, repeats=args.repeats, log=log)
+    if args.json:
+        print(json.dumps(rows, indent=2, default=float))
+    else:
+        print(perfmap.format_map(rows))
+    if args.plot:
+        perfmap.plot_map(rows, args.plot)
+        print(f"wrote {args.plot}", file=sys.stderr)
+    return 0
+
+
 def _compare(args):
     from ..bench import compare
 
+    if args.map:
+        return _map(args)
     if args.kernels or args.startup:
         return _measure(args)
     log = (lambda *a: print(*a, file=sys.stderr)) if not args.quiet else None
@@ -97,7 +115,9 @@ def build_parser():
                    help="below 1: sparse CSR data with this fraction of stored values")
     c.add_argument("--repeats", type=int, default=3,
                    help="timed fits per solver, the best is shown (a fit over 2 s runs once)")
-    c.add_argument("--tol", type=float, default=1e-10, help="tol of ridgejit's iterative solvers")
+    c.add_argument("--tol", type=float, default=None,
+                   help="tol of ridgejit's iterative solvers: the relative objective gap (default: "
+                        "each solver's, 1e-12 for auto and cg)")
     c.add_argument("--backends", type=_csv, default=("auto",),
                    help="kernel backends to run each ridgejit solver with, e.g. numba,cython")
     c.add_argument("--max-iter", type=int, default=None,
@@ -115,6 +135,9 @@ def build_parser():
                    help="time the Numba kernels against X @ v instead of the fits")
     c.add_argument("--startup", action="store_true",
                    help="time import + first fit in fresh processes (cold and warm Numba cache)")
+    c.add_argument("--map", nargs="?", const="full", choices=("full", "quick"), default=None,
+                   help="the performance map: ridgejit's default Ridge() against scikit-learn at equal "
+                        "accuracy over a grid of shapes (quick: a CI-sized grid); --plot draws the heat map")
     c.add_argument("--quiet", action="store_true", help="no progress on stderr")
     c.set_defaults(func=_compare)
     i = sub.add_parser("info", help="versions, backends, threads and CPU")

@@ -84,9 +84,9 @@ def fit_direct(rb, alpha, fit_intercept, backend, n_jobs, verbose=0):
     (stats,) = dask.compute(tree_reduce(parts, tasks.merge_stats))
     _check_weight_sum(stats.weight_sum)
     with np.errstate(over="ignore", invalid="ignore"):
-        coef, intercept, obj, grad = stats.solve(alpha, fit_intercept)
-    hist.add(obj, np.linalg.norm(grad))
-    return Result(coef, intercept, 1, True, "direct", hist.data)
+        coef, intercept, obj, grad, gap = stats.solve(alpha, fit_intercept)
+    hist.add(obj, np.linalg.norm(grad), gap)
+    return Result(coef, intercept, 1, True, "direct", hist.data, gap)
 
 
 def _check_weight_sum(W):
@@ -99,34 +99,33 @@ class BlockProblem:
 
     Holds persisted blocks and the small global statistics (``O(p k)``, on the
     client); implements :meth:`normal_product` as one distributed pass.
-    Construction runs the two setup passes (moments; right-hand side and
-    ``yc^T S yc``).
+    Construction runs ONE setup pass: the column moments, the right-hand side
+    ``Xc^T S yc`` and ``yc^T S yc`` together, around the provisional centre
+    ``(x_0, y_0)`` (zeros without an intercept), centred on the client.
     """
 
-    def __init__(self, blocks, alpha, fit_intercept, backend, n_jobs, x_shift):
+    def __init__(self, blocks, alpha, fit_intercept, backend, n_jobs, x_shift, y_shift):
         self.blocks, self.alpha, self.fit_intercept = blocks, alpha, bool(fit_intercept)
         self.backend, self.n_jobs = backend, n_jobs
         self.n_features, self.n_targets = len(x_shift), len(alpha)
-        # pass 1: column moments around the provisional centre, and the row count
-        sums, sumsq, counts, ysum = sum_over_blocks(tasks.moments, blocks, x_shift, backend, n_jobs)
+        sums, sumsq, counts, xty, ysum, yss = sum_over_blocks(tasks.moments, blocks, x_shift, y_shift,
+                                                              backend, n_jobs)
         W, self.n_samples = float(counts[0]), int(counts[1])
         _check_weight_sum(W)
         self.weight_sum = W
         if fit_intercept:
-            d = sums / W
+            d, e = sums / W, ysum / W
             self.x_mean, self.x_var_sum = x_shift + d, np.maximum(sumsq - sums * d, 0.0)
-            self.y_mean = ysum / W
+            self.y_mean = y_shift + e
+            # sum s (x - xbar)(y - ybar) = xty - W d e (the shifts make it free of cancellation)
+            self.rhs = xty - W * np.outer(e, d)
+            self.centred_target_ss = np.maximum(yss - ysum * e, 0.0)
         else:
             self.x_mean, self.x_var_sum = np.zeros(self.n_features), sumsq
             self.y_mean = np.zeros(self.n_targets)
-        self._x_mean = share(self.x_mean)
-        # pass 2: b = Xc^T S yc from the gradient at (w, b) = (0, ybar), and yc'S yc
-        zero = np.zeros((self.n_targets, self.n_features))
-        xtr, _, rss = sum_over_blocks(tasks.gradient_part, blocks, share(zero), self.y_mean,
-                                      backend, n_jobs)
-        self.rhs = -xtr
+            self.rhs, self.centred_target_ss = xty, yss
         self.rhs_norms = row_norms_checked(self.rhs)
-        self.centred_target_ss = rss
+        self._x_mean = share(self.x_mean)
 
     def intercept_for(self, coef):
         """Optimal intercept ``b*(w) = ybar - xbar.w`` for ``coef`` of shape (k, p)."""
@@ -156,8 +155,8 @@ def fit_cg(rb, alpha, fit_intercept, backend, n_jobs, coef0, options):
     :class:`ridgejit.solvers.SolverOptions` (``tol``: relative residual of the
     normal equations; ``max_iter``).
     """
-    x_shift, _ = centre(rb, fit_intercept)
-    problem = BlockProblem(persist_prepared(rb), alpha, fit_intercept, backend, n_jobs, x_shift)
+    x_shift, y_shift = centre(rb, fit_intercept)
+    problem = BlockProblem(persist_prepared(rb), alpha, fit_intercept, backend, n_jobs, x_shift, y_shift)
     with np.errstate(over="ignore", invalid="ignore"):
         return solve_cg(problem, coef0, options)
 

@@ -164,20 +164,24 @@ def add(*parts):
     return total
 
 
-def moments(block, shift, backend, n_jobs):
-    """Column moments of one block: ``(sum s (x - shift), sum s (x - shift)^2, [sum s, m], s^T Y_b)``.
+def moments(block, x_shift, y_shift, backend, n_jobs):
+    """Column and cross moments of one block around ``(c, e) = (x_shift, y_shift)``.
 
-    The backend's ``column_moments`` kernel (one pass); NaN/inf in X raises
-    ``ValueError`` naming the block.  Returns ``2 p + 2 + k`` floats.
+    Returns ``(sum s (x - c), sum s (x - c)^2, [sum s, m], sum s (y - e) x^T..., sum s (y - e),
+    sum s (y - e)^2)``: the backend's ``column_moments`` kernel (one pass over X) for
+    the first, second and fourth (``(k, p)``), NumPy on the block's y for the last
+    two; ``2 p + 2 + k p + 2 k`` floats.  NaN/inf in X raises ``ValueError``
+    naming the block.
     """
     X, Y, w, where = block
-    p = X.shape[1]
-    sums, sumsq = np.empty(p), np.empty(p)
+    p, k = X.shape[1], Y.shape[1]
+    sums, sumsq, xty = np.empty(p), np.empty(p), np.empty((k, p))
     be = get_backend(backend)
     with naming(where), kernel_threads(be, n_jobs), np.errstate(over="ignore", invalid="ignore"):
-        W = be.column_moments(X, w, shift, sums, sumsq)
-        raise_if_not_finite(X, sums, sumsq)
-    return sums, sumsq, np.array([W, X.shape[0]]), w @ Y
+        W = be.column_moments(X, Y, w, x_shift, y_shift, sums, sumsq, xty)
+        raise_if_not_finite(X, sums, sumsq, xty)
+    E = Y - y_shift
+    return sums, sumsq, np.array([W, X.shape[0]]), xty, w @ E, w @ (E * E)
 
 
 def gradient_part(block, coef, intercept, backend, n_jobs):

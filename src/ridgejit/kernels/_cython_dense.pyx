@@ -93,20 +93,24 @@ def normal_product(X, sw, x_mean, P, alpha, out):
     out[...] = G - np.outer(R, x_mean) + alpha[:, None] * P
 
 
-def column_moments(const floating[:, ::1] X, const double[::1] sw, const double[::1] shift,
-                   double[::1] sums, double[::1] sumsq):
-    """Shifted weighted column sums and sums of squares in one pass (see the reference)."""
+def column_moments(const floating[:, ::1] X, const double[:, ::1] y, const double[::1] sw,
+                   const double[::1] x_shift, const double[::1] y_shift, double[::1] sums,
+                   double[::1] sumsq, double[:, ::1] xty):
+    """Shifted column moments and cross moments with y in one pass (see the reference)."""
     cdef Py_ssize_t n = X.shape[0]
     cdef Py_ssize_t p = X.shape[1]
-    cdef Py_ssize_t nb = layout.n_blocks(n, 2 * p + 1)
+    cdef Py_ssize_t k = y.shape[1]
+    cdef Py_ssize_t nb = layout.n_blocks(n, (k + 2) * p + 1)
     cdef Py_ssize_t step = (n + nb - 1) // nb
-    cdef Py_ssize_t b, i, j
-    cdef double s, d
+    cdef Py_ssize_t b, i, j, t
+    cdef double s, d, se
     a1_np = np.zeros((nb, p))
     a2_np = np.zeros((nb, p))
+    ay_np = np.zeros((nb, k, p))
     aw_np = np.zeros(nb)
     cdef double[:, ::1] a1 = a1_np
     cdef double[:, ::1] a2 = a2_np
+    cdef double[:, :, ::1] ay = ay_np
     cdef double[::1] aw = aw_np
     with nogil:
         for b in prange(nb, schedule="static"):
@@ -114,18 +118,25 @@ def column_moments(const floating[:, ::1] X, const double[::1] sw, const double[
                 s = sw[i]
                 aw[b] += s
                 for j in range(p):
-                    d = X[i, j] - shift[j]
+                    d = X[i, j] - x_shift[j]
                     a1[b, j] += s * d
                     a2[b, j] += s * d * d
+                for t in range(k):
+                    se = s * (y[i, t] - y_shift[t])
+                    for j in range(p):
+                        ay[b, t, j] += se * (X[i, j] - x_shift[j])
     u = np.zeros(p)
     v = np.zeros(p)
+    q = np.zeros((k, p))
     W = 0.0
     for b in range(nb):
         u += a1_np[b]
         v += a2_np[b]
+        q += ay_np[b]
         W += aw_np[b]
     np.asarray(sums)[...] = u
     np.asarray(sumsq)[...] = v
+    np.asarray(xty)[...] = q
     return W
 
 

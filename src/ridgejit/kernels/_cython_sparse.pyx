@@ -144,35 +144,41 @@ def normal_product_sparse(data, indices, indptr, sw, x_mean, P, alpha, out):
 
 
 def column_moments_sparse(const floating[::1] data, const index_t[::1] indices,
-                          const index_t[::1] indptr, const double[::1] sw, const double[::1] shift,
-                          double[::1] sums, double[::1] sumsq):
-    """Shifted weighted column moments (see the reference), the unstored zeros in closed form.
+                          const index_t[::1] indptr, const double[:, ::1] y, const double[::1] sw,
+                          const double[::1] x_shift, const double[::1] y_shift, double[::1] sums,
+                          double[::1] sumsq, double[:, ::1] xty):
+    """Shifted column moments and cross moments with y, the unstored zeros in closed form.
 
-    Per column ``j`` with ``V_j = sum_{i: x_ij stored} s_i``:
-    ``sums_j = sum_stored s (x - c_j) - c_j (W - V_j)`` and
-    ``sumsq_j = sum_stored s (x - c_j)^2 + c_j^2 (W - V_j)``.
+    See ``numba_sparse.column_moments_sparse`` (per column ``V_j``, ``U_tj``).
     """
     cdef Py_ssize_t n = indptr.shape[0] - 1
-    cdef Py_ssize_t p = shift.shape[0]
-    cdef Py_ssize_t nb = layout.sparse_blocks(n, indptr[n] - indptr[0], 4 * p + 1)
+    cdef Py_ssize_t p = x_shift.shape[0]
+    cdef Py_ssize_t k = y.shape[1]
+    cdef Py_ssize_t m = 4 + 2 * k
+    cdef Py_ssize_t nb = layout.sparse_blocks(n, indptr[n] - indptr[0], m * p + k + 1)
     cdef Py_ssize_t step = (n + nb - 1) // nb
-    cdef Py_ssize_t b, i, e, j
-    cdef double s, d, sd, W = 0.0, rest, c, s1, s2, sv
-    # per column one 32-byte line (c_j, sum s d, sum s d^2, V_j): one cache line per stored value
-    buf_np = np.empty((nb, p, 4))
+    cdef Py_ssize_t b, i, e, j, t, q
+    cdef double s, d, sd, se, W = 0.0, rest, c, s1, s2, sv, sx, su
+    # per column one line (c_j, sum s d, sum s d^2, V_j, then (sum s e_t d, U_tj) per target)
+    buf_np = np.empty((nb, p, m))
     accw_np = np.zeros(nb)
+    acce_np = np.zeros((nb, k))
+    E_np = np.zeros(k)
     cdef double[:, :, ::1] buf = buf_np
     cdef double[::1] accw = accw_np
+    cdef double[:, ::1] acce = acce_np
+    cdef double[::1] E = E_np
     with nogil:
         for b in prange(nb, schedule="static"):
             for j in range(p):
-                buf[b, j, 0] = shift[j]
-                buf[b, j, 1] = 0.0
-                buf[b, j, 2] = 0.0
-                buf[b, j, 3] = 0.0
+                buf[b, j, 0] = x_shift[j]
+                for q in range(1, m):
+                    buf[b, j, q] = 0.0
             for i in range(b * step, min(n, (b + 1) * step)):
                 s = sw[i]
                 accw[b] += s
+                for t in range(k):
+                    acce[b, t] += s * (y[i, t] - y_shift[t])
                 for e in range(indptr[i], indptr[i + 1]):
                     j = indices[e]
                     d = data[e] - buf[b, j, 0]
@@ -180,8 +186,14 @@ def column_moments_sparse(const floating[::1] data, const index_t[::1] indices,
                     buf[b, j, 1] += sd
                     buf[b, j, 2] += sd * d
                     buf[b, j, 3] += s
+                    for t in range(k):
+                        se = s * (y[i, t] - y_shift[t])
+                        buf[b, j, 4 + 2 * t] += se * d
+                        buf[b, j, 5 + 2 * t] += se
         for b in range(nb):
             W = W + accw[b]
+            for t in range(k):
+                E[t] = E[t] + acce[b, t]
         for j in prange(p, schedule="static"):
             s1 = 0.0
             s2 = 0.0
@@ -191,9 +203,16 @@ def column_moments_sparse(const floating[::1] data, const index_t[::1] indices,
                 s2 = s2 + buf[b, j, 2]
                 sv = sv + buf[b, j, 3]
             rest = W - sv
-            c = shift[j]
+            c = x_shift[j]
             sums[j] = s1 - c * rest
             sumsq[j] = s2 + c * c * rest
+            for t in range(k):
+                sx = 0.0
+                su = 0.0
+                for b in range(nb):
+                    sx = sx + buf[b, j, 4 + 2 * t]
+                    su = su + buf[b, j, 5 + 2 * t]
+                xty[t, j] = sx - c * (E[t] - su)
     return W
 
 

@@ -129,28 +129,36 @@ def normal_product(X, sw, x_mean, P, alpha, out):
 
 
 @njit(**PARALLEL)
-def column_moments(X, sw, shift, sums, sumsq):
-    """Shifted weighted column sums and sums of squares in one pass (see the reference)."""
+def column_moments(X, y, sw, x_shift, y_shift, sums, sumsq, xty):
+    """Shifted column moments and cross moments with y in one pass (see the reference)."""
     n, p = X.shape
-    nb = n_blocks(n, 2 * p + 1)
+    k = y.shape[1]
+    nb = n_blocks(n, (k + 2) * p + 1)
     step = (n + nb - 1) // nb
     acc1 = np.zeros((nb, p))
     acc2 = np.zeros((nb, p))
+    accy = np.zeros((nb, k, p))
     accw = np.zeros(nb)
     for b in prange(nb):
         lo = b * step
         hi = min(n, lo + step)
         a1 = acc1[b]
         a2 = acc2[b]
+        ay = accy[b]
         for i in range(lo, hi):
             s = sw[i]
             x = X[i]
             accw[b] += s
             for j in range(p):
-                d = x[j] - shift[j]
+                d = x[j] - x_shift[j]
                 sd = s * d
                 a1[j] += sd
                 a2[j] += sd * d
+            for t in range(k):
+                se = s * (y[i, t] - y_shift[t])
+                at = ay[t]
+                for j in range(p):
+                    at[j] += se * (x[j] - x_shift[j])
     W = 0.0
     for b in range(nb):
         W += accw[b]
@@ -162,5 +170,10 @@ def column_moments(X, sw, shift, sums, sumsq):
             v += acc2[b, j]
         sums[j] = u
         sumsq[j] = v
+    for t in range(k):
+        for j in range(p):
+            u = 0.0
+            for b in range(nb):
+                u += accy[b, t, j]
+            xty[t, j] = u
     return W
-

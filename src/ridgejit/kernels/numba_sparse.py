@@ -148,31 +148,39 @@ def normal_product_sparse(data, indices, indptr, sw, x_mean, P, alpha, out):
 
 
 @njit(**PARALLEL)
-def column_moments_sparse(data, indices, indptr, sw, shift, sums, sumsq):
-    """Shifted weighted column moments (see the reference), exact for the zeros.
+def column_moments_sparse(data, indices, indptr, y, sw, x_shift, y_shift, sums, sumsq, xty):
+    """Shifted column moments and cross moments with y (see the reference), exact for the zeros.
 
-    Per column ``j`` with ``V_j = sum_{i: x_ij stored} s_i``:
-    ``sums_j = sum_stored s (x - c_j) - c_j (W - V_j)`` and
-    ``sumsq_j = sum_stored s (x - c_j)^2 + c_j^2 (W - V_j)``: the unstored
-    zeros enter in closed form, and no term cancels when ``c`` is near the mean.
+    Per column ``j`` with ``V_j = sum_{i: x_ij stored} s_i`` and, per target,
+    ``U_tj = sum_{i: x_ij stored} s_i e_it`` (``e = y - y_shift``, ``E_t`` its
+    weighted sum over all rows): ``sums_j = sum_stored s (x - c_j) - c_j (W - V_j)``,
+    ``sumsq_j = sum_stored s (x - c_j)^2 + c_j^2 (W - V_j)`` and
+    ``xty_tj = sum_stored s e_t (x - c_j) - c_j (E_t - U_tj)``: the unstored zeros
+    enter in closed form, and no term cancels when ``c`` is near the mean.
     """
     n = indptr.shape[0] - 1
-    p = shift.shape[0]
-    nb = sparse_blocks(n, indptr[n] - indptr[0], 4 * p + 1)
+    p = x_shift.shape[0]
+    k = y.shape[1]
+    m = 4 + 2 * k
+    nb = sparse_blocks(n, indptr[n] - indptr[0], m * p + k + 1)
     step = (n + nb - 1) // nb
-    # per column one 32-byte line (c_j, sum s d, sum s d^2, V_j): one cache line per stored value
-    buf = np.empty((nb, p, 4))
+    # per column one line (c_j, sum s d, sum s d^2, V_j, then (sum s e_t d, U_tj) per target):
+    # the accumulators of a stored value share one or two cache lines
+    buf = np.empty((nb, p, m))
     accw = np.zeros(nb)
+    acce = np.zeros((nb, k))
     for b in prange(nb):
         bb = buf[b]
+        ae = acce[b]
         for j in range(p):
-            bb[j, 0] = shift[j]
-            bb[j, 1] = 0.0
-            bb[j, 2] = 0.0
-            bb[j, 3] = 0.0
+            bb[j, 0] = x_shift[j]
+            for q in range(1, m):
+                bb[j, q] = 0.0
         for i in range(b * step, min(n, (b + 1) * step)):
             s = sw[i]
             accw[b] += s
+            for t in range(k):
+                ae[t] += s * (y[i, t] - y_shift[t])
             for a in range(np.uintp(indptr[i]), np.uintp(indptr[i + 1])):
                 j = np.uintp(indices[a])
                 d = data[a] - bb[j, 0]
@@ -180,9 +188,16 @@ def column_moments_sparse(data, indices, indptr, sw, shift, sums, sumsq):
                 bb[j, 1] += sd
                 bb[j, 2] += sd * d
                 bb[j, 3] += s
+                for t in range(k):
+                    se = s * (y[i, t] - y_shift[t])
+                    bb[j, 4 + 2 * t] += se * d
+                    bb[j, 5 + 2 * t] += se
     W = 0.0
+    E = np.zeros(k)
     for b in range(nb):
         W += accw[b]
+        for t in range(k):
+            E[t] += acce[b, t]
     for j in prange(p):
         s1 = 0.0
         s2 = 0.0
@@ -192,9 +207,16 @@ def column_moments_sparse(data, indices, indptr, sw, shift, sums, sumsq):
             s2 += buf[b, j, 2]
             sv += buf[b, j, 3]
         rest = W - sv
-        c = shift[j]
+        c = x_shift[j]
         sums[j] = s1 - c * rest
         sumsq[j] = s2 + c * c * rest
+        for t in range(k):
+            sx = 0.0
+            su = 0.0
+            for b in range(nb):
+                sx += buf[b, j, 4 + 2 * t]
+                su += buf[b, j, 5 + 2 * t]
+            xty[t, j] = sx - c * (E[t] - su)
     return W
 
 

@@ -57,17 +57,21 @@ def normal_product(X, sw, x_mean, P, alpha, out):
     out[...] = (sw[:, None] * Q).T @ Xc + alpha[:, None] * P
 
 
-def column_moments(X, sw, shift, sums, sumsq):
-    """Shifted weighted column moments in one pass.
+def column_moments(X, y, sw, x_shift, y_shift, sums, sumsq, xty):
+    """Shifted weighted column moments and cross moments with y, in one pass.
 
-    Writes ``sums[j] = sum_i s_i (x_ij - shift_j)`` and
-    ``sumsq[j] = sum_i s_i (x_ij - shift_j)^2``; returns ``sum_i s_i``.
-    A shift near the column means (e.g. the first row) keeps the variance
-    ``sumsq - sums^2 / W`` free of cancellation.
+    With ``D = X - x_shift`` and ``E = y - y_shift`` writes
+    ``sums[j] = sum_i s_i D_ij``, ``sumsq[j] = sum_i s_i D_ij^2`` and
+    ``xty[t, j] = sum_i s_i E_it D_ij`` (``(k, p)``; ``k`` may be 0); returns
+    ``W = sum_i s_i``.  A shift near the means (e.g. the first row) keeps the
+    centred moments ``sumsq - sums^2 / W`` and ``xty - sums E^T s / W`` free of
+    cancellation: the latter is the right-hand side ``Xc^T S yc`` of the normal
+    equations, so a solver needs no other pass before its first iteration.
     """
-    D = X.astype(np.float64) - shift
+    D = X.astype(np.float64) - x_shift
     sums[...] = sw @ D
     sumsq[...] = sw @ D**2
+    xty[...] = (sw[:, None] * (y - y_shift)).T @ D
     return float(sw.sum())
 
 

@@ -37,11 +37,16 @@ SOLVERS = {
     "nesterov": solve_nesterov,
 }
 
+#: ``tol`` (a bound on the relative objective gap) when ``Ridge(tol=None)``: an exact
+#: solve's quality for the solvers that reach it in a few passes, less for plain
+#: first-order methods whose proven bound is loose (see :mod:`.bounds`).
+DEFAULT_TOL = {"auto": 1e-12, "direct": 1e-12, "cg": 1e-12, "gd": 1e-8, "nesterov": 1e-8}
+
 #: Solvers that iterate (and therefore use ``init``, ``tol`` and ``max_iter``).
 ITERATIVE = frozenset({"cg", "gd", "nesterov"})
 
 #: SGDRidge's solvers: name -> StochasticMethod subclass (one constructor signature)
 STOCHASTIC_METHODS = {cls.name: cls for cls in (SGDMethod, MinibatchMethod, SAGMethod, SAGAMethod, SVRGMethod)}
 
-__all__ = ["SOLVERS", "ITERATIVE", "STOCHASTIC_METHODS", "Result", "SolverOptions", "SGDOptions",
+__all__ = ["SOLVERS", "DEFAULT_TOL", "ITERATIVE", "STOCHASTIC_METHODS", "Result", "SolverOptions", "SGDOptions",
            "StochasticMethod", "run_epochs"]

@@ -63,8 +63,6 @@ from .direct import solve_direct
 
 #: Gram flops per byte streamed in the time of one fused pass (40 Gflop/s / 20 GB/s).
 FLOPS_PER_BYTE = 2.0
-#: Relative residual at which auto's CG answer counts as exact.
-AUTO_CG_TOL = 1e-10
 #: Below this many CG passes' worth of work, go straight to the exact solver.
 MIN_CG_BUDGET = 30
 
@@ -107,13 +105,13 @@ def solve_auto(problem, coef0, options):
     if not exact_fallback:  # the m x m matrix is too large: CG runs to its own cap
         budget = options.max_iter
     cap = budget if options.max_iter is None else min(budget, options.max_iter)
-    cg_options = dataclasses.replace(options, max_iter=cap, tol=min(options.tol, AUTO_CG_TOL))
+    cg_options = dataclasses.replace(options, max_iter=cap)
     result = solve_cg(problem, coef0, cg_options)
     if result.converged or not exact_fallback:
         return result
     exact = solve_direct(problem, coef0, options)
     offset = result.history["time"][-1] if result.history["time"] else 0.0
-    for key in ("objective", "grad_norm"):
+    for key in ("objective", "grad_norm", "gap_bound"):
         exact.history[key] = result.history[key] + exact.history[key]
     exact.history["time"] = result.history["time"] + [t + offset for t in exact.history["time"]]
     exact.n_iter = result.n_iter + 1

@@ -94,9 +94,10 @@ class SolverOptions:
     Attributes
     ----------
     tol : float
-        Iterative solvers stop when ``||grad J(w)|| <= tol * ||grad J(0)||``
-        for every target (for CG this is the relative residual of the normal
-        equations, ``||b - A w|| / ||b||``).
+        Iterative solvers stop when a bound on the relative objective gap
+        ``(J(w) - J*) / J(w)`` is at most ``tol`` for every target (see
+        :mod:`ridgejit.solvers.bounds`); ``auto`` returns a gap of at most
+        ``tol`` by whichever route is cheaper.
     max_iter : int or None
         Iteration cap; ``None`` lets the solver pick (documented per solver).
     learning_rate : float or None
@@ -106,7 +107,7 @@ class SolverOptions:
     verbose : int
     """
 
-    tol: float = 1e-6
+    tol: float = 1e-12
     max_iter: int | None = None
     learning_rate: float | None = None
     verbose: int = 0
@@ -127,8 +128,12 @@ class Result:
         The solver that produced ``coef`` (``auto`` records its choice here).
     history : dict of lists
         ``objective`` (sum over targets of ``J_t``), ``grad_norm`` (Euclidean
-        norm of ``grad_w J`` over all targets) and ``time`` (seconds since the
-        solver started), one entry per iteration.
+        norm of ``grad_w J`` over all targets), ``gap_bound`` (the largest
+        bound on a target's relative gap ``(J - J*) / J``, see
+        :mod:`ridgejit.solvers.bounds`) and ``time`` (seconds since the solver
+        started), one entry per iteration.
+    gap_bound : ndarray (k,)
+        Bound on each target's relative objective gap at ``coef``.
     """
 
     coef: np.ndarray
@@ -136,26 +141,28 @@ class Result:
     n_iter: int
     converged: bool
     solver: str
-    history: dict = field(default_factory=lambda: {"objective": [], "grad_norm": [], "time": []})
+    history: dict = field(default_factory=lambda: {"objective": [], "grad_norm": [], "gap_bound": [], "time": []})
+    gap_bound: np.ndarray = None
 
 
 class History:
-    """Appends ``(objective, grad_norm, elapsed)`` rows; prints them when verbose."""
+    """Appends ``(objective, grad_norm, gap_bound, elapsed)`` rows; prints them when verbose."""
 
     def __init__(self, name, verbose=0):
         self.name = name
         self.verbose = verbose
         self.start = time.perf_counter()
-        self.data = {"objective": [], "grad_norm": [], "time": []}
+        self.data = {"objective": [], "grad_norm": [], "gap_bound": [], "time": []}
 
-    def add(self, objective, grad_norm):
+    def add(self, objective, grad_norm, gap_bound=np.inf):
         elapsed = time.perf_counter() - self.start
         self.data["objective"].append(float(np.sum(objective)))
         self.data["grad_norm"].append(float(grad_norm))
+        self.data["gap_bound"].append(float(np.max(gap_bound)))
         self.data["time"].append(elapsed)
         if self.verbose:
             it = len(self.data["time"]) - 1
             print(
                 f"[{self.name}] iter {it:5d}  objective {np.sum(objective):.12e}  "
-                f"|grad| {grad_norm:.3e}  {elapsed:.3f}s"
+                f"|grad| {grad_norm:.3e}  gap <= {np.max(gap_bound):.2e}  {elapsed:.3f}s"
             )

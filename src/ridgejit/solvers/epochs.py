@@ -15,7 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..problem import relative_gap
 from .base import Result
+from .bounds import gradient_bound
 
 
 @dataclass(frozen=True)
@@ -109,25 +111,29 @@ def run_epochs(problem, method, options, rng, max_epochs, train_idx=None, valida
     validation split); ``validation`` is ``None`` or a callable
     ``(coef, intercept) -> score`` (higher is better) used for stopping.
     After each epoch the exact objective and gradient (one fused pass) are
-    recorded and checked for divergence.  Methods with ``stop_on_gradient``
-    (SAG/SAGA/SVRG, which converge to the exact optimum) stop, without early
-    stopping, when ``||grad J|| <= tol * ||grad J(0)||`` as ``cg``/``gd`` do.
-    Otherwise the run stops when the criterion (validation score, else the
+    recorded and checked for divergence, with a bound on the relative
+    objective gap (``history["gap_bound"]``): the intercept's part exactly,
+    ``n g_b^2 / (2 W)``, plus the gradient bound ``n ||g_c||^2 / (2 alpha)`` of
+    the centred gradient ``g_c = g_w - xbar g_b``
+    (:func:`ridgejit.solvers.bounds.gradient_bound`).  Methods with
+    ``stop_on_gradient`` (SAG/SAGA/SVRG, which converge to the exact optimum)
+    stop, without early stopping, when that bound is at most ``tol``, as
+    ``Ridge``'s iterative solvers do.  Otherwise the run stops when the criterion (validation score, else the
     objective) fails to improve by ``tol`` (relative for the objective,
     absolute for a score) for ``n_iter_no_change`` epochs in a row.
     """
     n = problem.n_samples
     method.prepare(problem, float(problem.alpha[0]) / n)
     rows = np.arange(n, dtype=np.int64) if train_idx is None else np.asarray(train_idx, dtype=np.int64)
-    history = {"objective": [], "grad_norm": [], "time": []}
+    history = {"objective": [], "grad_norm": [], "gap_bound": [], "time": []}
     if validation is not None:
         history["validation_score"] = []
     start = time.perf_counter()
     grad, grad_b = np.empty((1, problem.n_features)), np.empty(1)
     best, stall, converged, epoch = None, 0, False, 0
-    # Methods that converge to the exact optimum stop like cg/gd, on the gradient.
+    # Methods that converge to the exact optimum stop like cg/gd, on the gap bound.
     gradient_rule = method.stop_on_gradient and validation is None
-    g_ref = float(np.linalg.norm(problem.rhs_norms)) / n if gradient_rule else None
+    gap = np.array([np.inf])
     for epoch in range(1, max_epochs + 1):
         if method.with_replacement:
             order = rows[rng.randint(0, len(rows), len(rows))]
@@ -143,15 +149,20 @@ def run_epochs(problem, method, options, rng, max_epochs, train_idx=None, valida
                 f"objective became non-finite. The safe constant rate for this data is "
                 f"{method.safe_eta:.3g} (learning_rate='auto' uses it)."
             )
-        method.observe(grad[0] - method.x_mean * grad_b[0], grad_b[0])
+        centred = grad[0] - method.x_mean * grad_b[0]
+        method.observe(centred, grad_b[0])
         history["objective"].append(float(J))
         grad_norm = float(np.hypot(np.linalg.norm(grad), grad_b[0]))
         history["grad_norm"].append(grad_norm)
+        intercept_gap = n * grad_b[0] ** 2 / (2 * problem.weight_sum) if problem.fit_intercept else 0.0
+        gap_abs = intercept_gap + gradient_bound(np.array([centred @ centred]), n, problem.alpha)
+        gap = relative_gap(gap_abs, np.array([J]), np.array([J]))
+        history["gap_bound"].append(float(gap[0]))
         history["time"].append(time.perf_counter() - start)
         if gradient_rule:
             if options.verbose:
-                print(f"[{method.name}] epoch {epoch}  objective {J:.10e}  |grad| {grad_norm:.3e}")
-            if options.tol is not None and grad_norm <= options.tol * g_ref:
+                print(f"[{method.name}] epoch {epoch}  objective {J:.10e}  gap <= {gap[0]:.3e}")
+            if options.tol is not None and gap[0] <= options.tol:
                 converged = True
                 break
             continue
@@ -173,4 +184,4 @@ def run_epochs(problem, method, options, rng, max_epochs, train_idx=None, valida
             converged = True
             break
     coef, intercept = method.coef()
-    return Result(coef[None, :], np.array([intercept]), epoch, converged, method.name, history)
+    return Result(coef[None, :], np.array([intercept]), epoch, converged, method.name, history, gap)

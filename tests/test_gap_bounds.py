@@ -1,0 +1,103 @@
+"""``tol`` is the relative objective gap, and the gap bound every fit reports holds.
+
+The true gap ``(J(w) - J*) / J(w)`` comes from an independent float64 NumPy solve
+(``conftest.exact_ridge``: LU, not ridgejit's Cholesky); it may never exceed the
+bound the fit reports (``gap_bound_``).  A reference a little off the optimum
+only lowers the measured gap, so the check is conservative; ``SLACK`` covers the
+rounding of the two objective evaluations.  How tight the bounds are is measured,
+not asserted here: ``python benchmarks/gap_bounds_measure.py``.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from conftest import exact_ridge, numpy_objective
+from ridgejit import Ridge, SGDRidge
+
+#: rounding of two objective evaluations, relative to J
+SLACK = 1e-13
+
+
+def random_problem(seed):
+    """One of the families the bound must survive: tall, wide, ill-conditioned, weighted,
+    sparse, several targets, no intercept, tiny or large alpha."""
+    rng = np.random.default_rng(seed)
+    family = ("tall", "wide", "ill", "weighted", "sparse", "multi", "nointercept", "scaled")[seed % 8]
+    n = int(rng.integers(40, 400))
+    p = int(rng.integers(3, 60)) if family != "wide" else int(rng.integers(n + 1, 2 * n + 10))
+    k = 3 if family == "multi" else 1
+    Z = rng.standard_normal((n, p))
+    if family in ("ill", "scaled"):
+        Z = Z @ (np.eye(p) + rng.uniform(0.5, 3) * rng.standard_normal((p, p)) / np.sqrt(p))
+    scale = 10 ** rng.uniform(-2, 2, p) if family == "scaled" else np.ones(p)
+    X = Z * scale + rng.normal(0, 3, p)
+    if family == "sparse":
+        X = sp.random(n, p, density=rng.uniform(0.05, 0.4), format="csr", random_state=rng) * 3.0
+    w = rng.standard_normal((p, k)) / scale[:, None] if family != "sparse" else rng.standard_normal((p, k))
+    y = np.asarray(X @ w) + rng.uniform(0.01, 2.0) * rng.standard_normal((n, k)) + rng.normal(0, 5)
+    sw = rng.uniform(0.1, 3.0, n) if family in ("weighted", "sparse") else None
+    alpha = 10 ** rng.uniform(-4, 3)
+    if family == "multi":
+        alpha = 10 ** rng.uniform(-3, 2, k)
+    return X, (y[:, 0] if k == 1 else y), sw, alpha, family != "nointercept"
+
+
+def true_gaps(X, y, sw, alpha, fit_intercept, model):
+    """Per target: ``(J(w) - J*) / J(w)`` against the independent solve."""
+    Y = np.asarray(y).reshape(X.shape[0], -1)
+    W = np.asarray(model.coef_, dtype=np.float64).reshape(Y.shape[1], -1)
+    b = np.atleast_1d(model.intercept_).astype(np.float64)
+    ref_w, ref_b = exact_ridge(X, Y, sw, alpha, fit_intercept)
+    a = np.broadcast_to(np.asarray(alpha, dtype=np.float64), (Y.shape[1],))
+    out = []
+    for t in range(Y.shape[1]):
+        J = numpy_objective(X, Y[:, t], sw, a[t], W[t], b[t])
+        J_star = numpy_objective(X, Y[:, t], sw, a[t], ref_w[t], ref_b[t])
+        out.append((J - J_star) / J)
+    return np.array(out)
+
+
+@pytest.mark.parametrize("seed", range(200))
+def test_cg_gap_bound_holds_on_random_problems(seed):
+    X, y, sw, alpha, fit_intercept = random_problem(seed)
+    tol = (1e-3, 1e-6, 1e-10, 1e-14)[seed % 4]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a capped run still reports a valid bound
+        model = Ridge(alpha=alpha, solver="cg", tol=tol, fit_intercept=fit_intercept, max_iter=3000).fit(
+            X, y, sample_weight=sw)
+    gaps = true_gaps(X, y, sw, alpha, fit_intercept, model)
+    assert np.all(gaps <= model.gap_bound_ + SLACK), (gaps, model.gap_bound_, model.n_iter_)
+    assert len(model.history_["gap_bound"]) == model.n_iter_ + 1 or model.n_iter_ > 0
+
+
+@pytest.mark.parametrize("seed", range(0, 200, 10))
+@pytest.mark.parametrize("solver", ["direct", "auto", "nesterov"])
+def test_other_solvers_report_a_bound_that_holds(seed, solver):
+    X, y, sw, alpha, fit_intercept = random_problem(seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = Ridge(alpha=alpha, solver=solver, tol=1e-6, fit_intercept=fit_intercept, max_iter=500).fit(
+            X, y, sample_weight=sw)
+    assert np.all(true_gaps(X, y, sw, alpha, fit_intercept, model) <= model.gap_bound_ + SLACK)
+
+
+@pytest.mark.parametrize("solver", ["saga", "svrg"])
+def test_variance_reduced_solvers_stop_on_the_gap_bound(solver):
+    X, y, sw, alpha, fit_intercept = random_problem(3)
+    model = SGDRidge(alpha=alpha, solver=solver, tol=1e-6, max_iter=2000, random_state=0).fit(
+        (X - X.mean(0)) / X.std(0), y)
+    Xs = (X - X.mean(0)) / X.std(0)
+    gap = true_gaps(Xs, y, None, alpha, True, model)[0]
+    assert model.history_["gap_bound"][-1] <= 1e-6 and gap <= model.history_["gap_bound"][-1] + SLACK
+
+
+def test_tol_is_the_gap_a_loose_tol_stops_early_and_still_holds():
+    X, y, sw, alpha, fit_intercept = random_problem(17)
+    loose = Ridge(alpha=alpha, solver="cg", tol=1e-2).fit(X, y)
+    tight = Ridge(alpha=alpha, solver="cg", tol=1e-12).fit(X, y)
+    assert loose.n_iter_ < tight.n_iter_
+    assert loose.gap_bound_ <= 1e-2 and tight.gap_bound_ <= 1e-12
+    assert true_gaps(X, y, None, alpha, True, loose)[0] <= loose.gap_bound_ + SLACK
