@@ -12,37 +12,13 @@ import warnings
 
 import numpy as np
 import pytest
-import scipy.sparse as sp
 
 from conftest import exact_ridge, numpy_objective
 from ridgejit import Ridge, SGDRidge
+from ridgejit.bench.compare import random_problem
 
 #: rounding of two objective evaluations, relative to J
 SLACK = 1e-13
-
-
-def random_problem(seed):
-    """One of the families the bound must survive: tall, wide, ill-conditioned, weighted,
-    sparse, several targets, no intercept, tiny or large alpha."""
-    rng = np.random.default_rng(seed)
-    family = ("tall", "wide", "ill", "weighted", "sparse", "multi", "nointercept", "scaled")[seed % 8]
-    n = int(rng.integers(40, 400))
-    p = int(rng.integers(3, 60)) if family != "wide" else int(rng.integers(n + 1, 2 * n + 10))
-    k = 3 if family == "multi" else 1
-    Z = rng.standard_normal((n, p))
-    if family in ("ill", "scaled"):
-        Z = Z @ (np.eye(p) + rng.uniform(0.5, 3) * rng.standard_normal((p, p)) / np.sqrt(p))
-    scale = 10 ** rng.uniform(-2, 2, p) if family == "scaled" else np.ones(p)
-    X = Z * scale + rng.normal(0, 3, p)
-    if family == "sparse":
-        X = sp.random(n, p, density=rng.uniform(0.05, 0.4), format="csr", random_state=rng) * 3.0
-    w = rng.standard_normal((p, k)) / scale[:, None] if family != "sparse" else rng.standard_normal((p, k))
-    y = np.asarray(X @ w) + rng.uniform(0.01, 2.0) * rng.standard_normal((n, k)) + rng.normal(0, 5)
-    sw = rng.uniform(0.1, 3.0, n) if family in ("weighted", "sparse") else None
-    alpha = 10 ** rng.uniform(-4, 3)
-    if family == "multi":
-        alpha = 10 ** rng.uniform(-3, 2, k)
-    return X, (y[:, 0] if k == 1 else y), sw, alpha, family != "nointercept"
 
 
 def true_gaps(X, y, sw, alpha, fit_intercept, model):

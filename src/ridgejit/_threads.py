@@ -1,7 +1,13 @@
-"""Threads during a fit: ``n_jobs``, and safety when fits run in several Python threads.
+"""Threads during a fit: ``n_jobs``, small problems, and safety when fits run in several Python threads.
 
 ``n_jobs`` sets Numba's thread count and BLAS/OpenMP's (threadpoolctl) for the
-duration of a fit and restores both afterwards.
+duration of a fit and restores both afterwards.  With ``n_jobs=None`` a problem
+below :data:`SERIAL_BELOW` stored values runs on one thread, Numba and BLAS
+alike: there a second thread costs more (start-up, OpenBLAS's idle threads
+spinning against Numba's and against SciPy's OpenBLAS) than it saves (measured
+on 2 cores: the exact fit of 1000 x 500 takes 49 ms on two threads and 31 ms on
+one; 20000 x 100, 11 ms and 16 ms).  The BLAS libraries are found once per
+process (one cached :class:`threadpoolctl.ThreadpoolController`), not per fit.
 
 Numba's ``workqueue`` threading layer (used where neither TBB nor OpenMP is
 available) aborts the process when parallel kernels are launched from two
@@ -13,20 +19,41 @@ fits run concurrently.  The threading layer itself is never changed.
 """
 
 import contextlib
+import functools
 import os
 import threading
-
-from threadpoolctl import threadpool_limits
 
 #: Serializes fits while Numba's threading layer is (or may become) workqueue.
 WORKQUEUE_LOCK = threading.RLock()
 
+#: Problems with fewer stored values (``n * p``, or ``nnz``) run on one thread when
+#: ``n_jobs`` is None (see the module docstring; ``benchmarks/calibrate_auto.py``
+#: measures where threads start to pay on a machine).
+SERIAL_BELOW = 1_500_000
+#: Below this many stored values no kernel starts a second thread anyway (BLAS keeps
+#: small products on one, the row-block rule gives one block): the thread counts are
+#: left as they are, which saves their switching on every fit.
+UNTOUCHED_BELOW = 1 << 16
+
+
+@functools.lru_cache(maxsize=1)
+def blas_controller():
+    """The process's one :class:`threadpoolctl.ThreadpoolController` (found on first use)."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
+@functools.lru_cache(maxsize=1)
+def _cpu_count():
+    return os.cpu_count() or 1
+
 
 def resolve_n_jobs(n_jobs):
     """Threads for ``n_jobs`` (scikit-learn meaning: None -> all, -1 -> all, -2 -> all but one)."""
-    cpus = os.cpu_count() or 1
     if n_jobs is None:
         return None
+    cpus = _cpu_count()
     n_jobs = int(n_jobs)
     if n_jobs == 0:
         raise ValueError("n_jobs == 0 has no meaning; use None, a positive count or -1")
@@ -43,18 +70,21 @@ def numba_layer_needs_lock():
 
 
 @contextlib.contextmanager
-def thread_limit(n_jobs, backend_name):
+def thread_limit(n_jobs, backend_name, size=None):
     """Run a fit's body with ``n_jobs`` threads (Numba and BLAS), then restore both.
 
-    ``n_jobs=None`` leaves the thread counts as they are.  On the Numba backend
-    the body also holds :data:`WORKQUEUE_LOCK` when the threading layer is
-    workqueue (see the module docstring).
+    ``n_jobs=None`` leaves the thread counts as they are, unless ``size`` (the
+    problem's stored values) is below :data:`SERIAL_BELOW`: then one thread.  On
+    the Numba backend the body also holds :data:`WORKQUEUE_LOCK` when the
+    threading layer is workqueue (see the module docstring).
     """
     guard = contextlib.nullcontext()
     if backend_name == "numba" and numba_layer_needs_lock():
         guard = WORKQUEUE_LOCK
     with guard:
         threads = resolve_n_jobs(n_jobs)
+        if threads is None and size is not None and UNTOUCHED_BELOW <= size < SERIAL_BELOW:
+            threads = 1
         if threads is None:
             yield
             return
@@ -66,7 +96,7 @@ def thread_limit(n_jobs, backend_name):
             previous = numba.get_num_threads()
             numba.set_num_threads(threads)
         try:
-            with threadpool_limits(limits=threads):
+            with blas_controller().limit(limits=threads):
                 yield
         finally:
             if previous is not None:

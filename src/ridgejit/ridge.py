@@ -17,7 +17,7 @@ from ._threads import thread_limit
 from ._validation import check_alpha, fitted_shapes, non_finite_error, prepare_fit
 from .initializers import INITIALIZERS, initial_coef
 from .kernels import BACKENDS
-from .problem import Problem
+from .problem import Problem, stored_values
 from .solvers import DEFAULT_TOL, ITERATIVE, SOLVERS, SolverOptions
 
 
@@ -176,7 +176,8 @@ class Ridge(RegressorMixin, BaseEstimator):
         )
         previous = getattr(self, "coef_", None)
         coef0 = initial_coef(self.init, p, k, self.random_state, previous=previous)
-        with thread_limit(self.n_jobs, backend.name), np.errstate(over="ignore", invalid="ignore"):
+        with thread_limit(self.n_jobs, backend.name, stored_values(X).size), \
+                np.errstate(over="ignore", invalid="ignore"):
             try:
                 result = SOLVERS[self.solver](problem, coef0, options)
             except FloatingPointError:

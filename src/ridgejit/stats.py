@@ -52,13 +52,13 @@ def solve_spd(A, B, alpha, forms=False):
     out = np.empty((k, m))
     q = np.empty(k)
     diag = np.arange(m)
-    for value in np.unique(alpha):
+    for value in (alpha[:1] if k == 1 else np.unique(alpha)):
         cols = np.flatnonzero(alpha == value)
         M = A.copy()
         M[diag, diag] += value
         anorm = float(np.abs(M).sum(axis=0).max())
         try:
-            factor = linalg.cho_factor(M, lower=True, overwrite_a=False, check_finite=False)
+            factor = linalg.cho_factor(M, lower=True, overwrite_a=True, check_finite=False)
             rcond, _ = lapack.dpocon(factor[0], anorm, uplo="L")
             if not rcond >= RCOND_MIN:
                 raise linalg.LinAlgError(f"rcond={rcond:.2e}")
@@ -71,10 +71,12 @@ def solve_spd(A, B, alpha, forms=False):
                 linalg.LinAlgWarning,
                 stacklevel=3,
             )
+            M = A.copy()
+            M[diag, diag] += value
             out[cols] = linalg.lstsq(M, B[:, cols], check_finite=False)[0].T
             inverse = lambda R: linalg.lstsq(M, R, check_finite=False)[0]  # noqa: E731
         if forms:
-            R = B[:, cols] - M @ out[cols].T
+            R = B[:, cols] - A @ out[cols].T - value * out[cols].T
             q[cols] = np.einsum("jt,jt->t", R, inverse(R))
     return (out, np.maximum(q, 0.0)) if forms else out
 
@@ -127,8 +129,11 @@ class SufficientStats:
         kernel = "sufficient_stats_lowp" if lowp else "sufficient_stats"
         W = bind(backend, kernel, X)(y, sw, self.x_shift, self.y_shift, *out)
         raise_if_not_finite(X, np.diag(out[0]), out[2], out[4])
-        for total, part in zip((self.gram, self.xty, self.xsum, self.ysum, self.yty), out):
-            total += part
+        if self.n_samples == 0 and self.weight_sum == 0.0:  # the first block: its arrays are the totals
+            self.gram, self.xty, self.xsum, self.ysum, self.yty = out
+        else:
+            for total, part in zip((self.gram, self.xty, self.xsum, self.ysum, self.yty), out):
+                total += part
         self.weight_sum += W
         self.n_samples += X.shape[0]
 
@@ -174,9 +179,9 @@ class SufficientStats:
         if not fit_intercept:
             return gram, xty, yty, self.x_shift.copy(), self.y_shift.copy()
         d, e = self.xsum / W, self.ysum / W
-        gram -= W * np.outer(d, d)
-        xty -= W * np.outer(d, e)
-        yty -= W * np.outer(e, e)
+        gram -= np.outer(W * d, d)
+        xty -= np.outer(W * d, e)
+        yty -= np.outer(W * e, e)
         return gram, xty, yty, self.x_shift + d, self.y_shift + e
 
     def solve(self, alpha, fit_intercept):

@@ -16,7 +16,7 @@ from ._threads import thread_limit
 from ._validation import check_alpha, non_finite_error, prepare_fit
 from .initializers import INITIALIZERS, initial_coef
 from .kernels import BACKENDS
-from .problem import Problem
+from .problem import Problem, stored_values
 from .solvers import STOCHASTIC_METHODS, SGDOptions, run_epochs
 from .solvers.sgd import SCHEDULES
 
@@ -205,7 +205,8 @@ class SGDRidge(RegressorMixin, BaseEstimator):
         options = self._options(None if partial else self.tol)
         # Everything that runs kernels (the state needs the column means) stays
         # inside thread_limit, which also guards Numba's workqueue layer.
-        with thread_limit(self.n_jobs, backend.name), np.errstate(over="ignore", invalid="ignore"), \
+        with thread_limit(self.n_jobs, backend.name, stored_values(X).size), \
+                np.errstate(over="ignore", invalid="ignore"), \
                 _overflow_is_value_error(X, Y):
             if partial and hasattr(self, "_sgd_state"):
                 st, rng = self._sgd_state, self._rng

@@ -47,6 +47,39 @@ def make_regression(n_samples, n_features, *, n_targets=1, dtype=np.float64, see
     return X, (y[:, 0] if n_targets == 1 else y)
 
 
+#: the families of :func:`random_problem`, in the order the seed cycles through them
+FAMILIES = ("tall", "wide", "ill", "weighted", "sparse", "multi", "nointercept", "scaled")
+
+
+def random_problem(seed, n_range=(40, 400), p_range=(3, 60)):
+    """One random problem from a family a certified gap bound must survive.
+
+    Families (by ``seed % 8``): tall, wide (``p > n``), ill-conditioned (mixed
+    columns), weighted, sparse (CSR), several targets (per-target alpha), no
+    intercept, scaled columns (``10**U(-2, 2)``).  ``alpha`` is ``10**U(-4, 3)``.
+    Returns ``(X, y, sample_weight or None, alpha, fit_intercept)``.
+    """
+    from scipy import sparse
+
+    rng = np.random.default_rng(seed)
+    family = FAMILIES[seed % len(FAMILIES)]
+    n = int(rng.integers(*n_range))
+    p = int(rng.integers(*p_range)) if family != "wide" else int(rng.integers(n + 1, 2 * n + 10))
+    k = 3 if family == "multi" else 1
+    Z = rng.standard_normal((n, p))
+    if family in ("ill", "scaled"):
+        Z = Z @ (np.eye(p) + rng.uniform(0.5, 3) * rng.standard_normal((p, p)) / np.sqrt(p))
+    scale = 10 ** rng.uniform(-2, 2, p) if family == "scaled" else np.ones(p)
+    X = Z * scale + rng.normal(0, 3, p)
+    if family == "sparse":
+        X = sparse.random(n, p, density=rng.uniform(0.05, 0.4), format="csr", random_state=rng) * 3.0
+    w = rng.standard_normal((p, k)) / scale[:, None] if family != "sparse" else rng.standard_normal((p, k))
+    y = np.asarray(X @ w) + rng.uniform(0.01, 2.0) * rng.standard_normal((n, k)) + rng.normal(0, 5)
+    sw = rng.uniform(0.1, 3.0, n) if family in ("weighted", "sparse") else None
+    alpha = 10 ** rng.uniform(-4, 3) if k == 1 else 10 ** rng.uniform(-3, 2, k)
+    return X, (y[:, 0] if k == 1 else y), sw, alpha, family != "nointercept"
+
+
 #: scikit-learn solvers for sparse X (its cholesky densifies the Gram, svd refuses sparse X).
 SPARSE_SKLEARN_SOLVERS = ("sag", "lsqr", "sparse_cg")
 

@@ -105,6 +105,18 @@ def _objective(X, y, sw, coef, intercept, alpha):
     return float((sw @ (r * r) + alpha * coef @ coef) / (2 * X.shape[0]))
 
 
+def _cell(n, p, kind, density, fit_intercept, weighted, alpha):
+    """``(X, y, sw, gap)`` of a cell, ``gap(model)`` its relative gap against :func:`reference_objective`."""
+    X, y, sw = make_cell(n, p, kind, density, fit_intercept, weighted)
+    J_star = reference_objective(X, y, sw, alpha, fit_intercept)
+
+    def gap(model):
+        J = _objective(X, y, sw, np.asarray(model.coef_, dtype=np.float64), float(model.intercept_), alpha)
+        return max((J - J_star) / J, 0.0)
+
+    return X, y, sw, gap
+
+
 def _timed(make, X, y, sw, repeats):
     """``(best, median, fitted model)`` of ``repeats`` fits (one warm-up fit on 256 rows first)."""
     with warnings.catch_warnings():
@@ -126,12 +138,7 @@ def race_cell(n, p, kind, density, fit_intercept, weighted, *, alpha=1.0, repeat
     from ..ridge import Ridge
 
     say = log or (lambda *a: None)
-    X, y, sw = make_cell(n, p, kind, density, fit_intercept, weighted)
-    J_star = reference_objective(X, y, sw, alpha, fit_intercept)
-
-    def gap(model):
-        J = _objective(X, y, sw, np.asarray(model.coef_, dtype=np.float64), float(model.intercept_), alpha)
-        return max((J - J_star) / J, 0.0)
+    X, y, sw, gap = _cell(n, p, kind, density, fit_intercept, weighted, alpha)
 
     rj_best, rj_med, rj = _timed(lambda: Ridge(alpha=alpha, fit_intercept=fit_intercept), X, y, sw, repeats)
     rj_gap = gap(rj)
@@ -140,21 +147,8 @@ def race_cell(n, p, kind, density, fit_intercept, weighted, *, alpha=1.0, repeat
     say(f"  ridgejit default {rj_best:.4f} s gap {rj_gap:.1e} ({rj.solver_}); "
         f"sklearn default {sk_best:.4f} s gap {sk_gap:.1e}")
     # race 1: scikit-learn's fastest fit at ridgejit's gap
-    solvers = ("sparse_cg", "lsqr", "sag") if sparse.issparse(X) else ("cholesky", "lsqr", "sparse_cg")
     target = max(rj_gap, 1e-15)
-    fastest = (np.inf, np.inf, None, None)
-    for solver in solvers:
-        for tol in (None,) if solver == "cholesky" else SKLEARN_TOLS:
-            kw = {} if tol is None else {"tol": tol, "max_iter": 100_000}
-            make = lambda: SkRidge(alpha=alpha, fit_intercept=fit_intercept, solver=solver, **kw)  # noqa: B023,E731
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                trial = make().fit(X, y, sample_weight=sw)
-            if gap(trial) <= target:
-                best, med, _ = _timed(make, X, y, sw, repeats)
-                if best < fastest[0]:
-                    fastest = (best, med, solver, tol)
-                break
+    fastest = sklearn_fastest(X, y, sw, alpha, fit_intercept, target, gap, repeats)
     say(f"  sklearn fastest at gap {target:.1e}: {fastest[2]} tol={fastest[3]} {fastest[0]:.4f} s")
     # race 2: ridgejit at scikit-learn's default gap
     g = max(sk_gap, 1e-15)
@@ -173,6 +167,45 @@ def race_cell(n, p, kind, density, fit_intercept, weighted, *, alpha=1.0, repeat
         "ridgejit_at_sklearn_gap_gap": gap(tg), "ridgejit_at_sklearn_gap_solver": tg.solver_,
         "default_ratio": sk_best / tg_best, "default_ratio_median": sk_med / tg_med,
     }
+
+
+def sklearn_fastest(X, y, sw, alpha, fit_intercept, target, gap, repeats):
+    """``(best, median, solver, tol)``: scikit-learn's fastest fit reaching ``gap(model) <= target``,
+    each solver at the loosest of :data:`SKLEARN_TOLS` that reaches it."""
+    from sklearn.linear_model import Ridge as SkRidge
+
+    solvers = ("sparse_cg", "lsqr", "sag") if sparse.issparse(X) else ("cholesky", "lsqr", "sparse_cg")
+    fastest = (np.inf, np.inf, None, None)
+    for solver in solvers:
+        for tol in (None,) if solver == "cholesky" else SKLEARN_TOLS:
+            kw = {} if tol is None else {"tol": tol, "max_iter": 100_000}
+            make = lambda: SkRidge(alpha=alpha, fit_intercept=fit_intercept, solver=solver, **kw)  # noqa: B023,E731
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                trial = make().fit(X, y, sample_weight=sw)
+            if gap(trial) <= target:
+                best, med, _ = _timed(make, X, y, sw, repeats)
+                if best < fastest[0]:
+                    fastest = (best, med, solver, tol)
+                break
+    return fastest
+
+
+def race_to_gap(n, p, kind, density, fit_intercept, weighted, target, *, alpha=1.0, repeats=3, log=None):
+    """ridgejit ``Ridge(tol=target)`` against scikit-learn's fastest fit to the same gap."""
+    from ..ridge import Ridge
+
+    say = log or (lambda *a: None)
+    X, y, sw, gap = _cell(n, p, kind, density, fit_intercept, weighted, alpha)
+
+    best, med, rj = _timed(lambda: Ridge(alpha=alpha, fit_intercept=fit_intercept, tol=target), X, y, sw, repeats)
+    say(f"  ridgejit tol={target:g}: {best:.4f} s (median {med:.4f}), gap {gap(rj):.1e}, {rj.solver_}, "
+        f"{rj.n_iter_} iterations")
+    sk = sklearn_fastest(X, y, sw, alpha, fit_intercept, target, gap, repeats)
+    say(f"  sklearn fastest to {target:g}: {sk[2]} tol={sk[3]} {sk[0]:.4f} s (median {sk[1]:.4f})")
+    return {"ridgejit": best, "ridgejit_median": med, "ridgejit_gap": gap(rj), "sklearn": sk[0],
+            "sklearn_median": sk[1], "sklearn_solver": f"{sk[2]} tol={sk[3]}", "ratio": sk[0] / best,
+            "ratio_median": sk[1] / med}
 
 
 def run_map(grid=GRID, *, alpha=1.0, repeats=3, log=None):

@@ -14,7 +14,7 @@ from .eigen import DualEigen, PrimalEigen
 from .sparse_kfold import FoldSystems
 from .._validation import canonical_csr
 from ..kernels import get_backend
-from ..problem import readonly_view
+from ..problem import readonly_view, stored_values
 from ..stats import SufficientStats
 
 #: Multi-shift CG pass cap when ``max_iter`` is None.
@@ -115,7 +115,7 @@ def ridge_path(X, y, alphas, *, fit_intercept=True, sample_weight=None, backend=
     sw = np.array(_check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True))
     alphas = check_alphas(alphas, strictly_positive=False)
     be = get_backend(backend)
-    with thread_limit(n_jobs, be.name):
+    with thread_limit(n_jobs, be.name, stored_values(X).size):
         if sp.issparse(X):
             systems = FoldSystems(canonical_csr(X), Y, sw, np.ones((X.shape[0], 1), dtype=np.uint8),
                                   fit_intercept, be)

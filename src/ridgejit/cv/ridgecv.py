@@ -34,6 +34,7 @@ from .sparse_kfold import sparse_cross_validate
 from .._validation import fitted_shapes, prepare_fit
 from ..ridge import Ridge
 from ..kernels import BACKENDS
+from ..problem import stored_values
 from .path import DEFAULT_MAX_ITER, check_alphas
 
 SPARSE_LOO_ERROR = (
@@ -227,7 +228,8 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         alphas = check_alphas(self.alphas, strictly_positive=loo)
         per_target = bool(self.alpha_per_target) and y.ndim == 2
         scoring = Scoring(self, loo=loo, per_target=per_target, weighted=sample_weight is not None)
-        with thread_limit(self.n_jobs, backend.name), np.errstate(over="ignore", invalid="ignore"):
+        with thread_limit(self.n_jobs, backend.name, stored_values(X).size), \
+                np.errstate(over="ignore", invalid="ignore"):
             self.n_iter_ = 1  # the exact modes; the CG mode counts its passes
             if loo:
                 coef, intercept, scores = self._fit_loo(X, y, Y, sw, alphas, scoring, backend)

@@ -32,7 +32,10 @@ except ImportError as exc:  # pragma: no cover - depends on the build
         "(RIDGEJIT_REQUIRE_CYTHON=1 makes a failed build an error)"
     ) from exc
 
-from .blas_stats import dual_gram, sufficient_stats, sufficient_stats_lowp  # noqa: F401,E402
+from functools import partial  # noqa: E402
+
+from . import blas_stats  # noqa: E402
+from .blas_stats import dual_gram  # noqa: F401,E402
 from .sparse_stats import dual_gram_sparse, shifted_stats  # noqa: F401,E402
 
 
@@ -41,6 +44,10 @@ def sufficient_stats_sparse(data, indices, indptr, y, sw, x_shift, y_shift, gram
     return shifted_stats(raw_stats_sparse, data, indices, indptr, y, sw, x_shift, y_shift,
                          gram, xty, xsum, ysum, yty)
 
+
+#: The Gram-type kernels are blocked BLAS, their moments the Cython ``column_moments``.
+sufficient_stats = partial(blas_stats.sufficient_stats, moments=column_moments)
+sufficient_stats_lowp = partial(blas_stats.sufficient_stats_lowp, moments=column_moments)
 
 #: Sparse statistics are accumulated in float64 anyway: the exact kernel serves.
 sufficient_stats_lowp_sparse = sufficient_stats_sparse

@@ -10,12 +10,15 @@ X is read exactly once per call; float32 X is widened element by element,
 never copied.  Compile options come from :mod:`ridgejit._config`.
 """
 
+from functools import partial
+
 import numpy as np
 from numba import njit, prange
 
 from .._config import JIT, PARALLEL
 from . import layout as L
-from .blas_stats import dual_gram, sufficient_stats, sufficient_stats_lowp  # noqa: F401  (BLAS syrk is faster)
+from . import blas_stats
+from .blas_stats import dual_gram  # noqa: F401  (BLAS syrk is faster)
 
 
 @njit(**JIT)
@@ -177,3 +180,9 @@ def column_moments(X, y, sw, x_shift, y_shift, sums, sumsq, xty):
                 u += accy[b, t, j]
             xty[t, j] = u
     return W
+
+
+#: The Gram-type kernels are blocked BLAS (compute bound: ``syrk`` beats a loop),
+#: their column sums and cross moments this backend's ``column_moments``.
+sufficient_stats = partial(blas_stats.sufficient_stats, moments=column_moments)
+sufficient_stats_lowp = partial(blas_stats.sufficient_stats_lowp, moments=column_moments)

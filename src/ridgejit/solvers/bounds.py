@@ -137,9 +137,11 @@ class IterateWindow:
         earlier iterate whose bound is certified and within :data:`TIGHT` of its
         proven lower bound, else the latest iterate with its own bound.
         """
-        coef = np.array(self.coefs[-1], copy=True)
         gap = relative_gap(upper, self.J[-1], self.scale[-1])
         certified = gap <= self.tol
+        if not certified.any():
+            return self.coefs[-1], gap, certified
+        coef = np.array(self.coefs[-1], copy=True)
         chosen = np.zeros(len(upper), dtype=bool)
         below = np.zeros(len(upper))  # J(x_j) - J(x_K), proven, accumulated backwards
         for j in range(len(self.coefs) - 2, -1, -1):
