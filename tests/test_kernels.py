@@ -193,3 +193,48 @@ def test_env_var_forces_default(monkeypatch):
     assert get_backend("auto").name == "numpy"
     monkeypatch.delenv("RIDGEJIT_BACKEND")
     assert get_backend("auto").name == "numba"
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("unit", [True, False])
+@pytest.mark.parametrize("ratio", ["small", "large"])
+def test_sufficient_stats_on_more_rows_than_a_chunk(backend, dtype, unit, ratio):
+    """More rows than a BLAS chunk: the zero-copy syrk path (unit weights) with its moments pass
+    and the shift after the fact, or the copied chunks (weights, or a mean that dominates a
+    column), against the reference.  float32's lowp variant only preconditions a refinement:
+    its Gram to ~1e-3 of the raw moments, the rest exact."""
+    from ridgejit._config import GRAM_CHUNK_ROWS
+
+    rng = np.random.default_rng(4)
+    n, p, k = GRAM_CHUNK_ROWS * 2 + 123, 6, 2
+    X = rng.standard_normal((n, p)) * [0.1, 1, 10, 1, 1, 0.5] + [3.0, -1, 5, 0, 2, 1]
+    if ratio == "large":
+        X[:, 1] += 1e3  # raw / centred second moment ~1e6: the shift after the fact is refused
+    X = X.astype(dtype)
+    y = X.astype(np.float64) @ rng.standard_normal((p, k)) + rng.standard_normal((n, k)) + 7.0
+    sw = np.ones(n) if unit else rng.uniform(0.5, 2, n)
+    c, e = X[5].astype(np.float64), y[5].copy()
+
+    def stats(kernel):
+        out = [np.empty((p, p)), np.empty((p, k)), np.empty(p), np.empty(k), np.empty((k, k))]
+        return kernel(X, y, sw, c, e, *out), out
+
+    W0, want = stats(REF.sufficient_stats)
+    W, got = stats(backend.sufficient_stats)
+    assert W == pytest.approx(W0, rel=1e-12)
+    for label, a, b in zip(("gram", "xty", "xsum", "ysum", "yty"), got, want):
+        assert_allclose(a, b, rtol=1e-9, atol=1e-9 * max(1.0, np.abs(b).max()), err_msg=label)
+    W, got = stats(backend.sufficient_stats_lowp)
+    if dtype == np.float64:  # exact for float64 X
+        for a, b in zip(got, want):
+            assert_allclose(a, b, rtol=1e-9, atol=1e-9 * max(1.0, np.abs(b).max()))
+        return
+    # float32 products (copied chunks: every statistic; views: the Gram alone), each chunk
+    # summed in float32: within ~1e-5 of the raw magnitudes, far inside what the refinement
+    # of the direct solver needs
+    raw = np.abs(X.astype(np.float64) - c)
+    scale = {"gram": (raw.T @ raw).max(), "xty": (raw.T @ np.abs(y - e)).max(), "xsum": raw.sum(0).max(),
+             "ysum": np.abs(y - e).sum(0).max(), "yty": ((y - e) ** 2).sum(0).max()}
+    assert W == pytest.approx(W0, rel=1e-5)
+    for label, a, b in zip(("gram", "xty", "xsum", "ysum", "yty"), got, want):
+        assert np.abs(a - b).max() <= 1e-4 * scale[label], label

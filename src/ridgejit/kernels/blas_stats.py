@@ -98,7 +98,7 @@ def _raw_stats(X, y, y_shift, rows, moments, max_ratio):
     out[:p, p : p + k] = xty.T
     out[:p, -1] = sums
     out[p : p + k, p : p + k] = E.T @ E
-    out[p : p + k, -1] = E.sum(axis=0)
+    out[p : p + k, -1] = out[-1, p : p + k] = E.sum(axis=0)
     out[-1, -1] = W
     out[p:, :p] = out[:p, p:].T
     return out, mean
