@@ -198,15 +198,16 @@ def test_env_var_forces_default(monkeypatch):
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("unit", [True, False])
 @pytest.mark.parametrize("ratio", ["small", "large"])
-def test_sufficient_stats_on_more_rows_than_a_chunk(backend, dtype, unit, ratio):
-    """More rows than a BLAS chunk: the zero-copy syrk path (unit weights) with its moments pass
-    and the shift after the fact, or the copied chunks (weights, or a mean that dominates a
-    column), against the reference.  float32's lowp variant only preconditions a refinement:
+@pytest.mark.parametrize("rows", ["chunks", "one"])
+def test_sufficient_stats_on_more_rows_than_a_chunk(backend, dtype, unit, ratio, rows):
+    """More rows than a BLAS chunk, or one chunk of n >= 5 p rows: the zero-copy syrk path (unit
+    weights) with its moments pass and the shift after the fact, or the copied chunks (weights,
+    or a mean that dominates a column), against the reference.  float32's lowp variant only preconditions a refinement:
     its Gram to ~1e-3 of the raw moments, the rest exact."""
     from ridgejit._config import GRAM_CHUNK_ROWS
 
     rng = np.random.default_rng(4)
-    n, p, k = GRAM_CHUNK_ROWS * 2 + 123, 6, 2
+    n, p, k = (GRAM_CHUNK_ROWS * 2 + 123 if rows == "chunks" else 40), 6, 2
     X = rng.standard_normal((n, p)) * [0.1, 1, 10, 1, 1, 0.5] + [3.0, -1, 5, 0, 2, 1]
     if ratio == "large":
         X[:, 1] += 1e3  # raw / centred second moment ~1e6: the shift after the fact is refused

@@ -117,13 +117,20 @@ def _cell(n, p, kind, density, fit_intercept, weighted, alpha):
     return X, y, sw, gap
 
 
+#: short fits repeat until their timings add up to this many seconds (at most MAX_REPEATS):
+#: on a shared 2-core machine a 2 ms fit varies by 2x from one run to the next
+MIN_TOTAL_SECONDS, MAX_REPEATS = 1.0, 200
+
+
 def _timed(make, X, y, sw, repeats):
-    """``(best, median, fitted model)`` of ``repeats`` fits (one warm-up fit on 256 rows first)."""
+    """``(best, median, fitted model)`` of at least ``repeats`` fits, more for short ones
+    (:data:`MIN_TOTAL_SECONDS`); one warm-up fit on 256 rows and one on all rows first."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         make().fit(X[:256], y[:256], sample_weight=None if sw is None else sw[:256])
+        make().fit(X, y, sample_weight=sw)
         times = []
-        for _ in range(repeats):
+        while len(times) < repeats or (sum(times) < MIN_TOTAL_SECONDS and len(times) < MAX_REPEATS):
             est = make()
             t0 = time.perf_counter()
             est.fit(X, y, sample_weight=sw)
@@ -171,7 +178,8 @@ def race_cell(n, p, kind, density, fit_intercept, weighted, *, alpha=1.0, repeat
 
 def sklearn_fastest(X, y, sw, alpha, fit_intercept, target, gap, repeats):
     """``(best, median, solver, tol)``: scikit-learn's fastest fit reaching ``gap(model) <= target``,
-    each solver at the loosest of :data:`SKLEARN_TOLS` that reaches it."""
+    each solver at the loosest of :data:`SKLEARN_TOLS` that reaches it (a solver whose untimed
+    trial already takes 1.5x the fastest time found is given up: tighter tols only cost more)."""
     from sklearn.linear_model import Ridge as SkRidge
 
     solvers = ("sparse_cg", "lsqr", "sag") if sparse.issparse(X) else ("cholesky", "lsqr", "sparse_cg")
@@ -182,7 +190,11 @@ def sklearn_fastest(X, y, sw, alpha, fit_intercept, target, gap, repeats):
             make = lambda: SkRidge(alpha=alpha, fit_intercept=fit_intercept, solver=solver, **kw)  # noqa: B023,E731
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
+                t0 = time.perf_counter()
                 trial = make().fit(X, y, sample_weight=sw)
+                took = time.perf_counter() - t0
+            if took > 1.5 * fastest[0]:  # slower than the fastest found: tighter tols only add time
+                break
             if gap(trial) <= target:
                 best, med, _ = _timed(make, X, y, sw, repeats)
                 if best < fastest[0]:
