@@ -200,9 +200,9 @@ def test_env_var_forces_default(monkeypatch):
 @pytest.mark.parametrize("ratio", ["small", "large"])
 @pytest.mark.parametrize("rows", ["chunks", "one"])
 def test_sufficient_stats_on_more_rows_than_a_chunk(backend, dtype, unit, ratio, rows):
-    """More rows than a BLAS chunk, or one chunk of n >= 5 p rows: the zero-copy syrk path (unit
-    weights) with its moments pass and the shift after the fact, or the copied chunks (weights,
-    or a mean that dominates a column), against the reference.  float32's lowp variant only preconditions a refinement:
+    """More rows than a BLAS chunk: the zero-copy syrk path (unit weights) with its moments pass
+    and the shift after the fact, or the copied chunks (weights, a mean that dominates a
+    column, or one chunk), against the reference.  float32's lowp variant only preconditions a refinement:
     its Gram to ~1e-3 of the raw moments, the rest exact."""
     from ridgejit._config import GRAM_CHUNK_ROWS
 

@@ -58,12 +58,15 @@ def solve_spd(A, B, alpha, forms=False):
         M[diag, diag] += value
         anorm = float(np.abs(M).sum(axis=0).max())
         try:
-            factor = linalg.cho_factor(M, lower=True, overwrite_a=True, check_finite=False)
-            rcond, _ = lapack.dpocon(factor[0], anorm, uplo="L")
+            # LAPACK directly: scipy's cho_factor/cho_solve checks cost more than a 10 x 10 solve
+            L, info = lapack.dpotrf(M, lower=1, clean=0, overwrite_a=1)
+            if info != 0:
+                raise linalg.LinAlgError(f"not positive definite (potrf info={info})")
+            rcond, _ = lapack.dpocon(L, anorm, uplo="L")
             if not rcond >= RCOND_MIN:
                 raise linalg.LinAlgError(f"rcond={rcond:.2e}")
-            out[cols] = linalg.cho_solve(factor, B[:, cols], check_finite=False).T
-            inverse = lambda R: linalg.cho_solve(factor, R, check_finite=False)  # noqa: E731
+            inverse = lambda R: lapack.dpotrs(L, R, lower=1)[0]  # noqa: E731
+            out[cols] = inverse(B[:, cols]).T
         except linalg.LinAlgError as exc:
             warnings.warn(
                 f"the normal equations with alpha={value:g} are singular or ill-conditioned "
