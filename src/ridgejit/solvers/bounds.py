@@ -165,3 +165,33 @@ def start_at_known_optima(problem, coef0):
 def gradient_bound(grad_norms_sq, n, alpha):
     """``J - J* <= n ||g||^2 / (2 alpha)`` per target (``g`` the gradient of ``J`` in ``w``)."""
     return floor_bound(n * n * np.asarray(grad_norms_sq), np.asarray(alpha)) / (2.0 * n)
+
+
+def rounded_bound(problem, coef, intercept, gap, dtype):
+    """The relative gap bound of ``(coef, intercept)`` after rounding both to ``dtype``.
+
+    Float32 X gets float32 ``coef_``/``intercept_`` (as in scikit-learn); the rounding
+    ``delta = z~ - z`` of ``z = (w, b)`` raises the objective.  ``J`` is quadratic with
+    a positive semi-definite Hessian ``H``, so with ``g~`` the gradient at ``z~``
+    (one fused pass over X, float64 accumulation)
+
+        J(z~) - J(z) = g~^T delta - delta^T H delta / 2 <= g~^T delta,
+
+    and ``J(z) <= J*/(1 - gap) <= J(z~)/(1 - gap)`` gives, per target,
+    ``(J(z~) - J*) / J(z~) <= max(g~^T delta, 0) / J(z~) + gap / (1 - gap)`` (plus the
+    rounding of the dot product).  Returns ``gap`` itself when nothing rounds.
+    """
+    c = coef.astype(dtype).astype(np.float64)
+    b = intercept.astype(dtype).astype(np.float64)
+    if np.array_equal(c, coef) and np.array_equal(b, intercept):
+        return gap
+    k, p = c.shape
+    g, g_b = np.empty((k, p)), np.empty(k)
+    J = problem.kernel("gradient")(problem.y, problem.sw, c, b, problem.alpha, g, g_b)
+    delta, delta_b = c - coef, b - intercept
+    rise = np.einsum("tj,tj->t", g, delta) + g_b * delta_b
+    rounding = 4 * p * np.finfo(np.float64).eps * (np.einsum("tj,tj->t", np.abs(g), np.abs(delta))
+                                                   + np.abs(g_b * delta_b))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        carried = np.where(gap < 1, gap / (1 - gap), np.inf)
+    return relative_gap(np.maximum(rise + rounding, 0.0), J, J) + carried
