@@ -14,7 +14,8 @@ below ``ridgejit._threads.SERIAL_BELOW`` stored values, all above):
 * one fused CG pass (the ``normal_product`` kernel) over dense float64/float32
   and CSR data: bytes of X per second, seconds per row and per stored value;
 * CSR exact fits: seconds per Gram pair;
-* CG iterations to gaps of 1e-6 and 1e-12 on ``make_regression`` data.
+* CG iterations to gaps of 1e-6 and 1e-12 on ``make_regression`` data, and on
+  ``make_sparse_regression`` data (constants of their own: uncorrelated columns).
 
 Every timing is the best of several runs after a warm-up (no JIT compilation, no
 data generation inside).  The constants are printed and written as JSON to
@@ -148,6 +149,18 @@ def main():
         log(f"  tol {tol:g}: {counts}")
     values["cg_iters_per_decade"] = (its[1e-12] - its[1e-6]) / 6.0
     values["cg_iters"] = its[1e-6] - 6.0 * values["cg_iters_per_decade"]
+    # CSR: two tall shapes give the constants, a square-ish one (r = 0.25) the shape growth
+    sparse_its = {}
+    for tol in (1e-6, 1e-12):
+        counts = [Ridge(solver="cg", tol=tol).fit(*make_sparse_regression(n, p, d)).n_iter_
+                  for n, p, d in ((20_000, 400, 0.02), (50_000, 2000, 0.01), (20_000, 5000, 0.01))]
+        sparse_its[tol] = counts
+        log(f"  CSR tol {tol:g}: {counts}")
+    tall = {tol: float(np.mean(c[:2])) for tol, c in sparse_its.items()}
+    values["sparse_iters_per_decade"] = (tall[1e-12] - tall[1e-6]) / 6.0
+    values["sparse_iters"] = tall[1e-6] - 6.0 * values["sparse_iters_per_decade"]
+    r = 5000 / 20_000
+    values["sparse_iters_shape"] = max(sparse_its[1e-12][2] / tall[1e-12] - 1.0, 0.0) * (1 - r**0.5) / r
     # the work of a CG iteration beside its pass, on data whose pass is negligible
     Xs, ys = make_regression(400, 8)
     t = best(lambda: Ridge(solver="cg", tol=1e-12).fit(Xs, ys), 10)

@@ -113,6 +113,21 @@ def test_block_problem_is_the_normal_equations_cg_solves(client):
                     rtol=1e-10)
 
 
+def test_cg_with_the_default_tol_certifies_an_exact_quality_gap(client):
+    """``tol=None`` means ``DEFAULT_TOL["cg"]`` (1e-12) here as in ``ridgejit.Ridge`` (it was
+    passed on as None), and ``gap_bound_`` bounds the gap against an independent solve."""
+    from conftest import exact_ridge, numpy_objective
+
+    X, y, _ = make_data(n=2000, p=12, seed=6)
+    Xd, yd = da.from_array(X, chunks=(500, 12)), da.from_array(y, chunks=500)
+    model = rjd.Ridge(alpha=1.0, solver="cg").fit(Xd, yd)
+    assert model.solver_ == "cg" and model.gap_bound_ <= 1e-12
+    w, b = exact_ridge(X, y[:, None], None, 1.0, True)
+    J, J_star = (numpy_objective(X, y, None, 1.0, c, i) for c, i in ((model.coef_, model.intercept_),
+                                                                      (w[0], b[0])))
+    assert (J - J_star) / J <= model.gap_bound_ + 1e-13
+
+
 @pytest.mark.parametrize("fit_intercept", [True, False])
 def test_cg_solver(client, fit_intercept):
     X, y, _ = make_data(n=3000, p=15, k=2, seed=5)

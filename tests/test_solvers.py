@@ -140,6 +140,22 @@ def test_auto_plan_prices_the_exact_and_the_cg_route(default_cost_model):
     assert _plan(10_000, 800, tol=1e-12)[0] == "direct" and _plan(10_000, 800, tol=1e-3)[0] == "cg"
 
 
+def test_auto_plan_counts_csr_iterations_of_their_own(default_cost_model):
+    """CSR data (uncorrelated columns) converge in far fewer CG iterations than dense
+    make_regression data: 9 to 1e-12 on 2e5 x 2000 at density 0.01, where CG took 0.15 s and
+    the exact solve 0.82 s (the map's cell that auto sent to the exact solve with dense counts)."""
+    from scipy import sparse
+
+    from ridgejit.solvers.auto import plan
+
+    n, p, per_row = 200_000, 2000, 20
+    indices = np.tile(np.arange(per_row, dtype=np.int32) * (p // per_row), n)
+    X = sparse.csr_matrix((np.ones(n * per_row), indices, np.arange(0, n * per_row + 1, per_row)), shape=(n, p))
+    problem = Problem(X, np.zeros((n, 1)), np.ones(n), np.ones(1), True, get_backend("numba"))
+    assert plan(problem, 1e-12)[0] == "cg"
+    assert default_cost_model.iterations(1e-12, n, p, sparse=True) < 15 < default_cost_model.iterations(1e-12, n, p)
+
+
 def test_cost_model_is_read_from_the_calibration_file(tmp_path, monkeypatch):
     from ridgejit.solvers import auto
 

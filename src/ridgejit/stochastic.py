@@ -96,8 +96,11 @@ class SGDRidge(RegressorMixin, BaseEstimator):
         ``n_iter_no_change`` epochs: relative decrease of the exact objective
         ``J`` (after every epoch), or absolute increase of the validation R^2
         with ``early_stopping``.  ``sag``/``saga``/``svrg`` (without early
-        stopping): stop when ``||grad J|| <= tol * ||grad J(0)||``, as
-        ``Ridge``'s iterative solvers.  ``None`` runs ``max_iter`` epochs.
+        stopping): stop when a proven bound on the relative objective gap
+        ``(J(w) - J*) / J(w)`` is at most ``tol``, as ``Ridge``'s iterative
+        solvers (the gradient bound of :mod:`ridgejit.solvers.bounds`, checked
+        after every epoch; ``gap_bound_`` reports it).  ``None`` runs
+        ``max_iter`` epochs.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the rows and stop on their R^2.
     validation_fraction : float, default=0.1

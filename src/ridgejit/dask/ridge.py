@@ -18,7 +18,7 @@ from .._validation import check_alpha, fitted_shapes
 from ..ridge import Ridge as _Ridge
 from ..initializers import initial_coef
 from ..kernels import get_backend
-from ..solvers import SolverOptions
+from ..solvers import DEFAULT_TOL, SolverOptions
 from . import tasks
 from .blocks import as_matrix, feature_names, row_blocks, tree_reduce
 from .solvers import choose_solver, fit_cg, fit_direct
@@ -142,7 +142,8 @@ class Ridge(DaskRegressorMixin, _Ridge):
         Jacobi-preconditioned conjugate gradient on the normal equations with
         X persisted on the workers: each iteration broadcasts the direction
         (``k x p``) once, each block returns ``X_bc^T S X_bc d`` (``normal_product``
-        kernel), tree-summed.  Stops at ``||b - A w|| <= tol ||b||``.
+        kernel), tree-summed.  Stops when the certified relative objective gap is
+        at most ``tol`` (as :class:`ridgejit.Ridge`'s ``cg``).
 
     Other solvers (``gd``, ``nesterov``) are single-machine only and raise
     ``ValueError`` on dask input.  See :mod:`ridgejit.dask` for inputs.
@@ -205,7 +206,8 @@ class Ridge(DaskRegressorMixin, _Ridge):
             if solver == "direct":
                 result = fit_direct(rb, alpha, self.fit_intercept, backend, self.n_jobs, self.verbose)
             else:
-                options = SolverOptions(tol=self.tol, max_iter=self.max_iter, verbose=self.verbose)
+                tol = DEFAULT_TOL[solver] if self.tol is None else self.tol
+                options = SolverOptions(tol=tol, max_iter=self.max_iter, verbose=self.verbose)
                 coef0 = initial_coef(self.init, p, k, self.random_state, previous=getattr(self, "coef_", None))
                 result = fit_cg(rb, alpha, self.fit_intercept, backend, self.n_jobs, coef0, options)
         except FloatingPointError:
@@ -215,12 +217,14 @@ class Ridge(DaskRegressorMixin, _Ridge):
                              "overflow float64 arithmetic; rescale X and y and fit again")
         if result.solver == "cg" and not result.converged:
             warnings.warn(f"solver='cg' did not converge in {result.n_iter} iterations "
-                          f"(tol={self.tol:g}); increase max_iter or tol, or use solver='direct'",
+                          f"(tol={tol:g}: reached a gap bound of {np.max(result.gap_bound):.2g}); "
+                          "increase max_iter or tol, or use solver='direct'",
                           ConvergenceWarning, stacklevel=2)
         self.coef_, self.intercept_ = fitted_shapes(result.coef, result.intercept, rb.dtype, rb.y_ndim)
         self.n_iter_ = int(result.n_iter)
         self.solver_ = result.solver
         self.history_ = result.history
+        self.gap_bound_ = float(np.max(result.gap_bound))
         self._remember_columns(rb)
         return self
 

@@ -152,8 +152,8 @@ def fit_cg(rb, alpha, fit_intercept, backend, n_jobs, coef0, options):
 
     X is persisted on the workers for the duration of the fit (validated and
     converted once) and released afterwards.  ``options`` is a
-    :class:`ridgejit.solvers.SolverOptions` (``tol``: relative residual of the
-    normal equations; ``max_iter``).
+    :class:`ridgejit.solvers.SolverOptions` (``tol``: the relative objective gap
+    the certified bound must reach, see :mod:`ridgejit.solvers.bounds`; ``max_iter``).
     """
     x_shift, y_shift = centre(rb, fit_intercept)
     problem = BlockProblem(persist_prepared(rb), alpha, fit_intercept, backend, n_jobs, x_shift, y_shift)

@@ -82,23 +82,31 @@ class CostModel:
     cg_iters: float = 12.0  #: CG iterations to a gap of 1, typical tall data
     cg_iters_per_decade: float = 1.2  #: more iterations per decade of tol
     cg_iters_shape: float = 1.0  #: growth with r = p / n: times ``1 + c r / (1 - sqrt(r))``
+    #: the same three for CSR data (``make_sparse_regression``: uncorrelated columns, far
+    #: better conditioned; 9 iterations to 1e-12 on 2e5 x 2000, 25 on 2e5 x 5e4)
+    sparse_iters: float = 3.0
+    sparse_iters_per_decade: float = 0.7
+    sparse_iters_shape: float = 2.5
 
     def threads(self, size):
         """0 for a one-thread problem, 1 for an all-threads one (index into the rate pairs)."""
         return 0 if size < SERIAL_BELOW else 1
 
-    def iterations(self, tol, n=1, p=0):
-        """CG iterations a gap of ``tol`` needs on typical ``n x p`` data.
+    def iterations(self, tol, n=1, p=0, sparse=False):
+        """CG iterations a gap of ``tol`` needs on typical ``n x p`` data (dense or CSR).
 
         More decades of ``tol`` cost ``cg_iters_per_decade`` each; squarer data are
         worse conditioned (the Marchenko-Pastur edge: ``sqrt(cond) ~ (1 + sqrt(r)) /
-        (1 - sqrt(r))``, ``r = p / n``), measured here as ``1 + r / (1 - sqrt(r))``
-        (26 iterations to 1e-12 at ``r = 0.04``, 40 at 0.25, 63 at 0.5); wide data
-        (``r >= 0.81``) take the value at ``sqrt(r) = 0.9``, times ``r``.
+        (1 - sqrt(r))``, ``r = p / n``), measured here as ``1 + c r / (1 - sqrt(r))``
+        (dense: 26 iterations to 1e-12 at ``r = 0.04``, 40 at 0.25, 63 at 0.5); wide data
+        (``r >= 0.81``) take the value at ``sqrt(r) = 0.9``, times ``r``.  CSR data have
+        constants of their own (``sparse_*``).
         """
-        base = self.cg_iters + self.cg_iters_per_decade * math.log10(1.0 / max(tol, 1e-300))
+        its, per, c = ((self.sparse_iters, self.sparse_iters_per_decade, self.sparse_iters_shape) if sparse
+                       else (self.cg_iters, self.cg_iters_per_decade, self.cg_iters_shape))
+        base = its + per * math.log10(1.0 / max(tol, 1e-300))
         r = p / max(n, 1)
-        shape = 1.0 + self.cg_iters_shape * min(r, 0.81) / (1.0 - math.sqrt(min(r, 0.81)))
+        shape = 1.0 + c * min(r, 0.81) / (1.0 - math.sqrt(min(r, 0.81)))
         return base * shape * max(r / 0.81, 1.0)
 
     def dense_direct(self, n, p, k, itemsize):
@@ -151,7 +159,7 @@ def plan(problem, tol, model=None):
     fallback)`` with ``cap = None`` when no exact fallback can run."""
     model = model or cost_model()
     n, p, k = problem.n_samples, problem.n_features, problem.n_targets
-    iters = model.iterations(tol, n, p)
+    iters = model.iterations(tol, n, p, sparse=problem.sparse)
     if problem.sparse:
         direct, cg, one = model.sparse_direct(problem.X, k), model.sparse_cg(problem.X, iters), \
             model.sparse_pass(problem.X)

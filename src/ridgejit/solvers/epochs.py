@@ -59,7 +59,7 @@ class StochasticMethod(ABC):
 
     #: the solver name, as ``SGDRidge(solver=...)`` spells it
     name = ""
-    #: stop like ``Ridge``'s iterative solvers, on ``||grad J|| <= tol ||grad J(0)||``
+    #: stop like ``Ridge``'s iterative solvers, on a relative objective gap bound ``<= tol``
     #: (methods that converge to the exact optimum), instead of on stalls
     stop_on_gradient = False
     #: draw each epoch's rows with replacement (SAG) instead of a permutation
