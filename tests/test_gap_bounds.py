@@ -61,13 +61,18 @@ def test_other_solvers_report_a_bound_that_holds(seed, solver):
 
 
 @pytest.mark.parametrize("solver", ["saga", "svrg"])
-def test_variance_reduced_solvers_stop_on_the_gap_bound(solver):
-    X, y, sw, alpha, fit_intercept = random_problem(3)
-    model = SGDRidge(alpha=alpha, solver=solver, tol=1e-6, max_iter=2000, random_state=0).fit(
-        (X - X.mean(0)) / X.std(0), y)
-    Xs = (X - X.mean(0)) / X.std(0)
-    gap = true_gaps(Xs, y, None, alpha, True, model)[0]
-    assert model.history_["gap_bound"][-1] <= 1e-6 and gap <= model.history_["gap_bound"][-1] + SLACK
+@pytest.mark.parametrize("seed", [3, 6, 8])  # weighted, no intercept, tall
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_variance_reduced_solvers_stop_on_the_gap_bound(solver, seed, dtype):
+    """``gap_bound_`` of SGDRidge (weights, no intercept, float32 rounding of coef_ included)
+    bounds the gap against an independent solve, and stops the fit at ``tol``."""
+    X, y, sw, alpha, fit_intercept = random_problem(seed)
+    Xs = ((X - X.mean(0)) / X.std(0)).astype(dtype)
+    model = SGDRidge(alpha=alpha, solver=solver, tol=1e-6, max_iter=2000, random_state=0,
+                     fit_intercept=fit_intercept).fit(Xs, y, sample_weight=sw)
+    gap = true_gaps(Xs, y, sw, alpha, fit_intercept, model)[0]
+    assert model.history_["gap_bound"][-1] <= 1e-6
+    assert gap <= model.gap_bound_ + SLACK and model.gap_bound_ <= 1e-6 + 1e-9
 
 
 def test_tol_is_the_gap_a_loose_tol_stops_early_and_still_holds():

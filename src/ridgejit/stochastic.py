@@ -18,6 +18,7 @@ from .initializers import INITIALIZERS, initial_coef
 from .kernels import BACKENDS
 from .problem import Problem, stored_values
 from .solvers import STOCHASTIC_METHODS, SGDOptions, run_epochs
+from .solvers.bounds import rounded_bound
 from .solvers.sgd import SCHEDULES
 
 STOCHASTIC_SOLVERS = tuple(STOCHASTIC_METHODS)
@@ -130,8 +131,13 @@ class SGDRidge(RegressorMixin, BaseEstimator):
         Updates done plus one (scikit-learn's convention); ``partial_fit``
         continues the schedule from it.
     history_ : dict of lists
-        ``objective`` (exact ``J`` after each epoch), ``grad_norm``, ``time``
-        (seconds), and ``validation_score`` with early stopping.
+        ``objective`` (exact ``J`` after each epoch), ``grad_norm``, ``gap_bound``,
+        ``time`` (seconds), and ``validation_score`` with early stopping.
+    gap_bound_ : float
+        A proven bound on the relative objective gap ``(J(w) - J*) / J(w)`` of
+        ``coef_`` and ``intercept_`` as returned (the gradient bound of
+        :mod:`ridgejit.solvers.bounds` after the last epoch, plus the rounding to
+        float32 for float32 X); ``inf`` when no epoch ran.
     n_features_in_ : int
     """
 
@@ -228,6 +234,7 @@ class SGDRidge(RegressorMixin, BaseEstimator):
                 y1 = Y[:, 0]
                 validation = lambda coef, b: _r2_on_rows(X, y1, sw, val, coef.astype(X.dtype), b)  # noqa: E731
             result = run_epochs(problem, st, options, rng, 1 if partial else self.max_iter, train, validation)
+            gap = rounded_bound(problem, result.coef, result.intercept, np.asarray(result.gap_bound), X.dtype)
         if not partial and self.tol is not None and not result.converged:
             warnings.warn(
                 f"SGDRidge: maximum number of epochs ({self.max_iter}) reached before the "
@@ -239,6 +246,7 @@ class SGDRidge(RegressorMixin, BaseEstimator):
         self.intercept_ = result.intercept.astype(X.dtype)
         self.n_iter_ = result.n_iter + (getattr(self, "n_iter_", 0) if partial else 0)
         self.t_ = float(st.t) + 1.0
+        self.gap_bound_ = float(np.max(gap))
         if partial and hasattr(self, "history_"):
             for key, values in result.history.items():
                 self.history_.setdefault(key, []).extend(values)
