@@ -151,7 +151,8 @@ def test_files_in_natural_order_and_rows_read_by_the_workers(tmp_path, client):
     assert fmt == "npy" and [f.rsplit("/", 1)[1] for f in files] == ["part1.npy", "part2.npy", "part10.npy"]
     coll = read_collection(tmp_path, "3", blocksize=2**15)
     A = np.concatenate([parts[1], parts[2], parts[10]])
-    assert_allclose(coll.X.compute(), A[:, :3], rtol=0) and assert_allclose(coll.y.compute(), A[:, 3], rtol=0)
+    assert_allclose(coll.X.compute(), A[:, :3], rtol=0)
+    assert_allclose(coll.y.compute(), A[:, 3], rtol=0)  # was after an "and" that never ran it
     graph = pickle.dumps(dict(coll.X.__dask_graph__()))
     assert len(graph) < A.nbytes / 10  # the graph names files and row ranges; rows stay on disk
 

@@ -179,7 +179,8 @@ def test_load_svmlight_is_csr_and_keeps_the_base(tmp_path, zero_based):
     dump_svmlight_file(X, y, str(path), zero_based=zero_based)
     d = load_data(path)
     assert sp.issparse(d.X) and d.X.format == "csr" and d.zero_based is zero_based
-    assert_allclose(d.X.toarray(), X) and assert_allclose(d.y, y)
+    assert_allclose(d.X.toarray(), X)
+    assert_allclose(d.y, y)  # assert_* return None: an "and" never ran this check
     # a later file that uses fewer features is widened to the model's count
     dump_svmlight_file(X[:, :2], y, str(path), zero_based=zero_based)
     d2 = load_data(path, n_features=4, zero_based=zero_based)
