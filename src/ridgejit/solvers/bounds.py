@@ -167,6 +167,20 @@ def gradient_bound(grad_norms_sq, n, alpha):
     return floor_bound(n * n * np.asarray(grad_norms_sq), np.asarray(alpha)) / (2.0 * n)
 
 
+def full_gradient_bound(J, grad, grad_b, x_mean, weight_sum, n, alpha, fit_intercept):
+    """Relative gap bound at ``(w, b)`` from its full gradient ``(g_w, g_b)`` (``k`` targets).
+
+    ``J`` is quadratic in ``b`` with curvature ``W / n``, so the intercept's part is exact,
+    ``n g_b^2 / (2 W)``; at the best ``b`` for this ``w`` the gradient in ``w`` is the
+    centred one, ``g_w - xbar g_b``, whose :func:`gradient_bound` covers the rest.
+    ``J``, ``grad_b`` and ``alpha`` are ``(k,)``, ``grad`` is ``(k, p)``.
+    """
+    centred = grad - np.outer(grad_b, x_mean) if fit_intercept else grad
+    part_b = n * grad_b * grad_b / (2.0 * weight_sum) if fit_intercept else 0.0
+    part_w = gradient_bound(np.einsum("tj,tj->t", centred, centred), n, alpha)
+    return relative_gap(part_b + part_w, J, J)
+
+
 def rounded_bound(problem, coef, intercept, gap, dtype):
     """The relative gap bound of ``(coef, intercept)`` after rounding both to ``dtype``.
 

@@ -25,7 +25,7 @@ import numpy as np
 from ..problem import raise_if_not_finite, relative_gap
 from ..stats import SufficientStats, solve_spd
 from .base import History, Result
-from .bounds import gradient_bound
+from .bounds import full_gradient_bound, gradient_bound
 
 
 def _primal(problem):
@@ -34,12 +34,16 @@ def _primal(problem):
     return stats.solve(problem.alpha, problem.fit_intercept)
 
 
+#: A ``tol`` at or below this asks for the exact (float64) answer: the float32 refinement
+#: then runs to REFINE_RTOL; a looser one stops as soon as its proven bound reaches ``tol``.
+EXACT_TOL = 1e-12
+
 #: Iterative refinement stops once its predicted remaining error is below this
 #: (relative to the coefficients), or after MAX_REFINE passes.
 REFINE_RTOL, MAX_REFINE = 1e-14, 8
 
 
-def _refined(problem, hist):
+def _refined(problem, hist, tol):
     """Mixed precision for float32 X: float32 Gram, float64-exact answer.
 
     The statistics come from float32 BLAS products per chunk (about twice the
@@ -51,7 +55,11 @@ def _refined(problem, hist):
     ``db = -n g_b / W - xbar.dw``.  Its fixed point is ``grad J = 0`` exactly;
     the approximation only sets the contraction rate ``rho`` (about
     ``cond * 1e-6``).  It stops when ``rho * ||dw|| <= REFINE_RTOL ||w||``
-    (typically two passes).  If the steps stop shrinking (``rho > 0.5``: the
+    (typically two passes); with ``tol`` above :data:`EXACT_TOL`, as soon as the
+    proven bound on the current iterate's gap
+    (:func:`ridgejit.solvers.bounds.full_gradient_bound`, from the pass's
+    gradient) is at most ``tol``: a loose ``tol`` costs one pass.
+    If the steps stop shrinking (``rho > 0.5``: the
     float32 Gram is too inaccurate for this ill-conditioned data) it returns
     ``None`` and the caller solves with exact float64 statistics instead.
     Returns ``(coef, intercept, n_passes, gap estimate)`` or ``None``.
@@ -68,9 +76,12 @@ def _refined(problem, hist):
     last = np.inf
     for passes in range(1, MAX_REFINE + 1):
         J = gradient(problem.y, problem.sw, coef, b, problem.alpha, grad, grad_b)
-        hist.add(J, np.linalg.norm(grad))
         if not problem.fit_intercept:
             grad_b[:] = 0.0
+        proven = full_gradient_bound(J, grad, grad_b, x_mean, W, n, problem.alpha, problem.fit_intercept)
+        hist.add(J, np.linalg.norm(grad), proven)
+        if tol > EXACT_TOL and np.all(proven <= tol):
+            return coef, (b if problem.fit_intercept else np.zeros(k)), passes, proven
         residual = -n * (grad - np.outer(grad_b, x_mean))
         dw = solve_spd(gram, residual.T, problem.alpha)
         db = -n * grad_b / W - dw @ x_mean
@@ -106,7 +117,7 @@ def solve_direct(problem, coef0, options):
     """Exact ridge solution (see the module docstring); ``coef0`` is ignored."""
     hist = History("direct", options.verbose)
     if problem.X.dtype == np.float32 and not problem.sparse and problem.n_samples >= problem.n_features:
-        refined = _refined(problem, hist)
+        refined = _refined(problem, hist, options.tol)
         if refined is not None:
             coef, intercept, passes, gap = refined
             return Result(coef, intercept, 1 + passes, True, "direct", hist.data, gap)

@@ -15,9 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..problem import relative_gap
 from .base import Result
-from .bounds import gradient_bound
+from .bounds import full_gradient_bound
 
 
 @dataclass(frozen=True)
@@ -154,9 +153,8 @@ def run_epochs(problem, method, options, rng, max_epochs, train_idx=None, valida
         history["objective"].append(float(J))
         grad_norm = float(np.hypot(np.linalg.norm(grad), grad_b[0]))
         history["grad_norm"].append(grad_norm)
-        intercept_gap = n * grad_b[0] ** 2 / (2 * problem.weight_sum) if problem.fit_intercept else 0.0
-        gap_abs = intercept_gap + gradient_bound(np.array([centred @ centred]), n, problem.alpha)
-        gap = relative_gap(gap_abs, np.array([J]), np.array([J]))
+        gap = full_gradient_bound(np.array([J]), grad, grad_b, method.x_mean, problem.weight_sum, n,
+                                  problem.alpha, problem.fit_intercept)
         history["gap_bound"].append(float(gap[0]))
         history["time"].append(time.perf_counter() - start)
         if gradient_rule:
