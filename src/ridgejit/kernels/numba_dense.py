@@ -165,21 +165,23 @@ def column_moments(X, y, sw, x_shift, y_shift, sums, sumsq, xty):
     W = 0.0
     for b in range(nb):
         W += accw[b]
-    for j in range(p):
-        u = 0.0
-        v = 0.0
-        for b in range(nb):
-            u += acc1[b, j]
-            v += acc2[b, j]
-        sums[j] = u
-        sumsq[j] = v
-    for t in range(k):
-        for j in range(p):
-            u = 0.0
-            for b in range(nb):
-                u += accy[b, t, j]
-            xty[t, j] = u
+    reduce_blocks(acc1.reshape((nb, 1, p)), sums.reshape((1, p)))
+    reduce_blocks(acc2.reshape((nb, 1, p)), sumsq.reshape((1, p)))
+    reduce_blocks(accy, xty)
     return W
+
+
+@njit(**PARALLEL)
+def reduce_blocks(acc, out):
+    """``out[t, j] = sum_b acc[b, t, j]`` in block order (the same bits for any thread
+    count), parallel over ``j``; dense and CSR kernels share it."""
+    nb, k, p = acc.shape
+    for j in prange(p):
+        for t in range(k):
+            s = 0.0
+            for b in range(nb):
+                s += acc[b, t, j]
+            out[t, j] = s
 
 
 #: The Gram-type kernels are blocked BLAS (compute bound: ``syrk`` beats a loop),

@@ -25,7 +25,7 @@ from numba import njit, prange
 
 from .._config import JIT, PARALLEL
 from . import layout as L
-from .numba_dense import finish_gradient, n_blocks
+from .numba_dense import finish_gradient, n_blocks, reduce_blocks
 from .sparse_stats import dual_gram_sparse, shifted_stats  # noqa: F401
 
 
@@ -39,18 +39,6 @@ def sparse_blocks(n_rows, nnz, width):
     function of the shape only).
     """
     return max(1, min(n_blocks(n_rows, width), nnz // (L.SPARSE_VALUES_PER_SLOT * max(1, width))))
-
-
-@njit(**PARALLEL)
-def _reduce_blocks(acc, out):
-    """``out[t, j] = sum_b acc[b, t, j]`` in block order, parallel over ``j``."""
-    nb, k, p = acc.shape
-    for j in prange(p):
-        for t in range(k):
-            s = 0.0
-            for b in range(nb):
-                s += acc[b, t, j]
-            out[t, j] = s
 
 
 @njit(**PARALLEL)
@@ -334,7 +322,7 @@ def fold_product_sparse(data, indices, indptr, train, sw, column_split, x_mean, 
                 for a in range(lo, hi):
                     g[np.uintp(indices[a]) * np.uintp(C) + np.uintp(c)] += data[a] * r
     flat = np.empty((1, p * C))
-    _reduce_blocks(acc, flat)
+    reduce_blocks(acc, flat)
     R = np.zeros(C)
     for b in range(nb):
         for c in range(C):
