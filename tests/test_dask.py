@@ -254,9 +254,12 @@ def test_sgd_sequential_is_partial_fit_over_the_blocks(client):
     Xd, yd = da.from_array(X, chunks=500), da.from_array(y, chunks=500)
     model = rjd.SGDRidge(alpha=1.0, max_iter=3, tol=None, random_state=0).fit(Xd, yd)
     ref = ridgejit.SGDRidge(alpha=0.25, random_state=0)  # alpha * block rows / n
-    for _ in range(3):
-        for lo in range(0, 2000, 500):
-            ref.partial_fit(X[lo : lo + 500], y[lo : lo + 500])
+    block_order = np.random.RandomState(0)  # the fit's seed draws each epoch's block order
+    visits = [block_order.permutation(4) for _ in range(3)]
+    assert len({tuple(v) for v in visits}) > 1  # the blocks are shuffled, not visited in order
+    for visit in visits:
+        for k in visit:
+            ref.partial_fit(X[500 * k : 500 * (k + 1)], y[500 * k : 500 * (k + 1)])
     # The same kernel over the same rows in the same order, but in worker processes:
     # equal to rounding (bits on identical workers; a worker's thread settings may differ).
     assert_coef_close(model.coef_, ref.coef_, rtol=1e-12)

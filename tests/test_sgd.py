@@ -27,7 +27,7 @@ SW_EXEMPT = {
 
 
 @parametrize_with_checks(
-    [SGDRidge(random_state=0), SGDRidge(average=True, random_state=0),
+    [SGDRidge(random_state=0), SGDRidge(average=False, shuffle=True, random_state=0),
      SGDRidge(solver="minibatch", batch_size=16, random_state=0)],
     expected_failed_checks=lambda est: SW_EXEMPT,
 )

@@ -130,7 +130,7 @@ def ridgejit_estimator(solver, alpha, tol, max_iter, seed, backend="auto"):
 
     if solver in STOCHASTIC:
         return SGDRidge(alpha=alpha, solver="sgd" if solver == "asgd" else solver,
-                        average=solver == "asgd", max_iter=max_iter or 10, tol=None,
+                        average=True if solver == "asgd" else "auto", max_iter=max_iter or 10, tol=None,
                         random_state=seed, backend=backend)
     kw = {"max_iter": max_iter or 100} if solver in ("gd", "nesterov", "cg") else {}
     return Ridge(alpha=alpha, solver=solver, tol=tol, backend=backend, **kw)

@@ -63,8 +63,11 @@ random_state, warm_start, backend, n_jobs, verbose
         As :class:`ridgejit.SGDRidge`.  On dask input: ``solver`` must be
         ``"sgd"`` or ``"minibatch"``; ``early_stopping`` and
         ``learning_rate="adaptive"`` are not supported; ``max_iter`` counts
-        epochs over all blocks; ``shuffle`` shuffles the rows inside each
-        block (blocks are visited in order); ``warm_start`` is not used.
+        epochs over all blocks; ``shuffle`` (``"blocks"`` or ``True``) visits
+        the dask blocks in a fresh seeded order each epoch (``"sequential"``)
+        and orders the rows inside each block as ``SGDRidge`` does (the
+        two-level shuffle of CorgiPile, with dask blocks as the outer level);
+        ``False`` keeps blocks and rows in order; ``warm_start`` is not used.
     mode : {"sequential", "average"}, default="sequential"
         ``sequential``: exact SGD, blocks one after the other.  ``average``:
         blocks in parallel, models averaged after each epoch (an
@@ -86,9 +89,9 @@ random_state, warm_start, backend, n_jobs, verbose
     _parameter_constraints = {**_SGDRidge._parameter_constraints, "mode": [StrOptions(set(MODES))]}
 
     def __init__(self, alpha=1.0, *, mode="sequential", solver="sgd", learning_rate="auto", eta0=None,
-                 power_t=0.25, batch_size=256, average=False, max_iter=1000, tol=1e-4,
-                 early_stopping=False, validation_fraction=0.1, n_iter_no_change=5, shuffle=True,
-                 fit_intercept=True, init="zeros", random_state=None, warm_start=False,
+                 power_t=0.25, batch_size="auto", average="auto", max_iter=1000, tol=1e-4,
+                 early_stopping=False, validation_fraction=0.1, n_iter_no_change=5,
+                 shuffle="blocks", fit_intercept=True, init="zeros", random_state=None, warm_start=False,
                  backend="auto", n_jobs=None, verbose=0):
         single = {k: v for k, v in locals().items() if k not in ("self", "mode", "__class__")}
         super().__init__(**single)
@@ -173,10 +176,12 @@ random_state, warm_start, backend, n_jobs, verbose
 
     @staticmethod
     def _sequential_epoch(state, blocks, alphas, rng):
-        """One ``partial_fit`` per block, chained in block order: the model hops, rows stay."""
+        """One ``partial_fit`` per block, chained (in a fresh order unless ``shuffle=False``):
+        the model hops, rows stay."""
         model = state["model"]
-        for block, alpha in zip(blocks, alphas):
-            model = dask.delayed(tasks.sgd_partial_fit)(model, block, alpha)
+        visit = rng.permutation(len(blocks)) if model.shuffle is not False else range(len(blocks))
+        for k in visit:
+            model = dask.delayed(tasks.sgd_partial_fit)(model, blocks[k], alphas[k])
         (model,) = dask.compute(model)
         state.update(model=model, coef=model.coef_.astype(np.float64),
                      intercept=float(model.intercept_[0]), t=model.t_ - 1.0)

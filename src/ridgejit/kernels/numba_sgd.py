@@ -107,23 +107,33 @@ def _renormalize(v, a, state, averaging):
 
 @njit(**JIT)
 def sgd_epoch(X, y, sw, x_mean, order, v, a, state, schedule, hyper):
-    """One plain/averaged SGD pass over the rows ``order`` (see ``reference_sgd``)."""
+    """One plain/averaged SGD pass over the rows ``order`` (see ``reference_sgd``).
+
+    The update loop of row ``order[idx]`` also computes ``x.v`` of the next
+    row with the updated ``v`` (one pass over ``v`` per row instead of two:
+    15-20 % faster on 5e4 x 2000, where the kernel is compute-bound); the sums
+    are the same up to their order.
+    """
     p = X.shape[1]
+    m = order.shape[0]
     t, D, A, F, b, bbar = sgd_state(state)
     eta0, power_t, lam, t0, start, fit_b = sgd_hyper(hyper)
     # c = xbar . v, so that (x - xbar).v = x.v - c; kept up to date below.
     c = 0.0
     for j in range(p):
         c += x_mean[j] * v[j]
+    d = 0.0  # x.v of the row about to be visited
+    if m > 0:
+        x0 = X[order[0]]
+        for j in range(p):
+            d += x0[j] * v[j]
     loss = 0.0
-    for idx in range(order.shape[0]):
+    for idx in range(m):
         prefetch_ahead(X, order, idx)  # shuffled rows are DRAM misses: see _intrinsics
         i = order[idx]
         eta = rate(schedule, t, eta0, power_t, lam, t0)
         x = X[i]
-        d = 0.0
-        for j in range(p):
-            d += x[j] * v[j]
+        xn = X[order[idx + 1]] if idx + 1 < m else x
         r = (d - c) / D + b - y[i]
         s = sw[i]
         loss += s * r * r
@@ -132,10 +142,22 @@ def sgd_epoch(X, y, sw, x_mean, order, v, a, state, schedule, hyper):
         step = g * D
         averaging, first, mu, coef_a, A = average_step(t, start, F, step, A)
         dc = 0.0
-        for j in range(p):
-            xc = x[j] - x_mean[j]
-            v[j] -= step * xc
-            dc += x_mean[j] * xc
+        d = 0.0
+        if averaging and not first:  # v and a follow the same centred row: one loop
+            for j in range(p):
+                xc = x[j] - x_mean[j]
+                vj = v[j] - step * xc
+                v[j] = vj
+                a[j] += coef_a * xc
+                dc += x_mean[j] * xc
+                d += xn[j] * vj
+        else:
+            for j in range(p):
+                xc = x[j] - x_mean[j]
+                vj = v[j] - step * xc
+                v[j] = vj
+                dc += x_mean[j] * xc
+                d += xn[j] * vj
         c -= step * dc
         if fit_b:
             b -= g
@@ -146,8 +168,6 @@ def sgd_epoch(X, y, sw, x_mean, order, v, a, state, schedule, hyper):
                 A = D
                 F = 1.0
             else:
-                for j in range(p):
-                    a[j] += coef_a * (x[j] - x_mean[j])
                 F = F + mu * A / D
             bbar += mu * (b - bbar)
         t += 1.0
@@ -156,6 +176,7 @@ def sgd_epoch(X, y, sw, x_mean, order, v, a, state, schedule, hyper):
             state[L.ADIV] = A
             state[L.WFRAC] = F
             _renormalize(v, a, state, t > start)
+            d /= D  # v was divided by D
             D = 1.0
             A = 1.0
             F = 0.0
@@ -254,6 +275,31 @@ def svrg_inner(X, y, sw, x_mean, order, w, snapshot, full_grad, state, hyper):
     return loss
 
 
+@njit(inline="always", **JIT)
+def _batch_block(X, y, sw, x_mean, order, lo, hi, w, b_c, acc_k, accb, accl, k):
+    """One block of a batch: ``acc_k = sum s r (x - xbar)``, ``accb[k] = sum s r``,
+    ``accl[k] = sum s r^2`` over the rows ``order[lo:hi]`` (``r = x.w + b_c - y``)."""
+    p = X.shape[1]
+    for j in range(p):
+        acc_k[j] = 0.0
+    sb = 0.0
+    sl = 0.0
+    for idx in range(lo, hi):
+        prefetch_ahead(X, order, idx)
+        i = order[idx]
+        x = X[i]
+        r = b_c - y[i]
+        for j in range(p):
+            r += x[j] * w[j]
+        sr = sw[i] * r
+        sb += sr
+        sl += sr * r
+        for j in range(p):
+            acc_k[j] += sr * (x[j] - x_mean[j])
+    accb[k] = sb
+    accl[k] = sl
+
+
 @njit(**PARALLEL)
 def minibatch_epoch(X, y, sw, x_mean, order, w, a, state, hyper):
     """Mini-batch SGD; each batch gradient in parallel over fixed row blocks (at
@@ -274,25 +320,12 @@ def minibatch_epoch(X, y, sw, x_mean, order, w, a, state, hyper):
         c = 0.0
         for j in range(p):
             c += x_mean[j] * w[j]
-        for k in prange(nb):
-            acc_k = acc[k]
-            for j in range(p):
-                acc_k[j] = 0.0
-            sb = 0.0
-            sl = 0.0
-            for idx in range(lo + k * step, min(hi, lo + (k + 1) * step)):
-                i = order[idx]
-                x = X[i]
-                r = b - c - y[i]
-                for j in range(p):
-                    r += x[j] * w[j]
-                sr = sw[i] * r
-                sb += sr
-                sl += sr * r
-                for j in range(p):
-                    acc_k[j] += sr * (x[j] - x_mean[j])
-            accb[k] = sb
-            accl[k] = sl
+        if nb == 1:  # small batches: no parallel launch (about 8 us a batch)
+            _batch_block(X, y, sw, x_mean, order, lo, hi, w, b - c, acc[0], accb, accl, 0)
+        else:
+            for k in prange(nb):
+                _batch_block(X, y, sw, x_mean, order, lo + k * step, min(hi, lo + (k + 1) * step),
+                             w, b - c, acc[k], accb, accl, k)
         shrink = 1.0 - eta * lam
         scale = eta / count
         gb = 0.0

@@ -11,12 +11,14 @@ its epochs, records the exact objective after each and stops.
 
 import time
 from abc import ABC, abstractmethod
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 
 from .base import Result
 from .bounds import full_gradient_bound
+from .order import block_layout, epoch_order, row_bytes
 
 
 @dataclass(frozen=True)
@@ -30,8 +32,8 @@ class SGDOptions:
     max_iter: int = 1000
     tol: float | None = 1e-4
     n_iter_no_change: int = 5
-    shuffle: bool = True
-    batch_size: int = 256
+    shuffle: bool | str = "blocks"
+    batch_size: int | str = "auto"
     verbose: int = 0
 
 
@@ -63,6 +65,9 @@ class StochasticMethod(ABC):
     stop_on_gradient = False
     #: draw each epoch's rows with replacement (SAG) instead of a permutation
     with_replacement = False
+    #: evaluate epoch e on a second thread while epoch e + 1 runs (see :func:`run_epochs`):
+    #: only for serial epoch kernels whose next epoch does not need the gradient
+    overlap_evaluation = False
 
     @abstractmethod
     def __init__(self, coef0, intercept0, x_mean, options, n_samples):
@@ -109,77 +114,163 @@ def run_epochs(problem, method, options, rng, max_epochs, train_idx=None, valida
     ``train_idx`` restricts the updates to those rows (the rest being a
     validation split); ``validation`` is ``None`` or a callable
     ``(coef, intercept) -> score`` (higher is better) used for stopping.
-    After each epoch the exact objective and gradient (one fused pass) are
-    recorded and checked for divergence, with a bound on the relative
-    objective gap (``history["gap_bound"]``): the intercept's part exactly,
-    ``n g_b^2 / (2 W)``, plus the gradient bound ``n ||g_c||^2 / (2 alpha)`` of
-    the centred gradient ``g_c = g_w - xbar g_b``
+    Each epoch visits the rows in the order of ``options.shuffle``
+    (:mod:`ridgejit.solvers.order`).  After each epoch the exact objective and
+    gradient (one fused pass) are recorded and checked for divergence, with a
+    bound on the relative objective gap (``history["gap_bound"]``): the
+    intercept's part exactly, ``n g_b^2 / (2 W)``, plus the gradient bound
+    ``n ||g_c||^2 / (2 alpha)`` of the centred gradient ``g_c = g_w - xbar g_b``
     (:func:`ridgejit.solvers.bounds.gradient_bound`).  Methods with
     ``stop_on_gradient`` (SAG/SAGA/SVRG, which converge to the exact optimum)
     stop, without early stopping, when that bound is at most ``tol``, as
-    ``Ridge``'s iterative solvers do.  Otherwise the run stops when the criterion (validation score, else the
-    objective) fails to improve by ``tol`` (relative for the objective,
-    absolute for a score) for ``n_iter_no_change`` epochs in a row.
+    ``Ridge``'s iterative solvers do.  Otherwise the run stops when the
+    criterion (validation score, else the objective) fails to improve by
+    ``tol`` (relative for the objective, absolute for a score) for
+    ``n_iter_no_change`` epochs in a row.
+
+    Methods with ``overlap_evaluation`` (a serial epoch kernel that does not
+    need the gradient) evaluate epoch ``e`` on a second thread while epoch
+    ``e + 1`` runs, so the exact objective costs no wall time where a core is
+    free; the verdict on epoch ``e`` then arrives after epoch ``e + 1``: a stop
+    (or a divergence) found at ``e`` ends the run after ``e + 1`` epochs, and
+    the returned model (and the last history entry) is epoch ``e + 1``'s.  The
+    same thread draws the next epoch's order (from ``rng``, in epoch order, so
+    the orders do not depend on the overlap).
     """
     n = problem.n_samples
     method.prepare(problem, float(problem.alpha[0]) / n)
-    rows = np.arange(n, dtype=np.int64) if train_idx is None else np.asarray(train_idx, dtype=np.int64)
-    history = {"objective": [], "grad_norm": [], "gap_bound": [], "time": []}
-    if validation is not None:
-        history["validation_score"] = []
-    start = time.perf_counter()
-    grad, grad_b = np.empty((1, problem.n_features)), np.empty(1)
-    best, stall, converged, epoch = None, 0, False, 0
-    # Methods that converge to the exact optimum stop like cg/gd, on the gap bound.
-    gradient_rule = method.stop_on_gradient and validation is None
-    gap = np.array([np.inf])
-    for epoch in range(1, max_epochs + 1):
+    rows = np.arange(n, dtype=np.int64) if train_idx is None else np.sort(np.asarray(train_idx, np.int64))
+    blocks = block_layout(row_bytes(problem.X), len(rows))
+    monitor = _Monitor(problem, method, options, validation)
+    overlap = method.overlap_evaluation and max_epochs > 1
+    pool = ThreadPoolExecutor(1, initializer=_one_thread_fewer, initargs=(problem.backend.name,)) \
+        if overlap else None
+
+    def draw():
         if method.with_replacement:
-            order = rows[rng.randint(0, len(rows), len(rows))]
-        else:
-            order = rng.permutation(rows) if options.shuffle else rows
-        method.run_epoch(problem, order)
-        coef, intercept = method.coef()
-        J = problem.kernel("gradient")(problem.y, problem.sw, coef[None, :],
-                                     np.array([intercept]), problem.alpha, grad, grad_b)[0]
+            return rows[rng.randint(0, len(rows), len(rows))]
+        return epoch_order(rows, rng, options.shuffle, *blocks)
+
+    pending, stop, epoch, next_order = None, False, 0, None
+    try:
+        for epoch in range(1, max_epochs + 1):
+            order = draw() if next_order is None else next_order.result()
+            # The worker draws in submission order, so the orders are the same as drawn here.
+            next_order = pool.submit(draw) if overlap and epoch < max_epochs else None
+            method.run_epoch(problem, order)
+            coef, intercept = method.coef()
+            if pending is not None:
+                stop = monitor.judge(pending[0], pending[1].result())
+                pending = None
+            if overlap and not stop and epoch < max_epochs:
+                pending = (epoch, pool.submit(monitor.evaluate, coef, intercept))
+                continue
+            stop = monitor.judge(epoch, monitor.evaluate(coef, intercept)) or stop
+            if stop:
+                break
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True)
+    coef, intercept = method.coef()
+    return Result(coef[None, :], np.array([intercept]), epoch, stop, method.name, monitor.history,
+                  monitor.gap)
+
+
+def _one_thread_fewer(backend_name):
+    """Thread initializer of the overlapped evaluation: one Numba thread fewer (thread-local)
+    than the fit's, leaving a core to the epoch kernel."""
+    if backend_name == "numba":
+        import numba
+
+        numba.set_num_threads(max(1, numba.get_num_threads() - 1))
+
+
+class _Monitor:
+    """The after-epoch checks of :func:`run_epochs`: evaluation, divergence, history, stopping."""
+
+    def __init__(self, problem, method, options, validation):
+        self.problem, self.method, self.options, self.validation = problem, method, options, validation
+        self.history = {"objective": [], "grad_norm": [], "gap_bound": [], "time": []}
+        if validation is not None:
+            self.history["validation_score"] = []
+        self.start = time.perf_counter()
+        self.rule = StallRule(options.tol, options.n_iter_no_change, validation is not None)
+        # Methods that converge to the exact optimum stop like cg/gd, on the gap bound.
+        self.gradient_rule = method.stop_on_gradient and validation is None
+        self.gap = np.array([np.inf])
+
+    def evaluate(self, coef, intercept):
+        """``(coef, intercept, J, grad (1, p), grad_b (1,), score)``: one fused pass (thread-safe)."""
+        pb = self.problem
+        grad, grad_b = np.empty((1, pb.n_features)), np.empty(1)
+        J = pb.kernel("gradient")(pb.y, pb.sw, coef[None, :], np.array([intercept]), pb.alpha, grad, grad_b)[0]
+        score = None
+        if self.validation is not None and np.isfinite(J) and np.isfinite(coef).all():
+            score = float(self.validation(coef, intercept))
+        return coef, intercept, J, grad, grad_b, score
+
+    def judge(self, epoch, evaluation):
+        """Record epoch ``epoch``'s evaluation; True when the run should stop (raises on divergence)."""
+        coef, intercept, J, grad, grad_b, score = evaluation
+        method, options, pb = self.method, self.options, self.problem
         if not (np.isfinite(J) and np.isfinite(coef).all()):
             raise ValueError(
                 f"{method.name} diverged in epoch {epoch} with {method.rate_text()}: the "
                 f"objective became non-finite. The safe constant rate for this data is "
                 f"{method.safe_eta:.3g} (learning_rate='auto' uses it)."
             )
-        centred = grad[0] - method.x_mean * grad_b[0]
-        method.observe(centred, grad_b[0])
+        method.observe(grad[0] - method.x_mean * grad_b[0], grad_b[0])
+        history = self.history
         history["objective"].append(float(J))
-        grad_norm = float(np.hypot(np.linalg.norm(grad), grad_b[0]))
-        history["grad_norm"].append(grad_norm)
-        gap = full_gradient_bound(np.array([J]), grad, grad_b, method.x_mean, problem.weight_sum, n,
-                                  problem.alpha, problem.fit_intercept)
-        history["gap_bound"].append(float(gap[0]))
-        history["time"].append(time.perf_counter() - start)
-        if gradient_rule:
+        history["grad_norm"].append(float(np.hypot(np.linalg.norm(grad), grad_b[0])))
+        self.gap = full_gradient_bound(np.array([J]), grad, grad_b, method.x_mean, pb.weight_sum,
+                                       pb.n_samples, pb.alpha, pb.fit_intercept)
+        history["gap_bound"].append(float(self.gap[0]))
+        history["time"].append(time.perf_counter() - self.start)
+        if self.gradient_rule:
             if options.verbose:
-                print(f"[{method.name}] epoch {epoch}  objective {J:.10e}  gap <= {gap[0]:.3e}")
-            if options.tol is not None and gap[0] <= options.tol:
-                converged = True
-                break
-            continue
-        if validation is not None:
-            score = float(validation(coef, intercept))
+                print(f"[{method.name}] epoch {epoch}  objective {J:.10e}  gap <= {self.gap[0]:.3e}")
+            return options.tol is not None and self.gap[0] <= options.tol
+        if score is not None:
             history["validation_score"].append(score)
-            improved = best is None or score > best + (options.tol or 0.0)
-            best = score if best is None else max(best, score)
-        else:
-            improved = best is None or J < best * (1.0 - (options.tol or 0.0))
-            best = J if best is None else min(best, J)
         if options.verbose:
             print(f"[{method.name}] epoch {epoch}  objective {J:.10e}  t {method.t:.0f}")
-        stall = 0 if improved else stall + 1
-        if options.tol is not None and stall >= options.n_iter_no_change:
+        stalled = self.rule.update(J if score is None else score)
+        if options.tol is not None and stalled:
             if method.decay():
-                stall = 0
-                continue
-            converged = True
-            break
-    coef, intercept = method.coef()
-    return Result(coef[None, :], np.array([intercept]), epoch, converged, method.name, history, gap)
+                self.rule.stall = 0
+                return False
+            return True
+        return False
+
+
+class StallRule:
+    """``n_iter_no_change`` epochs in a row without an improvement by ``tol``: scikit-learn's rule.
+
+    A validation score (higher is better) improves when it exceeds the best so
+    far by more than ``tol`` (absolute), as ``SGDRegressor(early_stopping=True)``
+    judges its ``validation_scores_``; an objective (lower is better) when it
+    falls below the best by more than ``tol`` relative.  ``tol=None`` counts
+    strict improvements only.
+    """
+
+    def __init__(self, tol, n_iter_no_change, higher_is_better):
+        self.tol = tol or 0.0
+        self.n_iter_no_change = n_iter_no_change
+        self.higher = higher_is_better
+        self.best, self.stall = None, 0
+
+    def update(self, value):
+        """Count ``value``; True when the last ``n_iter_no_change`` values did not improve."""
+        if self.best is None:
+            improved = True
+        elif self.higher:
+            improved = value > self.best + self.tol
+        else:
+            improved = value < self.best * (1.0 - self.tol)
+        if self.best is None:
+            self.best = value
+        else:
+            self.best = max(self.best, value) if self.higher else min(self.best, value)
+        self.stall = 0 if improved else self.stall + 1
+        return self.stall >= self.n_iter_no_change

@@ -55,6 +55,7 @@ class SGDMethod(AdaptiveRate):
     """
 
     name = "sgd"
+    overlap_evaluation = True
 
     def __init__(self, coef0, intercept0, x_mean, options, n_samples):
         self.options = options
