@@ -35,6 +35,77 @@ def _cache_available():
     return True
 
 
+class NumbaCacheWarning(RuntimeWarning):
+    """Numba's on-disk cache of a ridgejit kernel could not be read or written; the
+    kernel was compiled in memory instead (the fit is unaffected)."""
+
+
+_warned = []
+
+
+def _warn_once(cache, action, exc):
+    if not _warned:
+        _warned.append(True)
+        import warnings
+
+        warnings.warn(
+            f"ridgejit: Numba's cache could not be {action} in {cache._cache_path!r} "
+            f"({type(exc).__name__}: {exc}); compiling in memory (this fit is unaffected; "
+            "a damaged entry is rewritten)", NumbaCacheWarning, stacklevel=2)
+
+
+def _guard_cache():
+    """Make Numba's on-disk cache fail soft for ridgejit's kernels.
+
+    Numba raises when an index (``.nbi``) or data (``.nbc``) file is
+    truncated, corrupted or not a pickle (a disk that filled up, a copy cut
+    short, a killed writer), or when the cache directory stops being
+    writable after start-up; every later fit then fails until the user finds
+    and deletes the cache.  For kernels of this package a failed load is a
+    cache miss (the kernel compiles in memory; the save that follows rewrites
+    the entry, starting a fresh index when the old one is unreadable) and a
+    failed save is skipped; either warns once per process
+    (:class:`NumbaCacheWarning`).  Other packages' Numba functions are left as
+    Numba made them.
+    """
+    try:
+        from numba.core.caching import Cache
+    except ImportError:  # pragma: no cover - another Numba layout: keep Numba's behaviour
+        return
+    load, save = Cache.load_overload, Cache.save_overload
+    if getattr(load, "_ridgejit", False):
+        return
+
+    def ours(cache):
+        return getattr(getattr(cache, "_py_func", None), "__module__", "").startswith("ridgejit.")
+
+    def load_overload(self, sig, target_context):
+        if not ours(self):
+            return load(self, sig, target_context)
+        try:
+            return load(self, sig, target_context)
+        except Exception as exc:  # unreadable index or data: a miss
+            _warn_once(self, "read", exc)
+            return None
+
+    def save_overload(self, sig, data):
+        if not ours(self):
+            return save(self, sig, data)
+        try:
+            return save(self, sig, data)
+        except Exception as exc:
+            try:  # an unreadable index: start a fresh one for this Numba version and source
+                self._cache_file.flush()
+                return save(self, sig, data)
+            except Exception:  # unwritable: keep the in-memory kernel
+                _warn_once(self, "written", exc)
+
+    load_overload._ridgejit = True
+    Cache.load_overload, Cache.save_overload = load_overload, save_overload
+
+
+_guard_cache()
+
 #: Options for serial kernels.
 JIT = {"cache": _cache_available(), "nogil": True, "fastmath": set(FASTMATH), "error_model": "numpy"}
 
