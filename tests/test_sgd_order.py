@@ -182,3 +182,24 @@ def test_warm_start_equals_a_fit_started_at_the_same_coefficients():
     fresh = SGDRidge(init=first.coef_, **kw).fit(X, y)
     assert_array_equal(warm.coef_, fresh.coef_)
     assert not np.array_equal(fresh.coef_, first.coef_)
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_the_overlapped_evaluation_leaves_the_epoch_a_core(monkeypatch, n_jobs):
+    """The evaluation thread runs the fit's Numba thread count minus one (at least 1),
+    whatever its own thread-local default."""
+    numba = pytest.importorskip("numba")
+    import ridgejit.solvers.epochs as epochs
+
+    seen = []
+    initializer = epochs._one_thread_fewer
+
+    def spy(backend_name, threads):
+        initializer(backend_name, threads)
+        seen.append(numba.get_num_threads())
+
+    monkeypatch.setattr(epochs, "_one_thread_fewer", spy)
+    X, y, _ = make_data(n=500, p=4)
+    SGDRidge(max_iter=3, tol=None, n_jobs=n_jobs, backend="numba").fit(X, y)
+    expected = max(1, min(n_jobs, numba.config.NUMBA_NUM_THREADS) - 1)
+    assert seen == [expected]

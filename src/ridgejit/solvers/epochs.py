@@ -143,7 +143,8 @@ def run_epochs(problem, method, options, rng, max_epochs, train_idx=None, valida
     blocks = block_layout(row_bytes(problem.X), len(rows))
     monitor = _Monitor(problem, method, options, validation)
     overlap = method.overlap_evaluation and max_epochs > 1
-    pool = ThreadPoolExecutor(1, initializer=_one_thread_fewer, initargs=(problem.backend.name,)) \
+    pool = ThreadPoolExecutor(1, initializer=_one_thread_fewer, initargs=(problem.backend.name,
+                                                                          _numba_threads(problem))) \
         if overlap else None
 
     def draw():
@@ -176,13 +177,22 @@ def run_epochs(problem, method, options, rng, max_epochs, train_idx=None, valida
                   monitor.gap)
 
 
-def _one_thread_fewer(backend_name):
-    """Thread initializer of the overlapped evaluation: one Numba thread fewer (thread-local)
-    than the fit's, leaving a core to the epoch kernel."""
+def _numba_threads(problem):
+    """The fit's Numba thread count (thread-local: set by ``n_jobs`` in this thread), or None."""
+    if problem.backend.name != "numba":
+        return None
+    import numba
+
+    return numba.get_num_threads()
+
+
+def _one_thread_fewer(backend_name, threads):
+    """Thread initializer of the overlapped evaluation: one Numba thread fewer than the fit's
+    ``threads`` (Numba's count is thread-local), leaving a core to the epoch kernel."""
     if backend_name == "numba":
         import numba
 
-        numba.set_num_threads(max(1, numba.get_num_threads() - 1))
+        numba.set_num_threads(max(1, threads - 1))
 
 
 class _Monitor:
