@@ -1,6 +1,7 @@
 """ridgejit.Ridge as a scikit-learn estimator: conventions, input checks, dtypes, threads."""
 
 import pickle
+import threading
 
 import numpy as np
 import pytest
@@ -127,6 +128,45 @@ def test_n_jobs_sets_and_restores_threads():
     assert numba.get_num_threads() == before_numba
     assert [d["num_threads"] for d in threadpool_info()] == before_blas
     assert_coef_close(m1.coef_, m2.coef_, rtol=1e-10)
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+@pytest.mark.parametrize("estimator", ["ridge", "sgd"])
+def test_n_jobs_is_the_thread_count_the_kernels_run_with(monkeypatch, n_jobs, estimator):
+    """Inside every kernel call of a fit, Numba's and the BLAS's thread counts are ``n_jobs``
+    (capped by Numba's pool); a fit that ignored ``n_jobs`` would run them with the defaults."""
+    import numba
+    from threadpoolctl import threadpool_info
+
+    from ridgejit import SGDRidge
+    from ridgejit import problem as problem_module
+
+    if n_jobs > numba.config.NUMBA_NUM_THREADS:
+        pytest.skip("Numba's pool has one thread here: n_jobs=2 cannot differ from 1")
+    seen = []
+    bind = problem_module.bind
+
+    def spying_bind(backend, name, X):
+        fn = bind(backend, name, X)
+
+        def call(*args, **kwargs):
+            if threading.current_thread() is threading.main_thread():  # not SGD's evaluation thread
+                blas = {d["num_threads"] for d in threadpool_info()}
+                seen.append((name, numba.get_num_threads(), blas))
+            return fn(*args, **kwargs)
+
+        return call
+
+    monkeypatch.setattr(problem_module, "bind", spying_bind)
+    numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+    X, y, _ = make_data(n=400, p=5)
+    if estimator == "ridge":
+        Ridge(solver="cg", n_jobs=n_jobs, tol=1e-12).fit(X, y)
+    else:
+        SGDRidge(n_jobs=n_jobs, max_iter=2, tol=None).fit(X, y)
+    assert seen
+    for name, threads, blas in seen:
+        assert threads == n_jobs and blas == {n_jobs}, (name, threads, blas)
 
 
 def test_pickle_roundtrip_and_multi_target_shapes():
