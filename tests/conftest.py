@@ -17,6 +17,16 @@ def backend(request):
     return get_backend(request.param)
 
 
+@pytest.fixture(params=[b for b in BACKENDS if b != "numpy"])
+def compiled(request):
+    """Every compiled backend (Numba, Cython), for tests that compare a kernel with the NumPy
+    reference: with the reference as a parameter those tests would compare it with itself."""
+    available, reason = backend_status()[request.param]
+    if not available:
+        pytest.skip(reason)
+    return get_backend(request.param)
+
+
 @pytest.fixture(scope="session")
 def client():
     """A real Dask cluster for the session: two worker processes, one thread each, 1 GiB each.

@@ -30,25 +30,25 @@ SHAPES = [(1, 1, 1), (7, 3, 1), (257, 5, 2), (1000, 17, 3), (300, 40, 1)]
 
 @pytest.mark.parametrize("n,p,k", SHAPES)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_objective_and_gradient(backend, n, p, k, dtype):
+def test_objective_and_gradient(compiled, n, p, k, dtype):
     X, y, sw, coef, b, alpha = _case(n, p, k, dtype)
     g, gb = np.empty((k, p)), np.empty(k)
-    J = backend.gradient(X, y, sw, coef, b, alpha, g, gb)
+    J = compiled.gradient(X, y, sw, coef, b, alpha, g, gb)
     g0, gb0 = np.empty((k, p)), np.empty(k)
     J0 = REF.gradient(X, y, sw, coef, b, alpha, g0, gb0)
     assert_allclose(J, J0, rtol=1e-12)
     assert_allclose(g, g0, rtol=1e-10, atol=1e-12 * np.abs(g0).max())
     assert_allclose(gb, gb0, rtol=1e-10, atol=1e-12)
-    assert_allclose(backend.objective(X, y, sw, coef, b, alpha), J0, rtol=1e-12)
+    assert_allclose(compiled.objective(X, y, sw, coef, b, alpha), J0, rtol=1e-12)
 
 
 @pytest.mark.parametrize("n,p,k", SHAPES)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_normal_product(backend, n, p, k, dtype):
+def test_normal_product(compiled, n, p, k, dtype):
     X, y, sw, P, b, alpha = _case(n, p, k, dtype)
     mean = np.asarray(X, dtype=np.float64).mean(axis=0)
     out, out0 = np.empty((k, p)), np.empty((k, p))
-    backend.normal_product(X, sw, mean, P, alpha, out)
+    compiled.normal_product(X, sw, mean, P, alpha, out)
     REF.normal_product(X, sw, mean, P, alpha, out0)
     assert_allclose(out, out0, rtol=1e-10, atol=1e-11 * np.abs(out0).max())
 
@@ -56,7 +56,7 @@ def test_normal_product(backend, n, p, k, dtype):
 @pytest.mark.parametrize("n,p,k", SHAPES)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("unit", [True, False])
-def test_moments_and_sufficient_stats(backend, n, p, k, dtype, unit):
+def test_moments_and_sufficient_stats(compiled, n, p, k, dtype, unit):
     X, y, sw, *_ = _case(n, p, k, dtype)
     if unit:
         sw = np.ones(n)
@@ -64,7 +64,7 @@ def test_moments_and_sufficient_stats(backend, n, p, k, dtype, unit):
     yshift = y.mean(axis=0)
     got = [np.empty(p), np.empty(p), np.empty((k, p))]
     want = [np.empty(p), np.empty(p), np.empty((k, p))]
-    W = backend.column_moments(X, y, sw, shift, yshift, *got)
+    W = compiled.column_moments(X, y, sw, shift, yshift, *got)
     W0 = REF.column_moments(X, y, sw, shift, yshift, *want)
     assert W == pytest.approx(W0, rel=1e-12)
     for a, b in zip(got, want):
@@ -74,18 +74,18 @@ def test_moments_and_sufficient_stats(backend, n, p, k, dtype, unit):
         out = [np.empty((p, p)), np.empty((p, k)), np.empty(p), np.empty(k), np.empty((k, k))]
         return be.sufficient_stats(X, y, sw, shift, y[0].copy(), *out), out
 
-    (W, got), (W0, want) = stats(backend), stats(REF)
+    (W, got), (W0, want) = stats(compiled), stats(REF)
     assert W == pytest.approx(W0, rel=1e-12)
     for a, b in zip(got, want):
         assert_allclose(a, b, rtol=1e-9, atol=1e-10 * max(1.0, np.abs(b).max()))
 
 
 @pytest.mark.parametrize("n,p", [(5, 9), (20, 64)])
-def test_dual_gram(backend, n, p):
+def test_dual_gram(compiled, n, p):
     X, _, sw, *_ = _case(n, p, 1, np.float64)
     mean = np.asarray(X).mean(axis=0)
     K, K0 = np.empty((n, n)), np.empty((n, n))
-    backend.dual_gram(X, sw, mean, K)
+    compiled.dual_gram(X, sw, mean, K)
     REF.dual_gram(X, sw, mean, K0)
     assert_allclose(K, K0, rtol=1e-10, atol=1e-12 * np.abs(K0).max())
 
@@ -199,7 +199,7 @@ def test_env_var_forces_default(monkeypatch):
 @pytest.mark.parametrize("unit", [True, False])
 @pytest.mark.parametrize("ratio", ["small", "large"])
 @pytest.mark.parametrize("rows", ["chunks", "one"])
-def test_sufficient_stats_on_more_rows_than_a_chunk(backend, dtype, unit, ratio, rows):
+def test_sufficient_stats_on_more_rows_than_a_chunk(compiled, dtype, unit, ratio, rows):
     """More rows than a BLAS chunk: the zero-copy syrk path (unit weights) with its moments pass
     and the shift after the fact, or the copied chunks (weights, a mean that dominates a
     column, or one chunk), against the reference.  float32's lowp variant only preconditions a refinement:
@@ -221,11 +221,11 @@ def test_sufficient_stats_on_more_rows_than_a_chunk(backend, dtype, unit, ratio,
         return kernel(X, y, sw, c, e, *out), out
 
     W0, want = stats(REF.sufficient_stats)
-    W, got = stats(backend.sufficient_stats)
+    W, got = stats(compiled.sufficient_stats)
     assert W == pytest.approx(W0, rel=1e-12)
     for label, a, b in zip(("gram", "xty", "xsum", "ysum", "yty"), got, want):
         assert_allclose(a, b, rtol=1e-9, atol=1e-9 * max(1.0, np.abs(b).max()), err_msg=label)
-    W, got = stats(backend.sufficient_stats_lowp)
+    W, got = stats(compiled.sufficient_stats_lowp)
     if dtype == np.float64:  # exact for float64 X
         for a, b in zip(got, want):
             assert_allclose(a, b, rtol=1e-9, atol=1e-9 * max(1.0, np.abs(b).max()))

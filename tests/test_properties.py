@@ -75,27 +75,27 @@ def _x64(X):
 # -- dense kernels against the reference ------------------------------------------------
 @PROPERTIES
 @given(problems())
-def test_gradient_and_objective_match_reference(backend, prob):
+def test_gradient_and_objective_match_reference(compiled, prob):
     X, y, sw, coef, b, alpha = (prob[key] for key in ("X", "y", "sw", "coef", "b", "alpha"))
     n, k, p = X.shape[0], *coef.shape
     g, gb, g0, gb0 = np.empty((k, p)), np.empty(k), np.empty((k, p)), np.empty(k)
-    J = backend.gradient(X, y, sw, coef, b, alpha, g, gb)
+    J = compiled.gradient(X, y, sw, coef, b, alpha, g, gb)
     J0 = REF.gradient(X, y, sw, coef, b, alpha, g0, gb0)
     absR = np.abs(_x64(X)) @ np.abs(coef).T + np.abs(b) + np.abs(y)  # bounds |r_it| term by term
     J_mag = (sw @ absR**2 + alpha * (coef**2).sum(axis=1)) / (2 * n)
     close(J, J0, J_mag)
-    close(backend.objective(X, y, sw, coef, b, alpha), J0, J_mag)
+    close(compiled.objective(X, y, sw, coef, b, alpha), J0, J_mag)
     close(g, g0, ((sw[:, None] * absR).T @ np.abs(_x64(X)) + alpha[:, None] * np.abs(coef)) / n)
     close(gb, gb0, sw @ absR / n)
 
 
 @PROPERTIES
 @given(problems())
-def test_normal_product_matches_reference(backend, prob):
+def test_normal_product_matches_reference(compiled, prob):
     X, sw, P, alpha = prob["X"], prob["sw"], prob["coef"], prob["alpha"]
     mean = _x64(X).mean(axis=0)
     out, out0 = np.empty_like(P), np.empty_like(P)
-    backend.normal_product(X, sw, mean, P, alpha, out)
+    compiled.normal_product(X, sw, mean, P, alpha, out)
     REF.normal_product(X, sw, mean, P, alpha, out0)
     Xa = np.abs(_x64(X)) + np.abs(mean)
     close(out, out0, (sw[:, None] * (Xa @ np.abs(P).T)).T @ Xa + alpha[:, None] * np.abs(P))
@@ -103,7 +103,7 @@ def test_normal_product_matches_reference(backend, prob):
 
 @PROPERTIES
 @given(problems(), st.booleans())
-def test_moments_and_sufficient_stats_match_reference(backend, prob, unit):
+def test_moments_and_sufficient_stats_match_reference(compiled, prob, unit):
     X, y, sw = prob["X"], prob["y"], prob["sw"]
     n, p, k = *X.shape, y.shape[1]
     if unit:
@@ -113,7 +113,7 @@ def test_moments_and_sufficient_stats_match_reference(backend, prob, unit):
     E = np.abs(y) + np.abs(y[0])
     sums, sumsq, sums0, sumsq0 = np.empty(p), np.empty(p), np.empty(p), np.empty(p)
     xty, xty0 = np.empty((k, p)), np.empty((k, p))
-    W = backend.column_moments(X, y, sw, shift, y[0], sums, sumsq, xty)
+    W = compiled.column_moments(X, y, sw, shift, y[0], sums, sumsq, xty)
     assert W == pytest.approx(REF.column_moments(X, y, sw, shift, y[0], sums0, sumsq0, xty0), rel=1e-12)
     close(sums, sums0, sw @ D)
     close(sumsq, sumsq0, sw @ D**2)
@@ -123,7 +123,7 @@ def test_moments_and_sufficient_stats_match_reference(backend, prob, unit):
         out = [np.empty((p, p)), np.empty((p, k)), np.empty(p), np.empty(k), np.empty((k, k))]
         return be.sufficient_stats(X, y, sw, shift, y[0].copy(), *out), out
 
-    (W, got), (W0, want) = stats(backend), stats(REF)
+    (W, got), (W0, want) = stats(compiled), stats(REF)
     assert W == pytest.approx(W0, rel=1e-12)
     SD = sw[:, None] * D
     magnitudes = [SD.T @ D, SD.T @ E, sw @ D, sw @ E, (sw[:, None] * E).T @ E]
@@ -133,10 +133,10 @@ def test_moments_and_sufficient_stats_match_reference(backend, prob, unit):
 
 @PROPERTIES
 @given(problems())
-def test_max_row_norm_matches_reference(backend, prob):
+def test_max_row_norm_matches_reference(compiled, prob):
     X, sw = prob["X"], prob["sw"]
     mean = _x64(X).mean(axis=0)
-    assert backend.max_row_norm(X, sw, mean) == pytest.approx(REF.max_row_norm(X, sw, mean), rel=1e-12)
+    assert compiled.max_row_norm(X, sw, mean) == pytest.approx(REF.max_row_norm(X, sw, mean), rel=1e-12)
 
 
 # -- the stochastic kernels, a few epochs -----------------------------------------------
@@ -162,7 +162,7 @@ def _compare_runs(backend, run):
 @PROPERTIES
 @given(problems(k_max=1), st.sampled_from([L.CONSTANT, L.INVSCALING, L.OPTIMAL]),
        st.sampled_from([np.inf, 0.0, 7.0]), st.floats(0.0, 0.5), st.integers(0, 2**16))
-def test_sgd_epoch_matches_reference(backend, prob, schedule, avg_start, lam, seed):
+def test_sgd_epoch_matches_reference(compiled, prob, schedule, avg_start, lam, seed):
     X, y, sw, mean, orders, safe, rng = _sgd_setup(prob, seed)
     p = X.shape[1]
     lam = lam if schedule != L.OPTIMAL else max(lam, 0.01)
@@ -176,12 +176,12 @@ def test_sgd_epoch_matches_reference(backend, prob, schedule, avg_start, lam, se
         losses = [be.sgd_epoch(X, y, sw, mean, order, v, a, state, schedule, hyper) for order in orders]
         return [*L.to_coef(v, a, state, False), *L.to_coef(v, a, state, avg_start < np.inf), losses]
 
-    _compare_runs(backend, run)
+    _compare_runs(compiled, run)
 
 
 @PROPERTIES
 @given(problems(k_max=1), st.booleans(), st.integers(0, 2**16))
-def test_saga_and_sag_epochs_match_reference(backend, prob, saga, seed):
+def test_saga_and_sag_epochs_match_reference(compiled, prob, saga, seed):
     X, y, sw, mean, orders, safe, rng = _sgd_setup(prob, seed)
     n, p = X.shape
     hyper = np.array([safe / (3.0 if saga else 16.0), rng.uniform(0, 0.1), 1.0, float(saga)])
@@ -191,12 +191,12 @@ def test_saga_and_sag_epochs_match_reference(backend, prob, saga, seed):
         losses = [be.saga_epoch(X, y, sw, mean, order, w, state, memory, grad_avg, hyper) for order in orders]
         return [w, state, memory, grad_avg, losses]
 
-    _compare_runs(backend, run)
+    _compare_runs(compiled, run)
 
 
 @PROPERTIES
 @given(problems(k_max=1), st.integers(0, 2**16))
-def test_svrg_inner_matches_reference(backend, prob, seed):
+def test_svrg_inner_matches_reference(compiled, prob, seed):
     X, y, sw, mean, orders, safe, rng = _sgd_setup(prob, seed)
     p = X.shape[1]
     snapshot, full_grad = rng.standard_normal(p), 0.1 * rng.standard_normal(p)
@@ -207,12 +207,12 @@ def test_svrg_inner_matches_reference(backend, prob, seed):
         loss = be.svrg_inner(X, y, sw, mean, orders[0], w, snapshot, full_grad, state, hyper)
         return [w, state, loss]
 
-    _compare_runs(backend, run)
+    _compare_runs(compiled, run)
 
 
 @PROPERTIES
 @given(problems(k_max=1), st.integers(1, 64), st.sampled_from([np.inf, 0.0]), st.integers(0, 2**16))
-def test_minibatch_epoch_matches_reference(backend, prob, batch, avg_start, seed):
+def test_minibatch_epoch_matches_reference(compiled, prob, batch, avg_start, seed):
     X, y, sw, mean, orders, safe, rng = _sgd_setup(prob, seed)
     p = X.shape[1]
     hyper = np.array([safe, rng.uniform(0, 0.1), 1.0, float(batch), avg_start])
@@ -222,7 +222,7 @@ def test_minibatch_epoch_matches_reference(backend, prob, batch, avg_start, seed
         losses = [be.minibatch_epoch(X, y, sw, mean, order, w, a, state, hyper) for order in orders]
         return [w, a, state, losses]
 
-    _compare_runs(backend, run)
+    _compare_runs(compiled, run)
 
 
 # -- sparse (CSR) twins against the dense reference ------------------------------------
@@ -250,23 +250,23 @@ def sparse_problems(draw):
 
 @PROPERTIES
 @given(sparse_problems())
-def test_sparse_kernels_match_the_dense_reference(backend, prob):
+def test_sparse_kernels_match_the_dense_reference(compiled, prob):
     X, D, y, sw = prob["X"], prob["D"], prob["y"], prob["sw"]
     coef, b, alpha, mean = prob["coef"], prob["b"], prob["alpha"], prob["mean"]
     csr = (readonly_view(X.data), readonly_view(X.indices), readonly_view(X.indptr))
     k, p = coef.shape
     g, gb, g0, gb0 = np.empty((k, p)), np.empty(k), np.empty((k, p)), np.empty(k)
-    J = backend.gradient_sparse(*csr, y, sw, coef, b, alpha, g, gb)
+    J = compiled.gradient_sparse(*csr, y, sw, coef, b, alpha, g, gb)
     J0 = REF.gradient(D, y, sw, coef, b, alpha, g0, gb0)
     for got, want in ((J, J0), (g, g0), (gb, gb0)):
         assert_allclose(got, want, rtol=RTOL, atol=RTOL * max(1.0, np.abs(want).max()))
     out, out0 = np.empty((k, p)), np.empty((k, p))
-    backend.normal_product_sparse(*csr, sw, mean, coef, alpha, out)
+    compiled.normal_product_sparse(*csr, sw, mean, coef, alpha, out)
     REF.normal_product(D, sw, mean, coef, alpha, out0)
     assert_allclose(out, out0, rtol=RTOL, atol=RTOL * max(1.0, np.abs(out0).max()))
     s1, q1, s0, q0 = np.empty(p), np.empty(p), np.empty(p), np.empty(p)
     c1, c0 = np.empty((k, p)), np.empty((k, p))
-    W = backend.column_moments_sparse(*csr, y, sw, mean, y[0], s1, q1, c1)
+    W = compiled.column_moments_sparse(*csr, y, sw, mean, y[0], s1, q1, c1)
     W0 = REF.column_moments(D, y, sw, mean, y[0], s0, q0, c0)
     assert_allclose([W, *s1, *q1], [W0, *s0, *q0], rtol=RTOL, atol=RTOL * max(1.0, np.abs(q0).max()))
     assert_allclose(c1, c0, rtol=RTOL, atol=RTOL * max(1.0, np.abs(c0).max()))
@@ -285,6 +285,8 @@ def test_gradient_matches_central_differences_of_the_objective(backend, prob):
     n = X.shape[0]
     absR = np.abs(_x64(X)) @ (np.abs(coef) + h).T + np.abs(b) + h + np.abs(y)
     J_mag = (sw @ absR**2 + alpha * ((np.abs(coef) + h) ** 2).sum(axis=1)) / (2 * n)
+    R = _x64(X) @ coef.T + b - y  # the objective the fused pass returned, written out here
+    close(J, (sw @ R**2 + alpha * (coef**2).sum(axis=1)) / (2 * n), J_mag)
 
     def fd(dcoef, db):  # every target at once: targets do not interact
         plus = backend.objective(X, y, sw, coef + dcoef, b + db, alpha)

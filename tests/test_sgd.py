@@ -38,7 +38,7 @@ def test_sklearn_estimator_checks(estimator, check):
 @pytest.mark.parametrize("schedule", [L.CONSTANT, L.INVSCALING, L.OPTIMAL])
 @pytest.mark.parametrize("avg_start", [np.inf, 0.0, 150.0])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_sgd_epoch_matches_reference(backend, schedule, avg_start, dtype):
+def test_sgd_epoch_matches_reference(compiled, schedule, avg_start, dtype):
     rng = np.random.default_rng(0)
     n, p = 300, 5
     X = readonly_view((rng.standard_normal((n, p)) + 1).astype(dtype))
@@ -47,7 +47,7 @@ def test_sgd_epoch_matches_reference(backend, schedule, avg_start, dtype):
     hyper = np.zeros(L.HYPER_SIZE)
     hyper[[L.ETA0, L.POWER_T, L.LAM, L.T0, L.AVG_START, L.FIT_B]] = [0.02, 0.3, 0.01, 500.0, avg_start, 1.0]
     results = []
-    for be in (backend, REF):
+    for be in (compiled, REF):
         v, a, st = np.zeros(p), np.zeros(p), L.new_state(0.5)
         losses = [be.sgd_epoch(X, y, sw, mean, rng_order(n, e), v, a, st, schedule, hyper) for e in range(3)]
         results.append((L.to_coef(v, a, st, False), L.to_coef(v, a, st, avg_start < np.inf), losses, st[L.T]))
@@ -191,7 +191,7 @@ def test_sklearn_estimator_checks_variance_reduced(estimator, check):
 
 @pytest.mark.parametrize("saga", [1.0, 0.0])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_saga_epoch_matches_reference(backend, saga, dtype):
+def test_saga_epoch_matches_reference(compiled, saga, dtype):
     rng = np.random.default_rng(1)
     n, p = 250, 6
     X = readonly_view((rng.standard_normal((n, p)) + 2).astype(dtype))
@@ -199,7 +199,7 @@ def test_saga_epoch_matches_reference(backend, saga, dtype):
     mean = np.asarray(X, dtype=np.float64).mean(axis=0)
     hyper = np.array([0.005, 0.01, 1.0, saga])
     out = []
-    for be in (backend, REF):
+    for be in (compiled, REF):
         w, st, mem, ga = np.zeros(p), np.array([0.3, 0.0]), np.zeros(n), np.zeros(p)
         losses = [be.saga_epoch(X, y, sw, mean, rng_order(n, e), w, st, mem, ga, hyper) for e in range(3)]
         out.append((w, st, mem, ga, losses))
@@ -208,7 +208,7 @@ def test_saga_epoch_matches_reference(backend, saga, dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_svrg_inner_matches_reference(backend, dtype):
+def test_svrg_inner_matches_reference(compiled, dtype):
     rng = np.random.default_rng(2)
     n, p = 250, 6
     X = readonly_view((rng.standard_normal((n, p)) + 2).astype(dtype))
@@ -216,7 +216,7 @@ def test_svrg_inner_matches_reference(backend, dtype):
     mean = np.asarray(X, dtype=np.float64).mean(axis=0)
     snapshot, full_grad = rng.standard_normal(p), rng.standard_normal(p) * 0.1
     out = []
-    for be in (backend, REF):
+    for be in (compiled, REF):
         w, st = snapshot.copy(), np.array([0.2, 0.1, 0.05])
         loss = be.svrg_inner(X, y, sw, mean, rng_order(n, 0), w, snapshot, full_grad, st, np.array([0.01, 0.01, 1.0]))
         out.append((w, st, loss))
@@ -250,7 +250,7 @@ def test_variance_reduced_options_are_checked():
 
 @pytest.mark.parametrize("batch", [1, 64, 300])
 @pytest.mark.parametrize("avg_start", [np.inf, 0.0])
-def test_minibatch_epoch_matches_reference(backend, batch, avg_start):
+def test_minibatch_epoch_matches_reference(compiled, batch, avg_start):
     rng = np.random.default_rng(3)
     n, p = 700, 5
     X = readonly_view(rng.standard_normal((n, p)) + 1)
@@ -258,7 +258,7 @@ def test_minibatch_epoch_matches_reference(backend, batch, avg_start):
     mean = np.asarray(X).mean(axis=0)
     hyper = np.array([0.05, 0.01, 1.0, batch, avg_start])
     out = []
-    for be in (backend, REF):
+    for be in (compiled, REF):
         w, a, st = np.zeros(p), np.zeros(p), np.array([0.0, 0.2, 0.2])
         losses = [be.minibatch_epoch(X, y, sw, mean, rng_order(n, e), w, a, st, hyper) for e in range(2)]
         out.append((w, a, st, losses))
