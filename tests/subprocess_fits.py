@@ -51,31 +51,33 @@ def values(report):
     return [float.fromhex(v) for v in report["values"]]
 
 
-def run_fits(solvers, *, env=None, timeout=300, n=50, p=3):
+def run_fits(solvers, *, env=None, timeout=300, n=50, p=3, params=None):
     """Fit ``solvers`` in a fresh interpreter with ``env`` added to this one's environment
-    (a ``None`` value removes a variable).  Returns ``(report, stdout + stderr)``."""
+    (a ``None`` value removes a variable) and ``params`` passed to every estimator.
+    Returns ``(report, stdout + stderr)``."""
     full_env = {k: v for k, v in dict(os.environ, **(env or {})).items() if v is not None}
-    args = [sys.executable, os.path.abspath(__file__), json.dumps({"solvers": list(solvers), "n": n, "p": p})]
+    spec = {"solvers": list(solvers), "n": n, "p": p, "params": params or {}}
+    args = [sys.executable, os.path.abspath(__file__), json.dumps(spec)]
     res = subprocess.run(args, env=full_env, capture_output=True, text=True, timeout=timeout)
     if res.returncode != 0:
         raise AssertionError(f"child failed ({res.returncode}):\n{res.stdout}\n{res.stderr[-3000:]}")
     return json.loads(res.stdout.strip().splitlines()[-1]), res.stdout + res.stderr
 
 
-def fit_all(solvers, n=50, p=3):
+def fit_all(solvers, n=50, p=3, params=None):
     """``{solver: fingerprint}``; a solver whose fit raises gets ``{"error": "Type: message"}``."""
     X, y, sw = tiny_data(n, p)
     out = {}
     for solver in solvers:
         try:
-            out[solver] = fingerprint(make_estimator(solver).fit(X, y, sample_weight=sw))
+            out[solver] = fingerprint(make_estimator(solver, **(params or {})).fit(X, y, sample_weight=sw))
         except Exception as exc:  # reported to the parent test, which decides
             out[solver] = {"error": f"{type(exc).__name__}: {exc}"}
     return out
 
 
 def _main(spec):
-    print(json.dumps(fit_all(spec["solvers"], spec["n"], spec["p"])))
+    print(json.dumps(fit_all(spec["solvers"], spec["n"], spec["p"], spec.get("params"))))
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from conftest import assert_coef_close, make_data
-from subprocess_fits import RIDGE_SOLVERS, SGD_SOLVERS, fit_all, make_estimator, run_fits
+from subprocess_fits import RIDGE_SOLVERS, SGD_SOLVERS, fit_all, make_estimator, run_fits, values
 from ridgejit import SGDRidge
 
 SOLVERS = RIDGE_SOLVERS + SGD_SOLVERS
@@ -59,6 +59,19 @@ def test_one_and_two_threads_agree_to_1e10(backend, solver, data):
     # Another thread count changes the BLAS partition of a Gram (direct) but not the
     # fixed row blocks of the compiled kernels: equal to rounding, normwise.
     assert_coef_close(_bits(two), _bits(one), rtol=1e-10)
+
+
+def test_one_and_two_threads_agree_where_two_threads_exist():
+    """The test above compares nothing where Numba's pool has one thread (a one-CPU machine
+    caps n_jobs=2 at 1).  Here a fresh process gets a pool of two threads whatever the CPU
+    count, fits 100000 x 3 (64 row blocks) with n_jobs 1 and 2, and the fits agree
+    to rounding."""
+    env = {"NUMBA_NUM_THREADS": "2", "OPENBLAS_NUM_THREADS": "2"}
+    one, _ = run_fits(SOLVERS, env=env, n=100_000, params={"n_jobs": 1})
+    two, _ = run_fits(SOLVERS, env=env, n=100_000, params={"n_jobs": 2})
+    for solver in SOLVERS:
+        assert "error" not in one[solver] and "error" not in two[solver]
+        assert_coef_close(values(two[solver]), values(one[solver]), rtol=1e-10)
 
 
 # -- separate processes ---------------------------------------------------------------
