@@ -127,3 +127,11 @@ def relative_gap(X, y, sw, alpha, coef, intercept, fit_intercept=True):
     J = numpy_objective(X, y, sw, alpha, coef, intercept)
     J_star = numpy_objective(X, y, sw, alpha, *exact_ridge(X, y, sw, alpha, fit_intercept))
     return (J - J_star) / J
+
+
+def read_only_memmap(path, X):
+    """``X`` written to the file ``path``, opened again as a read-only ``np.memmap``."""
+    mm = np.memmap(path, dtype=X.dtype, mode="w+", shape=X.shape)
+    mm[:] = X
+    mm.flush()
+    return np.memmap(path, dtype=X.dtype, mode="r", shape=X.shape)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from conftest import assert_coef_close, make_data
+from conftest import assert_coef_close, make_data, read_only_memmap
 from ridgejit import Ridge, fit_chunks
 
 
@@ -33,11 +33,7 @@ def test_fit_chunks_equals_ridge_on_all_rows(k, weighted, fit_intercept):
 
 def test_fit_chunks_from_memmaps(tmp_path):
     X, y, _ = make_data(n=600, p=5)
-    path = tmp_path / "X.dat"
-    mm = np.memmap(path, dtype=np.float64, mode="w+", shape=X.shape)
-    mm[:] = X
-    mm.flush()
-    ro = np.memmap(path, dtype=np.float64, mode="r", shape=X.shape)
+    ro = read_only_memmap(tmp_path / "X.dat", X)
     model = fit_chunks(((ro[lo : lo + 200], y[lo : lo + 200]) for lo in range(0, 600, 200)))
     assert_coef_close(model.coef_, Ridge(solver="direct").fit(X, y).coef_, rtol=1e-10)
 
@@ -47,9 +43,7 @@ def test_ridge_fits_a_read_only_memmap_without_copying_it(tmp_path, solver, monk
     from ridgejit import problem as problem_module
 
     X, y, _ = make_data(n=400, p=6)
-    path = tmp_path / "X.dat"
-    np.memmap(path, dtype=np.float64, mode="w+", shape=X.shape)[:] = X
-    ro = np.memmap(path, dtype=np.float64, mode="r", shape=X.shape)
+    ro = read_only_memmap(tmp_path / "X.dat", X)
     seen = []
     original = problem_module.readonly_view
     monkeypatch.setattr(problem_module, "readonly_view", lambda a: seen.append(a) or original(a))
