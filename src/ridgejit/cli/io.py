@@ -211,6 +211,9 @@ def _read_csv(path, target):
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DataError(f"{path}: malformed CSV ({first})") from None
     columns = [str(c) for c in df.columns]
+    if not isinstance(df.index, pd.RangeIndex):  # pandas took the extra leading fields as an index
+        raise DataError(f"{path}: malformed CSV (rows with more fields than the header's "
+                        f"{len(columns)})")
     if len(df) == 0:
         raise DataError(f"{path}: header only, no data rows")
     if target is not None and target not in columns:
