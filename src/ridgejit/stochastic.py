@@ -119,12 +119,12 @@ class SGDRidge(RegressorMixin, BaseEstimator):
     n_iter_no_change : int, default=5
     shuffle : {"blocks", True, False}, default="blocks"
         The order of the rows in each epoch (see :mod:`ridgejit.solvers.order`).
-        ``"blocks"``: blocks of consecutive rows (one L1 cache of bytes) in a
-        fresh random order, rows shuffled within buffers of several blocks
-        (up to a few L2 caches): memory is read almost in order, and data that
-        fits one buffer gets a full shuffle.  ``True``: a fresh uniform
-        permutation every epoch (random reads: up to 3x slower epochs on data
-        larger than the caches).  ``False``: the rows as given.
+        ``"blocks"``: blocks of consecutive rows in a fresh random order, rows
+        shuffled within buffers of 1024 blocks spanning 16 L2 caches (8 KiB
+        blocks and 8 MiB buffers with a 512 KiB L2): memory is read almost in
+        order, and data that fits one buffer gets a full shuffle.  ``True``: a
+        fresh uniform permutation every epoch (random reads: up to 2-3x slower
+        epochs on data larger than the caches).  ``False``: the rows as given.
     fit_intercept : bool, default=True
     init : str, array or callable, default="zeros"
         Initial coefficients (see :mod:`ridgejit.initializers`).
