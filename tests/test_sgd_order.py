@@ -26,6 +26,13 @@ def test_every_order_is_a_seeded_permutation_of_the_rows(shuffle):
         assert not np.array_equal(a, epoch_order(rows, np.random.RandomState(1), shuffle, 7, 3))
 
 
+def test_numpy_booleans_are_booleans():
+    rows = np.arange(20)
+    assert_array_equal(epoch_order(rows, np.random.RandomState(0), np.False_), rows)
+    assert_array_equal(epoch_order(rows, np.random.RandomState(0), np.True_),
+                       epoch_order(rows, np.random.RandomState(0), True))
+
+
 def test_a_block_buffer_holds_whole_blocks_of_consecutive_rows():
     n, block, per_buffer = 1000, 8, 5
     order = epoch_order(np.arange(n), np.random.RandomState(0), "blocks", block, per_buffer)

@@ -179,7 +179,7 @@ random_state, warm_start, backend, n_jobs, verbose
         """One ``partial_fit`` per block, chained (in a fresh order unless ``shuffle=False``):
         the model hops, rows stay."""
         model = state["model"]
-        visit = rng.permutation(len(blocks)) if model.shuffle is not False else range(len(blocks))
+        visit = rng.permutation(len(blocks)) if model.shuffle else range(len(blocks))
         for k in visit:
             model = dask.delayed(tasks.sgd_partial_fit)(model, blocks[k], alphas[k])
         (model,) = dask.compute(model)

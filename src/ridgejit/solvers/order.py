@@ -120,10 +120,8 @@ def epoch_order(rows, rng, shuffle, block_rows=1, buffer_blocks=1):
         A permutation of ``rows``.
     """
     rows = np.asarray(rows, dtype=np.int64)
-    if shuffle is False:
-        return rows.copy()
-    if shuffle is True:
-        return rng.permutation(rows)
+    if not isinstance(shuffle, str):  # a bool, NumPy's included
+        return rng.permutation(rows) if shuffle else rows.copy()
     if shuffle != "blocks":
         raise ValueError(f"shuffle must be one of {SHUFFLES}, got {shuffle!r}")
     m = len(rows)
