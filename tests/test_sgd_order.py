@@ -9,7 +9,8 @@ from sklearn.preprocessing import StandardScaler
 from conftest import make_data, numpy_objective, relative_gap
 from ridgejit import SGDRidge
 from ridgejit.solvers.minibatch import MAX_AUTO_BATCH
-from ridgejit.solvers.order import BUFFER_BLOCKS, SHUFFLES, block_layout, epoch_order, row_bytes
+from ridgejit.solvers.order import (BUFFER_BLOCKS, DEFAULT_L2_BYTES, SHUFFLES, block_layout, epoch_order,
+                                    l2_cache_bytes, row_bytes)
 
 
 @pytest.mark.parametrize("shuffle", SHUFFLES)
@@ -56,6 +57,19 @@ def test_block_layout_follows_the_row_size_and_the_cache():
     # data that fits in one buffer gets a full shuffle
     block_rows, per_buffer = block_layout(80, 300, l2)
     assert block_rows * per_buffer >= 300
+
+
+def test_l2_size_skips_sysfs_entries_that_are_not_cache_levels(tmp_path):
+    """sysfs lists ``uevent`` and ``power/`` beside ``index0..3``; a sorted scan meets them
+    in any order, and an unreadable entry must not hide the L2 behind it."""
+    (tmp_path / "aaa_not_an_index").mkdir()
+    (tmp_path / "uevent").write_text("")
+    for i, (level, size) in enumerate([(1, "32K"), (1, "32K"), (2, "1024K"), (3, "32768K")]):
+        (tmp_path / f"index{i}").mkdir()
+        (tmp_path / f"index{i}" / "level").write_text(f"{level}\n")
+        (tmp_path / f"index{i}" / "size").write_text(f"{size}\n")
+    assert l2_cache_bytes(str(tmp_path)) == 1 << 20
+    assert l2_cache_bytes(str(tmp_path / "missing")) == DEFAULT_L2_BYTES
 
 
 def test_csr_and_dense_rows_get_the_same_layout():

@@ -69,16 +69,16 @@ class MinibatchMethod(AdaptiveRate):
         if self.eta is not None and fixed:
             return
         L_max = 1.0 / self.safe_eta
-        L = None
+        lip = None
         if self.batch_size is None:  # fixed at the first call, so partial_fit keeps its batches
-            L = self._lipschitz(problem)
-            self.batch_size = int(min(MAX_AUTO_BATCH, max(1.0, np.floor(L_max / (4.0 * L)))))
+            lip = self._lipschitz(problem)
+            self.batch_size = int(min(MAX_AUTO_BATCH, max(1.0, np.floor(L_max / (4.0 * lip)))))
         if self.options.eta0 is not None and fixed:
             self.eta = float(self.options.eta0)
         else:
-            L = self._lipschitz(problem) if L is None else L
+            lip = self._lipschitz(problem) if lip is None else lip
             B = min(self.batch_size, n)
-            L_B = (n * (B - 1) * L + (n - B) * L_max) / (B * (n - 1)) if n > 1 else L_max
+            L_B = (n * (B - 1) * lip + (n - B) * L_max) / (B * (n - 1)) if n > 1 else L_max
             self.eta = 1.0 / L_B
         self.eta_floor = 1e-6 * self.eta
 

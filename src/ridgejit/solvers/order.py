@@ -44,20 +44,27 @@ BUFFER_L2_MULTIPLE = 16
 BUFFER_BLOCKS = 1024
 
 
-def l2_cache_bytes():
-    """The L2 cache size of CPU 0 in bytes, from sysfs (Linux), else ``DEFAULT_L2_BYTES``."""
-    base = "/sys/devices/system/cpu/cpu0/cache"
+def l2_cache_bytes(base="/sys/devices/system/cpu/cpu0/cache"):
+    """The L2 cache size of CPU 0 in bytes, from sysfs (Linux), else ``DEFAULT_L2_BYTES``.
+
+    ``base`` is the sysfs cache directory; its entries that are not readable cache
+    ``index*`` directories are skipped.
+    """
     try:
-        for index in sorted(os.listdir(base)):
-            path = os.path.join(base, index)
+        entries = sorted(os.listdir(base))
+    except OSError:
+        return DEFAULT_L2_BYTES
+    for index in entries:  # index0, index1, ...; skip anything else (uevent, power/)
+        path = os.path.join(base, index)
+        try:
             with open(os.path.join(path, "level")) as f:
                 if int(f.read()) != 2:
                     continue
             with open(os.path.join(path, "size")) as f:
                 text = f.read().strip().upper()
             return int(text.rstrip("KMG")) * {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}.get(text[-1:], 1)
-    except (OSError, ValueError):
-        pass
+        except (OSError, ValueError):
+            continue
     return DEFAULT_L2_BYTES
 
 
