@@ -56,7 +56,7 @@ def test_fit_chunks_errors_name_the_chunk():
     X, y, _ = make_data(n=300, p=4)
     with pytest.raises(ValueError, match="no rows"):
         fit_chunks(iter([]))
-    with pytest.raises(ValueError, match="chunk 1 has 3 features"):
+    with pytest.raises(ValueError, match="chunk 1: X has 3 features"):
         fit_chunks([(X[:100], y[:100]), (X[100:200, :3], y[100:200])])
     bad = X[100:200].copy()
     bad[5, 2] = np.nan

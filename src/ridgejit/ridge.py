@@ -5,11 +5,14 @@ and :mod:`ridgejit.kernels`.
 """
 
 import warnings
+from dataclasses import dataclass
 from numbers import Integral, Real
 
 import numpy as np
+from scipy import sparse
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -17,9 +20,27 @@ from ._threads import thread_limit
 from ._validation import check_alpha, fitted_shapes, non_finite_error, prepare_fit
 from .initializers import INITIALIZERS, initial_coef
 from .kernels import BACKENDS
-from .problem import Problem, stored_values
+from .problem import Problem, readonly_view, stored_values
 from .solvers import DEFAULT_TOL, ITERATIVE, SOLVERS, SolverOptions
+from .solvers.base import History
 from .solvers.bounds import rounded_bound
+from .stats import SufficientStats
+
+#: Solvers that ``partial_fit`` can run: they need only the ``p x p`` statistics.
+STREAMING_SOLVERS = frozenset({"auto", "direct"})
+
+#: What a ``partial_fit`` stream computes on first access after each call.
+_SOLVED = ("coef_", "intercept_", "n_iter_", "solver_", "history_", "gap_bound_")
+
+
+@dataclass
+class _Stream:
+    """The state of a ``partial_fit`` stream: the statistics and what the first call fixed."""
+
+    stats: SufficientStats
+    y_ndim: int
+    dtype: np.dtype
+    pending: bool = True
 
 
 class Ridge(RegressorMixin, BaseEstimator):
@@ -95,6 +116,8 @@ class Ridge(RegressorMixin, BaseEstimator):
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         Only when X has string column names.
+    n_samples_seen_ : int
+        Rows summed by :meth:`partial_fit` so far (only after ``partial_fit``).
 
     Notes
     -----
@@ -168,6 +191,8 @@ class Ridge(RegressorMixin, BaseEstimator):
         self : Ridge
         """
         X, y, Y, sw, backend = prepare_fit(self, X, y, sample_weight, reset=True, multi_output=True)
+        for attr in ("_stream", "n_samples_seen_"):  # fit starts over
+            self.__dict__.pop(attr, None)
         n, p = X.shape
         k = Y.shape[1]
         alpha = check_alpha(self.alpha, k)
@@ -204,6 +229,102 @@ class Ridge(RegressorMixin, BaseEstimator):
         self.history_ = result.history
         self.gap_bound_ = float(np.max(gap))
         return self
+
+    def _check_partial_fit(self):
+        if self.solver not in STREAMING_SOLVERS:
+            raise AttributeError(f"partial_fit sums the p x p statistics, which solver={self.solver!r} does "
+                                 f"not solve; use solver in {sorted(STREAMING_SOLVERS)}")
+        return True
+
+    @available_if(_check_partial_fit)
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None):
+        """Add a chunk of rows to an exact fit: one pass over the chunk, then ``O(p^2)`` memory.
+
+        After any number of calls, ``coef_`` and ``intercept_`` are the exact
+        minimizer of ``J`` over all rows seen (``n`` their total): the same model
+        as :meth:`fit` on the concatenated chunks, to rounding.  Each call adds
+        the chunk's weighted statistics ``D^T S D``, ``D^T S E`` and sums (float64
+        accumulation; float32 chunks are read as float32, not converted) around
+        the centre the first call fixed (its first row; zero for CSR or without
+        an intercept, see :mod:`ridgejit.stats`).  The normal equations are solved
+        when a fitted attribute (``coef_``, ``intercept_``, ``predict``, ...) is
+        first read after a call: ``O(p^3)`` once per read, not per chunk.  The
+        state pickles mid-stream.
+
+        Parameters
+        ----------
+        X : array-like or CSR matrix of shape (n_chunk, n_features)
+            Dense and CSR chunks may be mixed; the first call fixes
+            ``n_features``.
+        y : array-like of shape (n_chunk,) or (n_chunk, n_targets)
+            The first call fixes the target count and whether ``coef_`` is 1-D.
+        sample_weight : float or array-like of shape (n_chunk,), default=None
+
+        Returns
+        -------
+        self : Ridge
+
+        Raises
+        ------
+        AttributeError
+            A solver that needs the rows themselves: only ``auto`` and
+            ``direct`` stream, and the method does not exist for others.
+        ValueError
+            A chunk whose feature or target count differs
+            from the first's, NaN/inf.
+
+        Warns
+        -----
+        UserWarning
+            On a model fitted by :meth:`fit`, which keeps no statistics: the
+            stream starts over (scikit-learn's estimators accept ``partial_fit``
+            after ``fit``; this one says that the rows given to ``fit`` are
+            dropped).
+        """
+        stream = self.__dict__.get("_stream")
+        if stream is None and hasattr(self, "n_features_in_"):
+            warnings.warn("partial_fit after fit() starts a new stream: fit() keeps no statistics, so "
+                          "the rows given to fit are not part of the model; call partial_fit for "
+                          "every chunk instead", UserWarning, stacklevel=2)
+        X, y, Y, sw, backend = prepare_fit(self, X, y, sample_weight, reset=stream is None, multi_output=True)
+        if stream is None:
+            stream = _Stream(SufficientStats.around_first_row(X, Y, self.fit_intercept), y.ndim, X.dtype)
+        k = stream.stats.xty.shape[1]
+        if Y.shape[1] != k:
+            raise ValueError(f"y has {Y.shape[1]} targets but the first partial_fit call had {k}")
+        with thread_limit(self.n_jobs, backend.name, stored_values(X).size), \
+                np.errstate(over="ignore", invalid="ignore"):
+            stream.stats.add(backend, X if sparse.issparse(X) else readonly_view(X), Y, sw)
+        for name in _SOLVED:  # solved again on the next read (see __getattr__)
+            self.__dict__.pop(name, None)
+        stream.pending = True
+        self._stream = stream
+        self.n_samples_seen_ = stream.stats.n_samples
+        return self
+
+    def __getattr__(self, name):
+        # Only reached when normal lookup fails: a partial_fit stream's pending solution.
+        stream = self.__dict__.get("_stream")
+        if name in _SOLVED and stream is not None and stream.pending:
+            self._solve_stream(stream)
+            return self.__dict__[name]
+        return object.__getattribute__(self, name)  # raises the lookup's own AttributeError again
+
+    def _solve_stream(self, stream):
+        stats = stream.stats  # weights are positive somewhere: every chunk's are (prepare_fit)
+        alpha = check_alpha(self.alpha, stats.xty.shape[1])
+        with np.errstate(over="ignore", invalid="ignore"):
+            coef, intercept, obj, grad, gap = stats.solve(alpha, self.fit_intercept)
+        if not (np.isfinite(coef).all() and np.isfinite(intercept).all()):
+            raise ValueError("the statistics summed by partial_fit give non-finite coefficients: "
+                             "rescale X and y (e.g. sklearn.preprocessing.StandardScaler)")
+        hist = History("partial_fit")
+        hist.add(obj, np.linalg.norm(grad), gap)
+        self.coef_, self.intercept_ = fitted_shapes(coef, intercept, stream.dtype, stream.y_ndim)
+        self.n_iter_, self.solver_, self.history_ = 1, "direct", hist.data
+        self.gap_bound_ = float(np.max(gap))
+        stream.pending = False
 
     def predict(self, X):
         """Predict ``X @ coef_.T + intercept_``.
