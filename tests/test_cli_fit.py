@@ -156,6 +156,20 @@ def test_stochastic_solver_uses_sgdridge(tmp_path, capsys):
     assert_allclose(pred, sgd.predict(X), rtol=1e-12, atol=1e-12)
 
 
+def test_positive_and_sklearn_solver_names(tmp_path, capsys):
+    X, y = make_xy()
+    y = y - 3 * X[:, 1]
+    np.savez(tmp_path / "d.npz", X=X, y=y)
+    s = fit_json(capsys, tmp_path / "d.npz", "--solver", "lbfgs", "--positive", "--out", tmp_path / "m.npz")
+    ref = SkRidge(alpha=1.0, positive=True, tol=1e-12).fit(X, y)
+    assert s["solver_used"] == "positive"
+    assert_coef_close(load_model(tmp_path / "m.npz")[0].coef_, ref.coef_, rtol=1e-5)
+    s = fit_json(capsys, tmp_path / "d.npz", "--solver", "cholesky", "--out", tmp_path / "m.npz")
+    assert s["solver_used"] == "direct"
+    assert main(["fit", str(tmp_path / "d.npz"), "--positive", "--cv", "3", "--out", str(tmp_path / "c.npz")]) == 2
+    assert "--positive is for Ridge" in capsys.readouterr().err
+
+
 def test_console_scripts_round_trip(tmp_path):
     script = os.path.join(os.path.dirname(sys.executable), "ridgejit")
     if not os.path.exists(script):

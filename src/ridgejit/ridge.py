@@ -21,13 +21,15 @@ from ._validation import check_alpha, fitted_shapes, non_finite_error, prepare_f
 from .initializers import INITIALIZERS, initial_coef
 from .kernels import BACKENDS
 from .problem import Problem, readonly_view, stored_values
-from .solvers import DEFAULT_TOL, ITERATIVE, SOLVERS, SolverOptions
+from .solvers import DEFAULT_TOL, ITERATIVE, RIDGE_SOLVER_NAMES, SOLVERS, SolverOptions, resolve_solver
 from .solvers.base import History
 from .solvers.bounds import rounded_bound
+from .solvers.positive import positive_from_stats
 from .stats import SufficientStats
 
-#: Solvers that ``partial_fit`` can run: they need only the ``p x p`` statistics.
-STREAMING_SOLVERS = frozenset({"auto", "direct"})
+#: What ``partial_fit`` can run (after :func:`~ridgejit.solvers.resolve_solver`): they need
+#: only the ``p x p`` statistics.
+STREAMING_SOLVERS = frozenset({"direct", "positive"})
 
 #: What a ``partial_fit`` stream computes on first access after each call.
 _SOLVED = ("coef_", "intercept_", "n_iter_", "solver_", "history_", "gap_bound_")
@@ -62,12 +64,26 @@ class Ridge(RegressorMixin, BaseEstimator):
     alpha : float or array of shape (n_targets,), default=1.0
         L2 strength (>= 0), in the units of ``sum_i s_i (x_i.w - y_i)^2 / ||w||^2``.
     fit_intercept : bool, default=True
-    solver : {"auto", "direct", "cg", "gd", "nesterov"}, default="auto"
+    solver : str, default="auto"
         ``direct``: Cholesky on the normal equations (dual form when
         ``n_features > n_samples``); ``cg``: Jacobi-preconditioned conjugate
         gradient; ``gd`` / ``nesterov``: gradient descent, plain or
-        accelerated; ``auto``: ``direct`` or ``cg`` by a cost model measured
-        on this machine (see :mod:`ridgejit.solvers.auto`).
+        accelerated; ``sag`` / ``saga``: ridgejit's variance-reduced epochs,
+        one target at a time, seeded by ``random_state``
+        (:mod:`ridgejit.solvers.stochastic_batch`); ``auto``: ``direct`` or
+        ``cg`` by a cost model measured on this machine (see
+        :mod:`ridgejit.solvers.auto`).  scikit-learn's names run the solver
+        that computes the same thing, and ``solver_`` records it:
+
+        ==============================  ===================================
+        ``solver=``                     runs
+        ==============================  ===================================
+        ``"cholesky"``, ``"svd"``        ``direct`` (exact; ``svd``'s
+                                        minimum-norm answer when singular)
+        ``"lsqr"``, ``"sparse_cg"``      ``cg``
+        ``"sag"``, ``"saga"``            ``sag``, ``saga``
+        ``"lbfgs"`` (``positive=True``)  ``positive``, the exact QP
+        ==============================  ===================================
     tol : float, default=None
         The relative objective gap ``(J(w) - J*) / J(w)`` to reach: iterative
         solvers stop when a bound on it is at most ``tol`` for every target
@@ -95,6 +111,13 @@ class Ridge(RegressorMixin, BaseEstimator):
         ``None`` leaves the current setting, ``-1`` uses all cores.
     verbose : int, default=0
         Print one line per iteration.
+    positive : bool, default=False
+        Constrain every coefficient to be ``>= 0`` (the intercept stays free):
+        an exact bound-constrained QP on the ``p x p`` statistics, one pass over
+        X whatever the number of exchanges (:mod:`ridgejit.solvers.positive`);
+        with ``solver`` ``"auto"``, ``"direct"``, ``"cholesky"`` or ``"lbfgs"``
+        (other solvers raise ``ValueError``).  ``gap_bound_`` is the
+        constrained problem's bound.
 
     Attributes
     ----------
@@ -102,7 +125,8 @@ class Ridge(RegressorMixin, BaseEstimator):
         Same dtype as X (float32 or float64).
     intercept_ : float or ndarray of shape (n_targets,)
     n_iter_ : int
-        Iterations of the solver (1 for ``direct``).
+        Iterations of the solver (1 for ``direct``; epochs for ``sag``/``saga``;
+        principal-pivoting exchanges for ``positive``).
     solver_ : str
         Solver that produced ``coef_`` (what ``auto`` chose).
     history_ : dict of lists
@@ -131,7 +155,8 @@ class Ridge(RegressorMixin, BaseEstimator):
     _parameter_constraints = {
         "alpha": [Interval(Real, 0, None, closed="left"), np.ndarray],
         "fit_intercept": ["boolean"],
-        "solver": [StrOptions(set(SOLVERS))],
+        "solver": [StrOptions(set(RIDGE_SOLVER_NAMES))],
+        "positive": ["boolean"],
         "tol": [Interval(Real, 0, None, closed="left"), None],
         "max_iter": [Interval(Integral, 1, None, closed="left"), None],
         "learning_rate": [Interval(Real, 0, None, closed="neither"), None],
@@ -156,10 +181,12 @@ class Ridge(RegressorMixin, BaseEstimator):
         backend="auto",
         n_jobs=None,
         verbose=0,
+        positive=False,
     ):
         self.alpha = alpha
         self.fit_intercept = fit_intercept
         self.solver = solver
+        self.positive = positive
         self.tol = tol
         self.max_iter = max_iter
         self.learning_rate = learning_rate
@@ -196,18 +223,19 @@ class Ridge(RegressorMixin, BaseEstimator):
         n, p = X.shape
         k = Y.shape[1]
         alpha = check_alpha(self.alpha, k)
+        solver = resolve_solver(self.solver, self.positive)
         problem = Problem(X, Y, sw, alpha, self.fit_intercept, backend)
-        tol = DEFAULT_TOL[self.solver] if self.tol is None else self.tol
+        tol = DEFAULT_TOL[solver] if self.tol is None else self.tol
         options = SolverOptions(
             tol=tol, max_iter=self.max_iter, learning_rate=self.learning_rate,
-            verbose=self.verbose,
+            verbose=self.verbose, random_state=self.random_state,
         )
         previous = getattr(self, "coef_", None)
         coef0 = initial_coef(self.init, p, k, self.random_state, previous=previous)
         with thread_limit(self.n_jobs, backend.name, stored_values(X).size), \
                 np.errstate(over="ignore", invalid="ignore"):
             try:
-                result = SOLVERS[self.solver](problem, coef0, options)
+                result = SOLVERS[solver](problem, coef0, options)
             except FloatingPointError:
                 raise non_finite_error(X, Y, "statistic") from None
             # float32 X: coef_ is float32, and its rounding counts in the reported bound
@@ -231,9 +259,10 @@ class Ridge(RegressorMixin, BaseEstimator):
         return self
 
     def _check_partial_fit(self):
-        if self.solver not in STREAMING_SOLVERS:
+        solver = "auto" if self.solver == "auto" else resolve_solver(self.solver, self.positive)
+        if solver not in STREAMING_SOLVERS | {"auto"}:
             raise AttributeError(f"partial_fit sums the p x p statistics, which solver={self.solver!r} does "
-                                 f"not solve; use solver in {sorted(STREAMING_SOLVERS)}")
+                                 "not solve; use solver='auto', 'direct' or 'cholesky' (or positive=True)")
         return True
 
     @available_if(_check_partial_fit)
@@ -315,14 +344,20 @@ class Ridge(RegressorMixin, BaseEstimator):
         stats = stream.stats  # weights are positive somewhere: every chunk's are (prepare_fit)
         alpha = check_alpha(self.alpha, stats.xty.shape[1])
         with np.errstate(over="ignore", invalid="ignore"):
-            coef, intercept, obj, grad, gap = stats.solve(alpha, self.fit_intercept)
+            if self.positive:
+                coef, intercept, obj, g_norm, gap, _, _ = positive_from_stats(stats, alpha, self.fit_intercept,
+                                                                             self.max_iter)
+            else:
+                coef, intercept, obj, grad, gap = stats.solve(alpha, self.fit_intercept)
+                g_norm = np.linalg.norm(grad)
         if not (np.isfinite(coef).all() and np.isfinite(intercept).all()):
             raise ValueError("the statistics summed by partial_fit give non-finite coefficients: "
                              "rescale X and y (e.g. sklearn.preprocessing.StandardScaler)")
         hist = History("partial_fit")
-        hist.add(obj, np.linalg.norm(grad), gap)
+        hist.add(obj, g_norm, gap)
         self.coef_, self.intercept_ = fitted_shapes(coef, intercept, stream.dtype, stream.y_ndim)
-        self.n_iter_, self.solver_, self.history_ = 1, "direct", hist.data
+        self.n_iter_, self.history_ = 1, hist.data
+        self.solver_ = "positive" if self.positive else "direct"
         self.gap_bound_ = float(np.max(gap))
         stream.pending = False
 

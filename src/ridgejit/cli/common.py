@@ -41,6 +41,10 @@ def make_estimator(args, *, dask=False):
     """
     from ..stochastic import STOCHASTIC_SOLVERS
 
+    positive = getattr(args, "positive", False)
+    if positive and (dask or check_cv_mode(args) or args.solver in STOCHASTIC_SOLVERS):
+        raise DataError("--positive is for Ridge on one machine (solver auto or lbfgs), not with "
+                        "--dask, --alphas/--cv or the stochastic solvers")
     if check_cv_mode(args):
         from .fit_cv import make_cv_estimator
 
@@ -52,6 +56,8 @@ def make_estimator(args, *, dask=False):
         from ..stochastic import SGDRidge
     kw = {k: v for k, v in (("tol", args.tol), ("max_iter", args.max_iter)) if v is not None}
     cls = SGDRidge if args.solver in STOCHASTIC_SOLVERS else Ridge
+    if positive:
+        kw["positive"] = True
     return cls(alpha=args.alpha, solver=args.solver, fit_intercept=not args.no_intercept,
                backend=args.backend, n_jobs=args.n_jobs, random_state=args.seed, **kw)
 

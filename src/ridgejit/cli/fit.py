@@ -111,7 +111,7 @@ def add_parsers(sub):
     sub : argparse._SubParsersAction
     """
     from ..kernels import BACKENDS
-    from ..solvers import SOLVERS
+    from ..solvers import RIDGE_SOLVER_NAMES
     from ..stochastic import STOCHASTIC_SOLVERS
 
     formats = "DATA is .npy, .npz, .csv/.tsv/.txt (header row) or .svm/.svmlight/.libsvm"
@@ -133,11 +133,14 @@ def add_parsers(sub):
                                                    "mean squared error for leave-one-out)")
     f.add_argument("--plot", metavar="FILE.png", default=None,
                    help="with --alphas/--cv: draw the validation curve (needs matplotlib)")
-    f.add_argument("--solver", choices=(*SOLVERS, *STOCHASTIC_SOLVERS), default="auto",
-                   help="Ridge's solvers, or SGDRidge's for sgd, minibatch, sag, saga, svrg")
+    f.add_argument("--solver", choices=sorted(RIDGE_SOLVER_NAMES | set(STOCHASTIC_SOLVERS)), default="auto",
+                   help="Ridge's solvers (scikit-learn's names too), or SGDRidge's for sgd, minibatch, "
+                        "sag, saga, svrg")
     f.add_argument("--tol", type=float, default=None, help="default: the estimator's")
     f.add_argument("--max-iter", type=int, default=None, help="iterations, or epochs for SGDRidge")
     f.add_argument("--no-intercept", action="store_true")
+    f.add_argument("--positive", action="store_true",
+                   help="coefficients >= 0 (Ridge on one machine: the exact QP of solver auto or lbfgs)")
     f.add_argument("--n-jobs", type=int, default=None)
     f.add_argument("--backend", choices=BACKENDS, default="auto")
     f.add_argument("--seed", type=int, default=0, help="random_state of the estimator")

@@ -8,7 +8,14 @@ name           method
 ``gd``         gradient descent, step ``1/L``
 ``nesterov``   Nesterov's accelerated gradient with adaptive restart
 ``auto``       ``direct`` or ``cg`` by a measured cost model
+``sag``        SAG epochs, one target at a time (:mod:`.stochastic_batch`)
+``saga``       SAGA epochs, one target at a time
+``positive``   exact, with ``w >= 0``: a QP on the p x p statistics (:mod:`.positive`)
 =============  ===============================================================
+
+scikit-learn's ``Ridge`` solver names are accepted too (:data:`SKLEARN_SOLVERS`,
+:func:`resolve_solver`): each runs the ridgejit solver that computes the same
+thing, and ``Ridge.solver_`` records which.
 
 Stochastic methods (:class:`~ridgejit.solvers.epochs.StochasticMethod`, run by
 :func:`~ridgejit.solvers.epochs.run_epochs`), by name in :data:`STOCHASTIC_METHODS`:
@@ -26,7 +33,9 @@ from .direct import solve_direct
 from .epochs import SGDOptions, StochasticMethod, run_epochs
 from .gd import solve_gd, solve_nesterov
 from .minibatch import MinibatchMethod
+from .positive import solve_positive
 from .sgd import SGDMethod
+from .stochastic_batch import solve_saga, solve_sag
 from .variance_reduced import SAGAMethod, SAGMethod, SVRGMethod
 
 SOLVERS = {
@@ -35,18 +44,50 @@ SOLVERS = {
     "cg": solve_cg,
     "gd": solve_gd,
     "nesterov": solve_nesterov,
+    "sag": solve_sag,
+    "saga": solve_saga,
+    "positive": solve_positive,
 }
+
+#: scikit-learn ``Ridge`` solver name -> the ridgejit solver that computes the same thing
+#: (``lbfgs``, which scikit-learn allows only with ``positive=True``, -> the exact QP).
+SKLEARN_SOLVERS = {"cholesky": "direct", "svd": "direct", "lsqr": "cg", "sparse_cg": "cg",
+                   "lbfgs": "positive"}
+
+#: Solvers that honour ``positive=True`` (scikit-learn: ``auto`` and ``lbfgs``).
+POSITIVE_SOLVERS = frozenset({"auto", "direct", "cholesky", "lbfgs"})
+
+#: The names ``Ridge(solver=...)`` accepts (``positive`` is reached by ``positive=True``).
+RIDGE_SOLVER_NAMES = frozenset(SOLVERS) - {"positive"} | frozenset(SKLEARN_SOLVERS)
+
+
+def resolve_solver(name, positive=False):
+    """The key of :data:`SOLVERS` that runs ``Ridge(solver=name, positive=positive)``.
+
+    Raises ``ValueError`` for ``positive=True`` with a solver that does not bound the
+    coefficients, and for ``lbfgs`` without ``positive`` (as scikit-learn does).
+    """
+    if positive:
+        if name not in POSITIVE_SOLVERS:
+            raise ValueError(f"positive=True is solved exactly on the p x p statistics: use solver in "
+                             f"{sorted(POSITIVE_SOLVERS)}, not solver={name!r}")
+        return "positive"
+    if name == "lbfgs":
+        raise ValueError(f"solver={name!r} can be used only when positive=True; use another solver")
+    return SKLEARN_SOLVERS.get(name, name)
 
 #: ``tol`` (a bound on the relative objective gap) when ``Ridge(tol=None)``: an exact
 #: solve's quality for the solvers that reach it in a few passes, less for plain
 #: first-order methods whose proven bound is loose (see :mod:`.bounds`).
-DEFAULT_TOL = {"auto": 1e-12, "direct": 1e-12, "cg": 1e-12, "gd": 1e-8, "nesterov": 1e-8}
+DEFAULT_TOL = {"auto": 1e-12, "direct": 1e-12, "cg": 1e-12, "gd": 1e-8, "nesterov": 1e-8, "sag": 1e-8,
+               "saga": 1e-8, "positive": 1e-12}
 
 #: Solvers that iterate (and therefore use ``init``, ``tol`` and ``max_iter``).
-ITERATIVE = frozenset({"cg", "gd", "nesterov"})
+ITERATIVE = frozenset({"cg", "gd", "nesterov", "sag", "saga"})
 
 #: SGDRidge's solvers: name -> StochasticMethod subclass (one constructor signature)
 STOCHASTIC_METHODS = {cls.name: cls for cls in (SGDMethod, MinibatchMethod, SAGMethod, SAGAMethod, SVRGMethod)}
 
-__all__ = ["SOLVERS", "DEFAULT_TOL", "ITERATIVE", "STOCHASTIC_METHODS", "Result", "SolverOptions", "SGDOptions",
+__all__ = ["SOLVERS", "SKLEARN_SOLVERS", "POSITIVE_SOLVERS", "RIDGE_SOLVER_NAMES",
+           "resolve_solver", "DEFAULT_TOL", "ITERATIVE", "STOCHASTIC_METHODS", "Result", "SolverOptions", "SGDOptions",
            "StochasticMethod", "run_epochs"]

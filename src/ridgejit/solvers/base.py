@@ -105,12 +105,15 @@ class SolverOptions:
         units of 1/curvature of ``J``; ``None`` means ``1 / L`` with ``L`` the
         Lipschitz constant of ``grad J`` from power iteration.
     verbose : int
+    random_state : int, RandomState or None
+        Seeds the visiting order of ``sag``/``saga``.
     """
 
     tol: float = 1e-12
     max_iter: int | None = None
     learning_rate: float | None = None
     verbose: int = 0
+    random_state: object = None
 
 
 @dataclass

@@ -1,0 +1,145 @@
+"""Exact ridge with non-negative coefficients: a bound-constrained QP on the p x p statistics.
+
+``Ridge(positive=True)`` minimizes ``J(w, b)`` subject to ``w >= 0`` (the
+intercept stays free).  One pass over X fills the centred statistics
+(:class:`ridgejit.stats.SufficientStats`), after which the problem is, per target,
+
+    min_w  1/2 w^T A w - c^T w   subject to  w >= 0,
+    A = Xc^T S Xc + alpha I,   c = Xc^T S yc,   b = ybar - xbar.w,
+
+a strictly convex QP (for ``alpha > 0``) whose KKT conditions are a linear
+complementarity problem: ``g = A w - c``, ``w >= 0``, ``g >= 0``, ``w_j g_j = 0``.
+:func:`nonnegative_qp` solves it by block principal pivoting (Judice and Pires,
+1994; Kim and Park, SIAM J. Sci. Comput. 2011, for NNLS): guess the free set
+``F``, solve ``A_FF w_F = c_F`` by Cholesky, and exchange every index that breaks
+a sign condition at once; when exchanges stop reducing the number of broken
+conditions, three more full exchanges are allowed, then one index at a time
+(Murty's rule, finite).  Typically a handful of ``|F| x |F|`` solves: no further
+pass over X, whatever ``n``.  scikit-learn runs L-BFGS-B on the data instead,
+two passes over X per iteration.
+
+``gap_bound``: a strongly convex ``J`` (modulus ``alpha / n``) over the
+orthant satisfies ``J(w) - J* <= n ||g_min||^2 / (2 alpha)`` with ``g_min`` the
+least-norm element of ``grad J + N(w)`` (``N`` the normal cone): ``g_j`` where
+``w_j > 0``, ``min(g_j, 0)`` where ``w_j = 0``.
+"""
+
+import warnings
+
+import numpy as np
+from scipy import linalg
+from sklearn.exceptions import ConvergenceWarning
+
+from ..problem import relative_gap
+from ..stats import SufficientStats
+from .base import History, Result
+from .bounds import gradient_bound
+
+#: Full exchanges allowed after the broken-condition count stops falling, before Murty's rule.
+BACKUP_EXCHANGES = 3
+
+
+def _solve_free(A, c, free):
+    """``w`` with ``A_FF w_F = c_F`` and zeros elsewhere (least squares if ``A_FF`` is singular)."""
+    w = np.zeros(len(c))
+    if free.any():
+        sub = A[np.ix_(free, free)]
+        try:
+            w[free] = linalg.solve(sub, c[free], assume_a="pos", check_finite=False)
+        except linalg.LinAlgError:
+            w[free] = linalg.lstsq(sub, c[free], check_finite=False)[0]
+    return w
+
+
+def nonnegative_qp(A, c, max_iter=None):
+    """Minimize ``1/2 w^T A w - c^T w`` over ``w >= 0`` (``A`` symmetric positive definite).
+
+    Block principal pivoting (see the module docstring).  A sign condition
+    counts as broken when it fails by more than the rounding of ``g = A w - c``
+    (``64 eps (|A| |w| + |c|)`` per component).
+
+    Parameters
+    ----------
+    A : ndarray of shape (p, p)
+    c : ndarray of shape (p,)
+    max_iter : int, default=None
+        Exchanges at most (``None``: ``10 p + 100``).
+
+    Returns
+    -------
+    w : ndarray of shape (p,), all ``>= 0``
+    n_iter : int
+        Exchanges made (Cholesky solves).
+    converged : bool
+    """
+    p = len(c)
+    max_iter = 10 * p + 100 if max_iter is None else max_iter
+    free = np.zeros(p, dtype=bool)
+    w, g = np.zeros(p), -c
+    best, backup = p + 1, BACKUP_EXCHANGES
+    absA, absc = np.abs(A), np.abs(c)
+    eps = 64 * np.finfo(np.float64).eps
+    for it in range(max_iter + 1):
+        slack = eps * (absA @ np.abs(w) + absc)
+        broken = (free & (w < 0)) | (~free & (g < -slack))
+        count = int(broken.sum())
+        if count == 0:
+            return np.maximum(w, 0.0), it, True
+        if it == max_iter:
+            break
+        if count < best:
+            best, backup = count, BACKUP_EXCHANGES
+            free ^= broken
+        elif backup > 0:
+            backup -= 1
+            free ^= broken
+        else:
+            j = np.flatnonzero(broken)[-1]
+            free[j] = not free[j]
+        w = _solve_free(A, c, free)
+        g = A @ w - c
+        g[free] = 0.0
+    return np.maximum(w, 0.0), max_iter, False
+
+
+def projected_gradient(A, c, w):
+    """The least-norm element of ``A w - c + N(w)`` at ``w >= 0`` (zero exactly at the optimum)."""
+    g = A @ w - c
+    return np.where(w > 0, g, np.minimum(g, 0.0))
+
+
+def positive_from_stats(stats, alpha, fit_intercept, max_iter=None):
+    """Non-negative coefficients of every target from :class:`~ridgejit.stats.SufficientStats`.
+
+    Returns ``(coef (k, p), intercept (k,), objective (k,), projected gradient norm, gap
+    bound (k,), exchanges, converged)``; no pass over X.
+    """
+    n = stats.n_samples
+    gram, xty, yty, x_mean, y_mean = stats.centred(fit_intercept)
+    p, k = xty.shape
+    coef, obj, g_sq = np.empty((k, p)), np.empty(k), np.empty(k)
+    n_iter, converged, diag = 0, True, np.arange(p)
+    for t in range(k):
+        A = gram.copy()
+        A[diag, diag] += alpha[t]
+        coef[t], it, ok = nonnegative_qp(A, xty[:, t], max_iter)
+        n_iter, converged = max(n_iter, it), converged and ok
+        g = projected_gradient(A, xty[:, t], coef[t]) / n
+        g_sq[t] = g @ g
+        obj[t] = (yty[t, t] - 2 * coef[t] @ xty[:, t] + coef[t] @ A @ coef[t]) / (2 * n)
+    if not converged:
+        warnings.warn(f"the non-negative QP did not converge in {n_iter} exchanges; its "
+                      "gap_bound_ says how far it got", ConvergenceWarning, stacklevel=3)
+    gap = relative_gap(gradient_bound(g_sq, n, alpha), obj, np.diag(yty))
+    return coef, y_mean - coef @ x_mean, obj, float(np.sqrt(g_sq.sum())), gap, max(n_iter, 1), converged
+
+
+def solve_positive(problem, coef0, options):
+    """Exact non-negative ridge (see the module docstring): one pass over X; ``coef0`` is ignored."""
+    hist = History("positive", options.verbose)
+    stats = SufficientStats.around_first_row(problem.X, problem.y, problem.fit_intercept)
+    stats.add(problem.backend, problem.X, problem.y, problem.sw)
+    coef, intercept, obj, g_norm, gap, n_iter, converged = positive_from_stats(
+        stats, problem.alpha, problem.fit_intercept, options.max_iter)
+    hist.add(obj, g_norm, gap)
+    return Result(coef, intercept, n_iter, converged, "positive", hist.data, gap)

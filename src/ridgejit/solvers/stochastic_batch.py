@@ -1,0 +1,53 @@
+"""``Ridge(solver="sag"|"saga")``: the variance-reduced methods run as batch solvers.
+
+scikit-learn's ``Ridge`` offers ``sag`` and ``saga``; ridgejit runs its own
+(:mod:`.variance_reduced`: one stored residual per row, compiled epochs, rows in
+block-shuffled order) one target at a time, from ``coef0``, with the ``auto``
+rate, until the proven bound on the relative objective gap is at most ``tol``
+(:func:`~ridgejit.solvers.epochs.run_epochs`; the same meaning of ``tol`` as
+every batch solver) or ``max_iter`` epochs (default :data:`DEFAULT_EPOCHS`).
+``random_state`` seeds the visiting order: the same seed gives the same bits.
+"""
+
+import numpy as np
+from sklearn.utils import check_random_state
+
+from ..problem import Problem
+from .base import Result
+from .epochs import SGDOptions, run_epochs
+from .variance_reduced import SAGAMethod, SAGMethod
+
+#: Epochs at most when ``max_iter=None`` (scikit-learn's sag/saga default is 1000 too).
+DEFAULT_EPOCHS = 1000
+
+METHODS = {"sag": SAGMethod, "saga": SAGAMethod}
+
+
+def _solve(name, problem, coef0, options):
+    k = problem.n_targets
+    coef, intercept, gap = np.empty_like(coef0), np.empty(k), np.empty(k)
+    sgd_options = SGDOptions(learning_rate="auto", max_iter=options.max_iter or DEFAULT_EPOCHS,
+                             tol=options.tol, verbose=options.verbose)
+    rng = check_random_state(options.random_state)
+    history, n_iter, converged = None, 0, True
+    for t in range(k):
+        one = problem if k == 1 else Problem(problem.X, np.ascontiguousarray(problem.y[:, t:t + 1]),
+                                             problem.sw, problem.alpha[t:t + 1], problem.fit_intercept,
+                                             problem.backend)
+        b0 = float(one.y_mean[0] - one.x_mean @ coef0[t]) if problem.fit_intercept else 0.0
+        method = METHODS[name](coef0[t].copy(), b0, one.x_mean, sgd_options, problem.n_samples)
+        result = run_epochs(one, method, sgd_options, rng, sgd_options.max_iter)
+        coef[t], intercept[t], gap[t] = result.coef[0], result.intercept[0], np.max(result.gap_bound)
+        n_iter, converged = max(n_iter, result.n_iter), converged and result.converged
+        history = result.history if history is None else history  # the first target's epochs
+    return Result(coef, intercept, n_iter, converged, name, history, gap)
+
+
+def solve_sag(problem, coef0, options):
+    """SAG, one target at a time (see the module docstring)."""
+    return _solve("sag", problem, coef0, options)
+
+
+def solve_saga(problem, coef0, options):
+    """SAGA, one target at a time (see the module docstring)."""
+    return _solve("saga", problem, coef0, options)

@@ -1,0 +1,111 @@
+"""scikit-learn's Ridge solver names and ``positive=True`` (issue 21), against scikit-learn,
+SciPy's NNLS and a NumPy solve."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from scipy.optimize import nnls
+from sklearn.linear_model import Ridge as SkRidge
+from sklearn.preprocessing import StandardScaler
+
+from conftest import assert_coef_close, exact_ridge, make_data
+from ridgejit import Ridge
+from ridgejit.solvers.positive import nonnegative_qp
+
+NAMES = {"cholesky": "direct", "svd": "direct", "lsqr": "cg", "sparse_cg": "cg", "sag": "sag", "saga": "saga"}
+
+
+def _standardized(n=300, p=8, k=1, seed=0):
+    X, y, sw = make_data(n=n, p=p, k=k, seed=seed)
+    return StandardScaler().fit_transform(X), y, sw
+
+
+@pytest.mark.parametrize("name", sorted(NAMES))
+@pytest.mark.parametrize("sparse", [False, True])
+def test_sklearn_solver_names_reach_the_exact_optimum(name, sparse):
+    X, y, sw = _standardized(k=2)
+    Xf = sp.csr_matrix(X) if sparse else X
+    model = Ridge(alpha=3.0, solver=name, tol=1e-15, max_iter=3000, random_state=0).fit(Xf, y, sw)
+    assert model.solver_ == NAMES[name]
+    coef, intercept = exact_ridge(X, y, sw, 3.0)
+    assert_coef_close(model.coef_, coef, rtol=1e-8)
+    assert_coef_close(model.intercept_, intercept, rtol=1e-8)
+
+
+@pytest.mark.parametrize("name", sorted(NAMES))
+def test_sklearn_solver_names_agree_with_sklearns_same_solver(name):
+    X, y, _ = _standardized(seed=1)
+    ours = Ridge(alpha=2.0, solver=name, tol=1e-15, max_iter=3000, random_state=0).fit(X, y)
+    theirs = SkRidge(alpha=2.0, solver=name, tol=1e-12, max_iter=100_000, random_state=0).fit(X, y)
+    assert_coef_close(ours.coef_, theirs.coef_, rtol=1e-8)
+
+
+def test_sag_is_seeded():
+    X, y, _ = _standardized(seed=2)
+    a, b = (Ridge(solver="saga", random_state=7, tol=1e-10).fit(X, y) for _ in range(2))
+    np.testing.assert_array_equal(a.coef_, b.coef_)
+
+
+def test_solver_and_positive_combinations_are_checked():
+    X, y, _ = make_data(n=50, p=3)
+    with pytest.raises(ValueError, match="only when positive=True"):
+        Ridge(solver="lbfgs").fit(X, y)
+    with pytest.raises(ValueError, match="positive=True is solved exactly"):
+        Ridge(solver="cg", positive=True).fit(X, y)
+    with pytest.raises(ValueError, match="solver"):
+        Ridge(solver="positive").fit(X, y)  # reached by positive=True, not by name
+
+
+def _nnls_ridge(X, y, sw, alpha, fit_intercept=True):
+    """Non-negative ridge by SciPy's NNLS on the augmented least-squares problem (independent)."""
+    X = X.toarray() if hasattr(X, "toarray") else np.asarray(X, dtype=np.float64)
+    s = np.ones(len(X)) if sw is None else sw
+    xm = s @ X / s.sum() if fit_intercept else np.zeros(X.shape[1])
+    ym = s @ y / s.sum() if fit_intercept else 0.0
+    root = np.sqrt(s)[:, None]
+    A = np.vstack([root * (X - xm), np.sqrt(alpha) * np.eye(X.shape[1])])
+    w = nnls(A, np.concatenate([root[:, 0] * (y - ym), np.zeros(X.shape[1])]), maxiter=100 * X.shape[1])[0]
+    return w, ym - xm @ w
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_positive_equals_nnls_on_the_augmented_problem(sparse, weighted, fit_intercept):
+    X, y, sw = make_data(n=400, p=12, seed=3)
+    y = y - 2.0 * X[:, 0] + 1.5 * X[:, 5]  # some coefficients want to be negative
+    sw = sw if weighted else None
+    model = Ridge(alpha=5.0, positive=True, fit_intercept=fit_intercept).fit(
+        sp.csr_matrix(X) if sparse else X, y, sw)
+    w, b = _nnls_ridge(X, y, sw, 5.0, fit_intercept)
+    assert model.solver_ == "positive"
+    assert (model.coef_ >= 0).all() and (w == 0).sum() > 0
+    assert_coef_close(model.coef_, w, rtol=1e-9)
+    assert abs(model.intercept_ - b) <= 1e-9 * (1 + abs(b))
+    assert model.gap_bound_ <= 1e-10
+
+
+def test_positive_agrees_with_sklearn_and_streams():
+    X, y, _ = _standardized(n=500, p=10, k=2, seed=4)  # L-BFGS-B's own stopping is loose on unscaled X
+    y[:, 1] -= 3 * X[:, 2]
+    ours = Ridge(alpha=1.0, positive=True, solver="lbfgs").fit(X, y)
+    theirs = SkRidge(alpha=1.0, positive=True, tol=1e-12).fit(X, y)
+    assert_coef_close(ours.coef_, theirs.coef_, rtol=1e-6)
+    streamed = Ridge(alpha=1.0, positive=True)
+    for rows in np.array_split(np.arange(500), 5):
+        streamed.partial_fit(X[rows], y[rows])
+    assert streamed.solver_ == "positive"
+    assert_coef_close(streamed.coef_, ours.coef_, rtol=1e-10)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_nonnegative_qp_against_nnls(seed):
+    """Random strictly convex QPs, half of the unconstrained solution negative, some ties."""
+    rng = np.random.default_rng(seed)
+    M = rng.standard_normal((60, 40))
+    M[:, 1] = M[:, 0]  # a duplicated column: degenerate exchanges
+    t = rng.standard_normal(60)
+    w, n_iter, ok = nonnegative_qp(M.T @ M + 0.1 * np.eye(40), M.T @ t)
+    ref = nnls(np.vstack([M, np.sqrt(0.1) * np.eye(40)]), np.concatenate([t, np.zeros(40)]))[0]
+    assert ok and n_iter >= 1
+    assert_coef_close(w, ref, rtol=1e-10)
