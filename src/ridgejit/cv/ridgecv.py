@@ -22,9 +22,10 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin, _fit_context
-from sklearn.metrics import get_scorer_names
+from sklearn.metrics import check_scoring, get_scorer_names
 from sklearn.model_selection import check_cv
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping, _routing_enabled, process_routing
 
 from .._threads import thread_limit
 from .kfold import cross_validate
@@ -196,8 +197,49 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         tags.input_tags.sparse = self.cv is not None and self.solver in ("auto", "cg")  # LOO: dense only
         return tags
 
+    def get_metadata_routing(self):
+        """Where ``fit``'s metadata go: the splitter's ``split`` and the scorer's ``score``.
+
+        As scikit-learn's ``RidgeCV``: with
+        ``sklearn.set_config(enable_metadata_routing=True)``, ``fit(X, y, groups=g)``
+        reaches ``cv.split`` (a ``GroupKFold`` requests ``groups``) and other
+        requested metadata reach the scorer, inside a ``Pipeline`` or
+        ``GridSearchCV`` too.
+
+        Returns
+        -------
+        routing : sklearn.utils.metadata_routing.MetadataRouter
+        """
+        router = MetadataRouter(owner=self).add_self_request(self)
+        if self.scoring is not None:
+            router.add(scorer=check_scoring(self, scoring=self.scoring),
+                       method_mapping=MethodMapping().add(caller="fit", callee="score"))
+        return router.add(splitter=self.cv, method_mapping=MethodMapping().add(caller="fit", callee="split"))
+
+    def _route(self, sample_weight, params):
+        """The splitter's metadata from ``fit``'s (see :meth:`get_metadata_routing`).
+
+        Without metadata routing only ``groups`` is accepted (passed to the
+        splitter, as ``GridSearchCV`` does).  Scorer metadata other than
+        ``sample_weight`` (which weights the scores whenever it is given) are
+        refused with a ``ValueError``: the scores of every fold come from one
+        product over all rows, which does not slice them.
+        """
+        if _routing_enabled():
+            routed = process_routing(self, "fit", sample_weight=sample_weight, **params)
+            score = set(routed.scorer.score) - {"sample_weight"} if self.scoring is not None else set()
+            if score:
+                raise ValueError(f"RidgeCV does not pass {sorted(score)} to its scorer; only "
+                                 "sample_weight weights the validation scores")
+            return dict(routed.splitter.split)
+        extra = sorted(set(params) - {"groups"})
+        if extra:
+            raise ValueError(f"RidgeCV.fit got {extra}: metadata other than groups are routed only with "
+                             "sklearn.set_config(enable_metadata_routing=True)")
+        return {"groups": params["groups"]} if params.get("groups") is not None else {}
+
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, **params):
         """Choose ``alpha_`` by cross-validation and fit with it.
 
         Parameters
@@ -209,11 +251,17 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         sample_weight : float or array-like of shape (n_samples,), default=None
             Non-negative; weights the fits and the validation scores (passed
             to scorers as ``sample_weight``).
+        **params : dict
+            Metadata for the splitter and the scorer (see
+            :meth:`get_metadata_routing`): ``groups`` for a group splitter
+            (always accepted); with metadata routing enabled, whatever the
+            splitter requests.
 
         Returns
         -------
         self : RidgeCV
         """
+        split_params = self._route(sample_weight, params)
         loo = self.cv is None
         if sp.issparse(X) and loo:
             raise TypeError(SPARSE_LOO_ERROR)
@@ -234,9 +282,9 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
             if loo:
                 coef, intercept, scores = self._fit_loo(X, y, Y, sw, alphas, scoring, backend)
             elif sp.issparse(X):
-                coef, intercept, scores = self._fit_sparse(X, y, Y, sw, alphas, scoring, backend)
+                coef, intercept, scores = self._fit_sparse(X, y, Y, sw, alphas, scoring, backend, split_params)
             else:
-                coef, intercept, scores = self._fit_kfold(X, y, Y, sw, alphas, scoring, backend)
+                coef, intercept, scores = self._fit_kfold(X, y, Y, sw, alphas, scoring, backend, split_params)
         return self._store(alphas, scores, coef, intercept, X.dtype, y.ndim)
 
     def _store(self, alphas, scores, coef, intercept, dtype, y_ndim):
@@ -294,8 +342,8 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         coef = coef_for(self._alpha_vector(scores, alphas, Y.shape[1]))
         return coef, y_mean - coef @ x_mean, scores
 
-    def _fit_kfold(self, X, y, Y, sw, alphas, scoring, backend):
-        splits = list(check_cv(self.cv).split(X, y))
+    def _fit_kfold(self, X, y, Y, sw, alphas, scoring, backend, split_params):
+        splits = list(check_cv(self.cv).split(X, y, **split_params))
         solver = "eigen" if self.solver == "auto" else self.solver
         fold_scores, total, mode = cross_validate(
             X, y, Y, sw, alphas, splits, fit_intercept=self.fit_intercept, solver=solver,
@@ -306,8 +354,8 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         coef, intercept = total.solve(self._alpha_vector(scores, alphas, Y.shape[1]), self.fit_intercept)[:2]
         return coef, intercept, scores
 
-    def _fit_sparse(self, X, y, Y, sw, alphas, scoring, backend):
-        splits = list(check_cv(self.cv).split(X, y))
+    def _fit_sparse(self, X, y, Y, sw, alphas, scoring, backend, split_params):
+        splits = list(check_cv(self.cv).split(X, y, **split_params))
         fold_scores, coefs, intercepts, self.n_iter_ = sparse_cross_validate(
             X, y, Y, sw, alphas, splits, fit_intercept=self.fit_intercept, scoring=scoring,
             backend=backend, tol=self.tol, max_iter=self.max_iter or DEFAULT_MAX_ITER, verbose=self.verbose)
