@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/dropin_measure.py [--part names,positive,stream] [--repeats 3]
+    python benchmarks/dropin_measure.py [--part names,positive,stream,classifier,sparse_loo] [--repeats 3]
         [--stream-rows 5000000]
 
 * ``names``: each scikit-learn solver name on ``ridgejit.Ridge`` against scikit-learn's
@@ -17,6 +17,11 @@ Usage::
 * ``stream``: ``partial_fit`` over 20 chunks against ``fit`` on their concatenation (dense,
   CSR, weighted, 3 targets), then ``--stream-rows`` x 100 in 1e5-row chunks against one
   ``fit`` of the whole array (the data are made before any timing).
+
+* ``classifier``: ``RidgeClassifier`` against scikit-learn's on ``load_digits`` and on
+  1e6 x 100 with 5 classes: predictions, decision functions, time.
+* ``sparse_loo``: ``RidgeCV(cv=None)`` on 1e5 x 1000 CSR (density 1 %, 13 alphas) against
+  scikit-learn's: ``alpha_``, ``best_score_``, ``coef_``, time.
 
 Every timing is of a fit only: data generation and JIT compilation happen before it.
 """
@@ -105,7 +110,7 @@ def positive(repeats):
                      "speedup_median": s_med / t_med, "speedup_best": s_best / t_best,
                      "coef_rel_diff": rel(ours.coef_, theirs.coef_), "zeros": int((ours.coef_ == 0).sum()),
                      "ridgejit_gap": gap(ours), "sklearn_gap": gap(theirs), "min_coef": float(ours.coef_.min()),
-                     "ridgejit_exchanges": ours.n_iter_, "sklearn_iter": int(np.max(theirs.n_iter_))})
+                     "ridgejit_exchanges": ours.n_iter_, "sklearn_iter": None if theirs.n_iter_ is None else int(np.max(theirs.n_iter_))})
     return rows
 
 
@@ -144,9 +149,51 @@ def stream(repeats, stream_rows):
     return rows
 
 
+def classifier(repeats):
+    from sklearn.datasets import load_digits
+    from sklearn.linear_model import RidgeClassifier as SkRidgeClassifier
+
+    from ridgejit import RidgeClassifier
+
+    rows = []
+    Xd, yd = load_digits(return_X_y=True)
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((1_000_000, 100)) + rng.normal(0, 1, 100)
+    y = np.argmax(X[:, :5] + rng.standard_normal((1_000_000, 5)), axis=1)
+    RidgeClassifier().fit(X[:2000], y[:2000])  # compile outside the timing
+    for label, data, target in (("load_digits", Xd / 16.0, yd), ("1e6 x 100, 5 classes", X, y)):
+        ours, t_med, t_best = timed(lambda: RidgeClassifier(alpha=1.0).fit(data, target), repeats)
+        theirs, s_med, s_best = timed(lambda: SkRidgeClassifier(alpha=1.0).fit(data, target), repeats)
+        rows.append({"data": label, "ridgejit_s_median": t_med, "ridgejit_s_best": t_best,
+                     "sklearn_s_median": s_med, "sklearn_s_best": s_best, "speedup_median": s_med / t_med,
+                     "speedup_best": s_best / t_best,
+                     "same_predictions": bool(np.array_equal(ours.predict(data), theirs.predict(data))),
+                     "decision_rel_diff": rel(ours.decision_function(data), theirs.decision_function(data))})
+    return rows
+
+
+def sparse_loo(repeats):
+    from sklearn.linear_model import RidgeCV as SkRidgeCV
+
+    from ridgejit import RidgeCV
+
+    rng = np.random.default_rng(4)
+    X = sp.random(100_000, 1000, density=0.01, format="csr", random_state=4)
+    y = X @ rng.standard_normal(1000) + 0.1 * rng.standard_normal(100_000)
+    alphas = np.logspace(-3, 3, 13)
+    RidgeCV(alphas=alphas).fit(X[:2000], y[:2000])  # compile outside the timing
+    ours, t_med, t_best = timed(lambda: RidgeCV(alphas=alphas).fit(X, y), repeats)
+    theirs, s_med, s_best = timed(lambda: SkRidgeCV(alphas=alphas).fit(X, y), repeats)
+    return [{"n": 100_000, "p": 1000, "density": 0.01, "ridgejit_s_median": t_med, "ridgejit_s_best": t_best,
+             "sklearn_s_median": s_med, "sklearn_s_best": s_best, "speedup_median": s_med / t_med,
+             "speedup_best": s_best / t_best, "same_alpha": bool(ours.alpha_ == theirs.alpha_),
+             "best_score_rel_diff": abs(ours.best_score_ - theirs.best_score_) / abs(theirs.best_score_),
+             "coef_rel_diff": rel(ours.coef_, theirs.coef_)}]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--part", default="names,positive,stream")
+    ap.add_argument("--part", default="names,positive,stream,classifier,sparse_loo")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--stream-rows", type=int, default=5_000_000)
     args = ap.parse_args()
@@ -158,6 +205,10 @@ def main():
         out["positive"] = positive(args.repeats)
     if "stream" in parts:
         out["stream"] = stream(args.repeats, args.stream_rows)
+    if "classifier" in parts:
+        out["classifier"] = classifier(args.repeats)
+    if "sparse_loo" in parts:
+        out["sparse_loo"] = sparse_loo(args.repeats)
     print(json.dumps(out, indent=1))
 
 

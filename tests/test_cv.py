@@ -288,8 +288,8 @@ def test_bad_input_raises_clear_errors():
         RidgeCV(cv=5, store_cv_results=True).fit(X, y)
     with pytest.raises(ValueError, match="solver='cholesky' needs cv"):
         RidgeCV(solver="cholesky").fit(X, y)
-    with pytest.raises(TypeError, match=r"leave-one-out \(cv=None\) is not available for sparse X"):
-        RidgeCV().fit(sp.csr_matrix(X), y)
+    with pytest.raises(ValueError, match="solver='cg' needs cv"):
+        RidgeCV(solver="cg").fit(sp.csr_matrix(X), y)
     with pytest.raises(ValueError, match="alphas"):
         ridge_path(X, y, [-1.0])
 

@@ -172,8 +172,8 @@ def test_sparse_ridge_path_equals_dense():
 
 def test_sparse_bad_input():
     X, y, sw = sparse_data()
-    with pytest.raises(TypeError, match="leave-one-out"):
-        RidgeCV().fit(X, y)
+    with pytest.raises(ValueError, match="solver='cg' needs cv != None"):
+        RidgeCV(solver="cg").fit(X, y)  # leave-one-out (sparse X included) is the eigen scheme
     with pytest.raises(ValueError, match="solver='eigen' needs dense X"):
         RidgeCV(cv=3, solver="eigen").fit(X, y)
     with pytest.raises(ValueError, match="solver='cg' needs CSR X"):

@@ -1,5 +1,5 @@
 """Input validation and output shaping shared by the estimators (Ridge, SGDRidge, RidgeCV,
-``fit_chunks`` and the :mod:`ridgejit.dask` estimators).
+``fit_chunks`` and the :mod:`ridgejit.dask` estimators), and their ``to_sklearn()`` copies.
 
 Validation follows scikit-learn (its ``validate_data`` and ``_check_sample_weight``)
 with ridgejit's memory rules: X is never copied when it can be used as given
@@ -9,7 +9,7 @@ pass of its own (the solvers' first pass sees them); y and the weights are copie
 
 import numpy as np
 from scipy import sparse
-from sklearn.utils.validation import _assert_all_finite, _check_sample_weight, validate_data
+from sklearn.utils.validation import _assert_all_finite, _check_sample_weight, check_is_fitted, validate_data
 
 from .kernels import get_backend
 from .problem import stored_values
@@ -76,6 +76,21 @@ def fitted_shapes(coef, intercept, dtype, y_ndim):
         b = np.dtype(dtype).type(intercept[0])
         return coef_, (float(b) if np.dtype(dtype) == np.float64 else b)
     return coef_, intercept.astype(dtype)
+
+
+#: Fitted attributes that ``to_sklearn()`` copies when the source has them.
+SKLEARN_FITTED = ("coef_", "intercept_", "n_features_in_", "feature_names_in_")
+
+
+def fitted_copy(source, target, names=()):
+    """``to_sklearn()``'s copy: :data:`SKLEARN_FITTED` and ``names`` from fitted ``source``
+    onto the unfitted scikit-learn estimator ``target`` (nothing is refitted: its
+    ``predict`` is scikit-learn's arithmetic on ridgejit's arrays); returns ``target``."""
+    check_is_fitted(source)
+    for name in (*SKLEARN_FITTED, *names):
+        if hasattr(source, name):
+            setattr(target, name, getattr(source, name))
+    return target
 
 
 def non_finite_error(X, y, what):

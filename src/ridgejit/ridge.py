@@ -17,11 +17,12 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._threads import thread_limit
-from ._validation import check_alpha, fitted_shapes, non_finite_error, prepare_fit
+from ._validation import check_alpha, fitted_copy, fitted_shapes, non_finite_error, prepare_fit
 from .initializers import INITIALIZERS, initial_coef
 from .kernels import BACKENDS
 from .problem import Problem, readonly_view, stored_values
-from .solvers import DEFAULT_TOL, ITERATIVE, RIDGE_SOLVER_NAMES, SOLVERS, SolverOptions, resolve_solver
+from .solvers import (DEFAULT_TOL, ITERATIVE, RIDGE_SOLVER_NAMES, SKLEARN_SOLVERS, SOLVERS, SolverOptions,
+                      resolve_solver)
 from .solvers.base import History
 from .solvers.bounds import rounded_bound
 from .solvers.positive import positive_from_stats
@@ -33,6 +34,11 @@ STREAMING_SOLVERS = frozenset({"direct", "positive"})
 
 #: What a ``partial_fit`` stream computes on first access after each call.
 _SOLVED = ("coef_", "intercept_", "n_iter_", "solver_", "history_", "gap_bound_")
+
+
+def sklearn_solver(name):
+    """scikit-learn's name for ``Ridge(solver=name)`` (its own if it has one, else ``"auto"``)."""
+    return name if name in SKLEARN_SOLVERS or name in ("auto", "sag", "saga") else "auto"
 
 
 @dataclass
@@ -265,7 +271,7 @@ class Ridge(RegressorMixin, BaseEstimator):
                                  "not solve; use solver='auto', 'direct' or 'cholesky' (or positive=True)")
         return True
 
-    @available_if(_check_partial_fit)
+    @available_if(lambda self: self._check_partial_fit())  # a subclass may refuse
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None):
         """Add a chunk of rows to an exact fit: one pass over the chunk, then ``O(p^2)`` memory.
@@ -360,6 +366,25 @@ class Ridge(RegressorMixin, BaseEstimator):
         self.solver_ = "positive" if self.positive else "direct"
         self.gap_bound_ = float(np.max(gap))
         stream.pending = False
+
+    def to_sklearn(self):
+        """The equivalent fitted ``sklearn.linear_model.Ridge`` (for tools that check types).
+
+        Returns
+        -------
+        sklearn.linear_model.Ridge
+            ``alpha``, ``fit_intercept``, ``positive`` and the solver's scikit-learn
+            name, with this model's ``coef_``, ``intercept_``, ``n_features_in_``
+            (and ``feature_names_in_``); ``solver_`` is scikit-learn's name of what ran.
+        """
+        from sklearn.linear_model import Ridge as SkRidge
+
+        out = SkRidge(alpha=self.alpha, fit_intercept=self.fit_intercept, positive=self.positive,
+                      solver=sklearn_solver(self.solver), random_state=self.random_state)
+        fitted_copy(self, out)
+        out.n_iter_ = None
+        out.solver_ = {"direct": "cholesky", "cg": "sparse_cg", "positive": "lbfgs"}.get(self.solver_, self.solver_)
+        return out
 
     def predict(self, X):
         """Predict ``X @ coef_.T + intercept_``.

@@ -13,7 +13,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._threads import thread_limit
-from ._validation import check_alpha, non_finite_error, prepare_fit
+from ._validation import check_alpha, fitted_copy, non_finite_error, prepare_fit
 from .initializers import INITIALIZERS, initial_coef
 from .kernels import BACKENDS
 from .problem import Problem, stored_values
@@ -265,7 +265,7 @@ class SGDRidge(RegressorMixin, BaseEstimator):
                 f"objective stopped improving by tol={self.tol:g}; increase max_iter",
                 ConvergenceWarning, stacklevel=3,
             )
-        self._sgd_state, self._rng = st, rng
+        self._sgd_state, self._rng, self._rows = st, rng, problem.n_samples
         self.coef_ = result.coef[0].astype(X.dtype)
         self.intercept_ = result.intercept.astype(X.dtype)
         self.n_iter_ = result.n_iter + (getattr(self, "n_iter_", 0) if partial else 0)
@@ -326,6 +326,31 @@ class SGDRidge(RegressorMixin, BaseEstimator):
         first = not hasattr(self, "_sgd_state")
         X, _, Y, sw, backend = prepare_fit(self, X, y, sample_weight, reset=first, multi_output=False)
         return self._run(X, Y, sw, backend, partial=True)
+
+    def to_sklearn(self):
+        """The equivalent fitted ``sklearn.linear_model.SGDRegressor`` (for tools that check types).
+
+        scikit-learn's per-sample ``alpha`` is ``alpha / n`` with ``n`` the rows of
+        the last ``fit``/``partial_fit`` call (the same objective); the ``auto``
+        learning rate, which scikit-learn lacks, maps to its ``invscaling`` default.
+
+        Returns
+        -------
+        sklearn.linear_model.SGDRegressor
+            With this model's ``coef_``, ``intercept_``, ``t_`` and ``n_iter_``.
+        """
+        from sklearn.linear_model import SGDRegressor
+
+        check_is_fitted(self)
+        rate = self.learning_rate if self.learning_rate != "auto" else "invscaling"
+        out = SGDRegressor(loss="squared_error", penalty="l2", alpha=self.alpha / self._rows,
+                           fit_intercept=self.fit_intercept, max_iter=self.max_iter, tol=self.tol,
+                           shuffle=bool(self.shuffle), random_state=self.random_state, learning_rate=rate,
+                           eta0=self.eta0 if self.eta0 is not None else 0.01, power_t=self.power_t,
+                           early_stopping=self.early_stopping, validation_fraction=self.validation_fraction,
+                           n_iter_no_change=self.n_iter_no_change, warm_start=self.warm_start,
+                           average=self._average())
+        return fitted_copy(self, out, ("t_", "n_iter_"))
 
     def predict(self, X):
         """``X @ coef_ + intercept_``, shape (n_samples,), dtype of ``coef_``."""

@@ -7,7 +7,8 @@ imported by :mod:`ridgejit.dask`, :mod:`ridgejit.bench` and :mod:`ridgejit.cli`.
 ==================  ==========================================================
 ``ridgecv.py``      :class:`RidgeCV`, the estimator: picks the scheme below
 ``leave_one_out``   ``cv=None``: every alpha's leave-one-out error from two
-                    passes (Gram + eigendecomposition, then leverages)
+                    passes (Gram + eigendecomposition, then leverages);
+                    dense or CSR X
 ``kfold.py``        ``cv=k`` or any splitter on dense X: per-fold statistics
                     from one pass, training = total - fold
 ``sparse_kfold.py`` ``cv=k`` on CSR X: one multi-shift conjugate gradient for

@@ -19,6 +19,7 @@ form: centring happens in the statistics or in block-sized temporaries.
 """
 
 import numpy as np
+from scipy import sparse
 
 from ..problem import Problem, raise_if_not_finite
 
@@ -48,7 +49,10 @@ def inverse_shifts(eigvals, alphas):
 
 
 def xt_dot(X, V):
-    """``X^T V`` in float64, by row blocks (float32 X is converted block by block)."""
+    """``X^T V`` in float64, by row blocks (float32 X is converted block by block; CSR X
+    in one sparse product, never densified)."""
+    if sparse.issparse(X):
+        return np.asarray(X.T @ V, dtype=np.float64)
     n, p = X.shape
     out = np.zeros((p, V.shape[1]))
     rows = block_rows(p)
@@ -109,7 +113,7 @@ class DualEigen:
         self.x_mean, self.y_mean = problem.x_mean, problem.y_mean  # pass 1 (column means)
         self.root = np.sqrt(sw)
         K = np.empty((n, n))
-        backend.dual_gram(problem.X, sw, self.x_mean, K)  # pass 2
+        problem.kernel("dual_gram")(sw, self.x_mean, K)  # pass 2 (CSR: SciPy's X X^T, corrected)
         raise_if_not_finite(problem.X, np.diag(K))
         self.mu, self.u2 = 0.0, np.zeros(n)
         if fit_intercept:

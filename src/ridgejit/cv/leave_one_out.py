@@ -26,6 +26,7 @@ Dual (``n_samples <= n_features``, ``gcv_mode="gram"``):
 """
 
 import numpy as np
+from scipy import sparse
 
 from .eigen import DualEigen, PrimalEigen, block_rows, inverse_shifts
 from ..problem import readonly_view
@@ -64,13 +65,18 @@ def _primal(X, Y, sw, alphas, fit_intercept, backend, tally):
     C = (D[:, :, None] * eig.B[:, None, :]).reshape(p, A * k)  # coef of every alpha, eigenbasis
     W = stats.weight_sum
     rows = block_rows(p)
-    buf = np.empty((min(rows, n), p))
+    is_sparse = sparse.issparse(X)
+    buf = None if is_sparse else np.empty((min(rows, n), p))
+    mean_v = eig.x_mean @ eig.V
     for lo in range(0, n, rows):  # pass 2
         hi = min(n, lo + rows)
         s = sw[lo:hi]
-        Xc = buf[: hi - lo]
-        np.subtract(X[lo:hi], eig.x_mean, out=Xc)
-        Z = Xc @ eig.V
+        if is_sparse:  # (X_b - xbar) V = X_b V - xbar V: the zeros stay implicit
+            Z = np.asarray(X[lo:hi] @ eig.V) - mean_v
+        else:
+            Xc = buf[: hi - lo]
+            np.subtract(X[lo:hi], eig.x_mean, out=Xc)
+            Z = Xc @ eig.V
         lev = 1.0 - s[:, None] * ((Z * Z) @ D)
         if fit_intercept:
             lev -= (s / W)[:, None]
@@ -110,7 +116,9 @@ def leave_one_out(X, Y, sw, alphas, fit_intercept, backend, keep):
 
     Parameters
     ----------
-    X : ndarray (n, p), float32/float64, C-contiguous
+    X : ndarray (n, p), float32/float64, C-contiguous, or canonical CSR matrix
+        CSR X is never densified: pass 1 is the sparse statistics kernel (or
+        SciPy's ``X X^T`` in the dual form), pass 2 ``X_b V - 1 (xbar V)``.
     Y : ndarray (n, k) float64 ; sw : ndarray (n,) float64
     alphas : ndarray (n_alphas,), all > 0
     fit_intercept : bool ; backend : kernels.Backend
@@ -130,7 +138,7 @@ def leave_one_out(X, Y, sw, alphas, fit_intercept, backend, keep):
     """
     n, p = X.shape
     tally = LooTally(n, Y.shape[1], len(alphas), keep)
-    X = readonly_view(X)
+    X = X if sparse.issparse(X) else readonly_view(X)
     if n > p:
         coef_for, x_mean, y_mean = _primal(X, Y, sw, alphas, fit_intercept, backend, tally)
         return tally, coef_for, x_mean, y_mean, "cov"

@@ -3,7 +3,7 @@
 Every alpha costs about as much as one fit, because the expensive work (the
 passes over X) is shared by all alphas and all folds:
 
-* ``cv=None`` (leave-one-out, :mod:`ridgejit.cv.leave_one_out`): one pass for the
+* ``cv=None`` (leave-one-out, :mod:`ridgejit.cv.leave_one_out`, dense or CSR X): one pass for the
   Gram, its eigendecomposition, one more pass for the leverages and
   residuals of every alpha (dual form when ``n_features >= n_samples``).
 * ``cv=k`` or a splitter (:mod:`ridgejit.cv.kfold`): one pass for the
@@ -32,17 +32,32 @@ from .kfold import cross_validate
 from .leave_one_out import leave_one_out
 from .scores import Scoring, select_best
 from .sparse_kfold import sparse_cross_validate
-from .._validation import fitted_shapes, prepare_fit
+from .._validation import fitted_copy, fitted_shapes, prepare_fit
 from ..ridge import Ridge
 from ..kernels import BACKENDS
 from ..problem import stored_values
 from .path import DEFAULT_MAX_ITER, check_alphas
 
-SPARSE_LOO_ERROR = (
-    "leave-one-out (cv=None) is not available for sparse X: its hat-matrix diagonal needs a "
-    "dense p x p or n x n matrix; pass cv=5 (or a splitter) for k-fold cross-validation by "
-    "multi-shift conjugate gradients, or densify X yourself if it is small"
-)
+#: Leave-one-out forms a dense ``m x m`` matrix (``m = min(n_samples, n_features)``), its
+#: eigenvectors and LAPACK's workspace: about ``3 * 8 m^2`` bytes.  For CSR X, whose
+#: size says nothing about that matrix, a fit that would need more than this raises.
+LOO_MEMORY_BUDGET = 4 << 30
+
+
+def check_loo_budget(shape, budget=None):
+    """Raise ``ValueError`` when leave-one-out on CSR X of ``shape`` needs more than ``budget`` bytes."""
+    budget = LOO_MEMORY_BUDGET if budget is None else budget
+    m = min(shape)
+    need = 3 * 8 * m * m
+    if need > budget:
+        raise ValueError(
+            f"leave-one-out (cv=None) on sparse X forms a dense {m} x {m} matrix (min(n_samples, "
+            f"n_features)), about {need / 2**30:.1f} GiB with its eigenvectors, over the "
+            f"{budget / 2**30:.1f} GiB budget (ridgejit.cv.ridgecv.LOO_MEMORY_BUDGET); pass cv=5 (or a "
+            "splitter) for k-fold cross-validation by multi-shift conjugate gradients, which forms no "
+            "such matrix"
+        )
+
 
 class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
     """Ridge regression with the alpha chosen by cross-validation, all alphas in one pass.
@@ -154,8 +169,10 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
 
     Notes
     -----
-    Sparse X needs ``cv`` other than None (``TypeError`` otherwise): the
-    leave-one-out hat diagonal needs a dense ``p x p`` or ``n x n`` matrix.
+    Leave-one-out on CSR X forms the dense ``p x p`` Gram (or ``n x n`` kernel when
+    ``n_features >= n_samples``) from the sparse kernels, never densifying X; it
+    raises ``ValueError`` when that matrix would exceed :data:`LOO_MEMORY_BUDGET`
+    (then pass ``cv=5``).  No randomized (estimated) leave-one-out is offered.
     """
 
     _parameter_constraints = {
@@ -194,7 +211,7 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
-        tags.input_tags.sparse = self.cv is not None and self.solver in ("auto", "cg")  # LOO: dense only
+        tags.input_tags.sparse = self.solver in (("auto", "eigen") if self.cv is None else ("auto", "cg"))
         return tags
 
     def get_metadata_routing(self):
@@ -264,13 +281,14 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         split_params = self._route(sample_weight, params)
         loo = self.cv is None
         if sp.issparse(X) and loo:
-            raise TypeError(SPARSE_LOO_ERROR)
+            check_loo_budget(X.shape)
         if not loo and self.store_cv_results:
             raise ValueError("cv!=None and store_cv_results=True are incompatible")
-        if loo and self.solver == "cholesky":
-            raise ValueError("solver='cholesky' needs cv != None: leave-one-out uses the eigendecomposition")
+        if loo and self.solver in ("cholesky", "cg"):
+            raise ValueError(f"solver={self.solver!r} needs cv != None: leave-one-out uses the "
+                             "eigendecomposition (solver='auto' or 'eigen'), for dense and CSR X")
         X, y, Y, sw, backend = prepare_fit(self, X, y, sample_weight, reset=True, multi_output=True)
-        if (self.solver == "cg") != sp.issparse(X) and self.solver != "auto":
+        if not loo and (self.solver == "cg") != sp.issparse(X) and self.solver != "auto":
             raise ValueError(f"solver={self.solver!r} needs {'CSR' if self.solver == 'cg' else 'dense'} X: "
                              "'cg' (multi-shift CG) is the sparse solver, 'eigen'/'cholesky' the dense ones")
         alphas = check_alphas(self.alphas, strictly_positive=loo)
@@ -367,3 +385,19 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         return coefs[best, t], intercepts[best, t], scores
 
     predict = Ridge.predict
+
+    def to_sklearn(self):
+        """The equivalent fitted ``sklearn.linear_model.RidgeCV`` (for tools that check types).
+
+        Returns
+        -------
+        sklearn.linear_model.RidgeCV
+            The same ``alphas``, ``cv``, ``scoring`` and flags, with this model's
+            ``alpha_``, ``best_score_``, ``coef_``, ``intercept_`` (and ``cv_results_``).
+        """
+        from sklearn.linear_model import RidgeCV as SkRidgeCV
+
+        out = SkRidgeCV(alphas=self.alphas, fit_intercept=self.fit_intercept, scoring=self.scoring, cv=self.cv,
+                        gcv_mode=self.gcv_mode, store_cv_results=self.store_cv_results,
+                        alpha_per_target=self.alpha_per_target)
+        return fitted_copy(self, out, ("alpha_", "best_score_", "cv_results_"))

@@ -1,0 +1,73 @@
+"""RidgeClassifier against scikit-learn's, and to_sklearn() on every estimator (issue 21)."""
+
+import pickle
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.datasets import load_digits
+from sklearn.linear_model import RidgeClassifier as SkRidgeClassifier
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from conftest import assert_coef_close, make_data
+from ridgejit import Ridge, RidgeClassifier, RidgeCV, SGDRidge
+
+
+@parametrize_with_checks([RidgeClassifier(), RidgeClassifier(solver="cg", tol=1e-10)])
+def test_sklearn_estimator_checks(estimator, check):
+    check(estimator)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return X / 16.0, y
+
+
+@pytest.mark.parametrize("class_weight", [None, "balanced", {0: 3.0, 5: 0.5}])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_digits_equal_sklearn(digits, class_weight, sparse):
+    X, y = digits
+    Xf = sp.csr_matrix(X) if sparse else X
+    sw = np.random.default_rng(0).uniform(0.5, 2.0, len(y))
+    ours = RidgeClassifier(alpha=2.0, class_weight=class_weight).fit(Xf, y, sample_weight=sw)
+    theirs = SkRidgeClassifier(alpha=2.0, class_weight=class_weight, solver="cholesky" if not sparse else "sparse_cg",
+                               tol=1e-12).fit(Xf, y, sample_weight=sw)
+    assert ours.coef_.shape == theirs.coef_.shape == (10, 64)
+    np.testing.assert_array_equal(ours.classes_, theirs.classes_)
+    assert_coef_close(ours.decision_function(X), theirs.decision_function(X), rtol=1e-8)
+    np.testing.assert_array_equal(ours.predict(Xf), theirs.predict(Xf))
+
+
+def test_binary_string_labels_and_multilabel():
+    X, y, _ = make_data(n=200, p=5)
+    labels = np.where(y > np.median(y), "high", "low")
+    ours = RidgeClassifier().fit(X, labels)
+    theirs = SkRidgeClassifier(solver="cholesky").fit(X, labels)
+    assert ours.coef_.shape == (1, 5) and ours.intercept_.shape == (1,)
+    assert_coef_close(ours.decision_function(X), theirs.decision_function(X), rtol=1e-8)
+    np.testing.assert_array_equal(ours.predict(X), theirs.predict(X))
+    Y = np.column_stack([y > 0, X[:, 0] > X[:, 0].mean(), X[:, 1] < 0]).astype(int)
+    multi = RidgeClassifier().fit(X, Y)
+    np.testing.assert_array_equal(multi.predict(X), SkRidgeClassifier(solver="cholesky").fit(X, Y).predict(X))
+    assert not hasattr(RidgeClassifier(), "partial_fit")
+
+
+def test_to_sklearn_predicts_the_same_numbers(digits):
+    X, y, sw = make_data(n=300, p=6, k=2)
+    for est in (Ridge(alpha=2.0, solver="cg"), Ridge(positive=True), RidgeCV(alphas=[0.1, 1.0, 10.0]),
+                RidgeCV(alphas=[0.1, 1.0], cv=3)):
+        sk = est.fit(X, y).to_sklearn()
+        assert type(sk).__module__.startswith("sklearn.")
+        np.testing.assert_allclose(sk.predict(X), est.predict(X), rtol=1e-12)
+        pickle.loads(pickle.dumps(sk)).predict(X)
+    sgd = SGDRidge(alpha=30.0, max_iter=5, tol=None).fit(X, y[:, 0])
+    sk = sgd.to_sklearn()
+    assert sk.alpha == pytest.approx(30.0 / 300)
+    np.testing.assert_allclose(sk.predict(X), sgd.predict(X), rtol=1e-12)
+    Xd, yd = digits
+    clf = RidgeClassifier().fit(Xd, yd)
+    skc = clf.to_sklearn()
+    np.testing.assert_array_equal(skc.classes_, clf.classes_)
+    np.testing.assert_array_equal(skc.predict(Xd), clf.predict(Xd))
+    assert skc.score(Xd, yd) == clf.score(Xd, yd)
