@@ -10,8 +10,9 @@ Usage::
   the normwise relative coefficient difference (where scikit-learn refuses CSR X with an
   intercept, against its fit of a dense copy).
 * ``positive``: ``Ridge(positive=True)`` against ``sklearn.linear_model.Ridge(positive=True)``
-  (L-BFGS-B, its default tol) on 1e5 x 100 and 1e6 x 100 (a third of the true coefficients
-  negative): time (median and best of ``--repeats``), coefficient difference, and each side's
+  (L-BFGS-B at its default tol 1e-4 and at 1e-10) on 1e5 x 100 and 1e6 x 100, isotropic
+  columns and correlated ones (cond(X'X) ~ 1e3), about half of the true coefficients
+  negative: time (median and best of ``--repeats``), coefficient difference, and each side's
   relative objective gap against an independent optimum (SciPy's NNLS on the Cholesky
   factor of a NumPy-computed centred Gram).
 * ``stream``: ``partial_fit`` over 20 chunks against ``fit`` on their concatenation (dense,
@@ -95,22 +96,31 @@ def _independent_positive(X, y, alpha):
 
 def positive(repeats):
     rows = []
-    for n in (100_000, 1_000_000):
-        rng = np.random.default_rng(1)
-        X = rng.standard_normal((n, 100)) + rng.normal(0, 1, 100)
-        w = rng.standard_normal(100)
-        y = X @ w + rng.standard_normal(n)
-        Ridge(positive=True).fit(X[:1000], y[:1000])  # compile outside the timing
-        ours, t_med, t_best = timed(lambda: Ridge(alpha=1.0, positive=True).fit(X, y), repeats)
-        theirs, s_med, s_best = timed(lambda: SkRidge(alpha=1.0, positive=True).fit(X, y), repeats)
-        J_star = _independent_positive(X, y, 1.0)
-        gap = lambda m: (_objective(X, y, 1.0, m.coef_, m.intercept_) - J_star) / J_star  # noqa: E731
-        rows.append({"n": n, "p": 100, "ridgejit_s_median": t_med, "ridgejit_s_best": t_best,
-                     "sklearn_s_median": s_med, "sklearn_s_best": s_best,
-                     "speedup_median": s_med / t_med, "speedup_best": s_best / t_best,
-                     "coef_rel_diff": rel(ours.coef_, theirs.coef_), "zeros": int((ours.coef_ == 0).sum()),
-                     "ridgejit_gap": gap(ours), "sklearn_gap": gap(theirs), "min_coef": float(ours.coef_.min()),
-                     "ridgejit_exchanges": ours.n_iter_, "sklearn_iter": None if theirs.n_iter_ is None else int(np.max(theirs.n_iter_))})
+    for kind in ("isotropic", "correlated"):
+        for n in (100_000, 1_000_000):
+            rng = np.random.default_rng(1)
+            M = np.eye(100)
+            if kind == "correlated":  # singular values from 1 down to 0.03: cond(X'X) ~ 1e3
+                M = rng.standard_normal((100, 100)) * np.logspace(0, -1.5, 100)
+            X = np.empty((n, 100))
+            for lo in range(0, n, 100_000):
+                X[lo:lo + 100_000] = rng.standard_normal((min(100_000, n - lo), 100)) @ M.T
+            X += rng.normal(0, 1, 100)
+            y = X @ rng.standard_normal(100) + rng.standard_normal(n)
+            Ridge(positive=True).fit(X[:1000], y[:1000])  # compile outside the timing
+            J_star = _independent_positive(X, y, 1.0)
+            gap = lambda m: (_objective(X, y, 1.0, m.coef_, m.intercept_) - J_star) / J_star  # noqa: E731
+            ours, t_med, t_best = timed(lambda: Ridge(alpha=1.0, positive=True).fit(X, y), repeats)
+            row = {"data": kind, "n": n, "p": 100, "ridgejit_s_median": t_med, "ridgejit_s_best": t_best,
+                   "ridgejit_gap": gap(ours), "zeros": int((ours.coef_ == 0).sum()),
+                   "min_coef": float(ours.coef_.min()), "ridgejit_exchanges": ours.n_iter_}
+            for label, tol in (("default_tol", 1e-4), ("tol_1e-10", 1e-10)):
+                theirs, s_med, s_best = timed(lambda: SkRidge(alpha=1.0, positive=True, tol=tol).fit(X, y),
+                                              repeats)
+                row[label] = {"sklearn_s_median": s_med, "sklearn_s_best": s_best,
+                              "speedup_median": s_med / t_med, "speedup_best": s_best / t_best,
+                              "sklearn_gap": gap(theirs), "coef_rel_diff": rel(ours.coef_, theirs.coef_)}
+            rows.append(row)
     return rows
 
 

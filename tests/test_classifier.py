@@ -1,4 +1,4 @@
-"""RidgeClassifier against scikit-learn's, and to_sklearn() on every estimator (issue 21)."""
+"""RidgeClassifier and RidgeClassifierCV against scikit-learn's, and to_sklearn() (issue 21)."""
 
 import pickle
 
@@ -7,10 +7,12 @@ import pytest
 import scipy.sparse as sp
 from sklearn.datasets import load_digits
 from sklearn.linear_model import RidgeClassifier as SkRidgeClassifier
+from sklearn.linear_model import RidgeClassifierCV as SkRidgeClassifierCV
+from sklearn.model_selection import GridSearchCV, GroupKFold
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from conftest import assert_coef_close, make_data
-from ridgejit import Ridge, RidgeClassifier, RidgeCV, SGDRidge
+from ridgejit import Ridge, RidgeClassifier, RidgeClassifierCV, RidgeCV, SGDRidge
 
 
 @parametrize_with_checks([RidgeClassifier(), RidgeClassifier(solver="cg", tol=1e-10)])
@@ -71,3 +73,40 @@ def test_to_sklearn_predicts_the_same_numbers(digits):
     np.testing.assert_array_equal(skc.classes_, clf.classes_)
     np.testing.assert_array_equal(skc.predict(Xd), clf.predict(Xd))
     assert skc.score(Xd, yd) == clf.score(Xd, yd)
+
+
+# -- RidgeClassifierCV ------------------------------------------------------------------------
+@parametrize_with_checks([RidgeClassifierCV(), RidgeClassifierCV(cv=3)])
+def test_sklearn_estimator_checks_cv(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.parametrize("cv", [None, 3])
+@pytest.mark.parametrize("class_weight", [None, "balanced"])
+def test_classifier_cv_equals_sklearn(digits, cv, class_weight):
+    X, y = digits
+    alphas = np.logspace(-3, 2, 8)
+    ours = RidgeClassifierCV(alphas=alphas, cv=cv, class_weight=class_weight).fit(X, y)
+    theirs = SkRidgeClassifierCV(alphas=alphas, cv=cv, class_weight=class_weight).fit(X, y)
+    assert ours.alpha_ == theirs.alpha_
+    assert ours.best_score_ == pytest.approx(theirs.best_score_, rel=1e-9)
+    assert_coef_close(ours.coef_, theirs.coef_, rtol=1e-8)
+    np.testing.assert_array_equal(ours.predict(X), theirs.predict(X))
+    np.testing.assert_array_equal(ours.to_sklearn().predict(X), ours.predict(X))
+
+
+def test_classifier_cv_scorers_see_labels(digits):
+    """A scorer gets the labels and a classifier whose predict gives labels: accuracy of the
+    leave-one-out decision values, checked by hand for every alpha."""
+    X, y = digits
+    alphas = [0.01, 1.0, 100.0]
+    ours = RidgeClassifierCV(alphas=alphas, scoring="accuracy", store_cv_results=True).fit(X, y)
+    by_hand = [np.mean(np.argmax(ours.cv_results_[:, :, a], axis=1) == y) for a in range(3)]
+    np.testing.assert_allclose(ours.mean_scores_, by_hand, rtol=1e-12)
+    assert ours.best_score_ == max(by_hand)
+    binary = y > 4
+    two = RidgeClassifierCV(alphas=alphas, cv=GroupKFold(3)).fit(X, binary, groups=np.arange(len(y)) % 7)
+    grid = GridSearchCV(SkRidgeClassifier(), {"alpha": alphas}, cv=GroupKFold(3)).fit(
+        X, binary, groups=np.arange(len(y)) % 7)
+    assert two.alpha_ == grid.best_params_["alpha"]
+    np.testing.assert_allclose(two.mean_scores_, grid.cv_results_["mean_test_score"], rtol=1e-12)

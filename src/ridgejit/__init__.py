@@ -10,10 +10,10 @@ where ``alpha`` is exactly ``sklearn.linear_model.Ridge``'s ``alpha``.
 from . import initializers
 from ._info import __version__, show_config
 from .classifier import RidgeClassifier
-from .cv import RidgeCV, ridge_path
+from .cv import RidgeClassifierCV, RidgeCV, ridge_path
 from .ridge import Ridge
 from .stochastic import SGDRidge
 from .streaming import fit_chunks
 
 
-__all__ = ["Ridge", "RidgeClassifier", "RidgeCV", "ridge_path", "SGDRidge", "fit_chunks", "initializers", "show_config", "__version__"]
+__all__ = ["Ridge", "RidgeClassifier", "RidgeClassifierCV", "RidgeCV", "ridge_path", "SGDRidge", "fit_chunks", "initializers", "show_config", "__version__"]

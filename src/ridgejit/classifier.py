@@ -19,7 +19,62 @@ from ._validation import fitted_copy
 from .ridge import Ridge, sklearn_solver
 
 
-class RidgeClassifier(LinearClassifierMixin, Ridge):
+class LabelsAsTargets(LinearClassifierMixin):
+    """What the ridge classifiers share: labels to ``{-1, +1}`` columns, and back.
+
+    :meth:`_binarize` validates the labels, fits the ``LabelBinarizer`` and folds
+    ``class_weight`` into the sample weights; :meth:`_as_classifier` reshapes the
+    fitted regression to scikit-learn's classifier shapes; :meth:`predict` maps
+    decision values to labels.  Used by :class:`RidgeClassifier` and
+    :class:`ridgejit.cv.RidgeClassifierCV`.
+    """
+
+    def _binarize(self, X, y, sample_weight):
+        """``(Y (n, k) float64 in {-1, +1}, weights)``; sets ``classes_``."""
+        _, y = validate_data(self, X, y, accept_sparse="csr", multi_output=True, y_numeric=False,
+                             ensure_all_finite=False, skip_check_array=True)
+        check_classification_targets(y)
+        binarizer = LabelBinarizer(pos_label=1, neg_label=-1)
+        Y = binarizer.fit_transform(y).astype(np.float64)
+        if not binarizer.y_type_.startswith("multilabel"):
+            y = column_or_1d(y, warn=True)
+        sw = _check_sample_weight(sample_weight, Y, dtype=np.float64, ensure_non_negative=True)
+        if self.class_weight:
+            sw = sw * compute_sample_weight(self.class_weight, y)
+        self._label_binarizer = binarizer
+        self.classes_ = binarizer.classes_
+        return Y, sw
+
+    def _as_classifier(self, k):
+        """``coef_`` as ``(k, p)`` and ``intercept_`` as ``(k,)``, scikit-learn's classifier shapes."""
+        self.coef_ = self.coef_.reshape(k, -1)
+        self.intercept_ = np.asarray(self.intercept_, dtype=self.coef_.dtype).reshape(k)
+        return self
+
+    def predict(self, X):
+        """The class of the largest decision value (multilabel: every label with a positive one).
+
+        Parameters
+        ----------
+        X : array-like or CSR matrix of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_labels)
+        """
+        check_is_fitted(self, attributes=["_label_binarizer"])
+        if self._label_binarizer.y_type_.startswith("multilabel"):
+            scores = 2.0 * (self.decision_function(X) > 0) - 1.0
+            return self._label_binarizer.inverse_transform(scores)
+        return super().predict(X)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
+
+
+class RidgeClassifier(LabelsAsTargets, Ridge):
     """Ridge regression on ``{-1, +1}`` class indicators: the classifier of ``Ridge``.
 
     For each class column ``t`` (one column when there are two classes) it
@@ -63,11 +118,6 @@ class RidgeClassifier(LinearClassifierMixin, Ridge):
         raise AttributeError("RidgeClassifier has no partial_fit (as scikit-learn's): the classes "
                              "must be known before the first chunk; use Ridge.partial_fit on +-1 columns")
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_label = True
-        return tags
-
     def fit(self, X, y, sample_weight=None):
         """Fit one ridge regression per class column of the binarized labels.
 
@@ -82,39 +132,9 @@ class RidgeClassifier(LinearClassifierMixin, Ridge):
         -------
         self : RidgeClassifier
         """
-        _, y = validate_data(self, X, y, accept_sparse="csr", multi_output=True, y_numeric=False,
-                             ensure_all_finite=False, skip_check_array=True)
-        check_classification_targets(y)
-        binarizer = LabelBinarizer(pos_label=1, neg_label=-1)
-        Y = binarizer.fit_transform(y).astype(np.float64)
-        if not binarizer.y_type_.startswith("multilabel"):
-            y = column_or_1d(y, warn=True)
-        sw = _check_sample_weight(sample_weight, Y, dtype=np.float64, ensure_non_negative=True)
-        if self.class_weight:
-            sw = sw * compute_sample_weight(self.class_weight, y)
+        Y, sw = self._binarize(X, y, sample_weight)
         super().fit(X, Y, sample_weight=sw)
-        self.coef_ = self.coef_.reshape(Y.shape[1], -1)
-        self.intercept_ = np.asarray(self.intercept_, dtype=self.coef_.dtype).reshape(Y.shape[1])
-        self._label_binarizer = binarizer
-        self.classes_ = binarizer.classes_
-        return self
-
-    def predict(self, X):
-        """The class of the largest decision value (multilabel: every label with a positive one).
-
-        Parameters
-        ----------
-        X : array-like or CSR matrix of shape (n_samples, n_features)
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,) or (n_samples, n_labels)
-        """
-        check_is_fitted(self, attributes=["_label_binarizer"])
-        if self._label_binarizer.y_type_.startswith("multilabel"):
-            scores = 2.0 * (self.decision_function(X) > 0) - 1.0
-            return self._label_binarizer.inverse_transform(scores)
-        return super().predict(X)
+        return self._as_classifier(Y.shape[1])
 
     def to_sklearn(self):
         """The equivalent fitted ``sklearn.linear_model.RidgeClassifier`` (for tools that check types).

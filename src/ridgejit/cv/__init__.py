@@ -6,6 +6,7 @@ imported by :mod:`ridgejit.dask`, :mod:`ridgejit.bench` and :mod:`ridgejit.cli`.
 
 ==================  ==========================================================
 ``ridgecv.py``      :class:`RidgeCV`, the estimator: picks the scheme below
+``classifier_cv``   :class:`RidgeClassifierCV`: the same on +-1 class columns
 ``leave_one_out``   ``cv=None``: every alpha's leave-one-out error from two
                     passes (Gram + eigendecomposition, then leverages);
                     dense or CSR X
@@ -19,7 +20,8 @@ imported by :mod:`ridgejit.dask`, :mod:`ridgejit.bench` and :mod:`ridgejit.cli`.
 ==================  ==========================================================
 """
 
+from .classifier_cv import RidgeClassifierCV
 from .path import ridge_path
 from .ridgecv import RidgeCV
 
-__all__ = ["RidgeCV", "ridge_path"]
+__all__ = ["RidgeCV", "RidgeClassifierCV", "ridge_path"]

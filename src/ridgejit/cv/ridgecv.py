@@ -21,7 +21,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin, _fit_context
+from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin, _fit_context, is_classifier
 from sklearn.metrics import check_scoring, get_scorer_names
 from sklearn.model_selection import check_cv
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -293,7 +293,8 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
                              "'cg' (multi-shift CG) is the sparse solver, 'eigen'/'cholesky' the dense ones")
         alphas = check_alphas(self.alphas, strictly_positive=loo)
         per_target = bool(self.alpha_per_target) and y.ndim == 2
-        scoring = Scoring(self, loo=loo, per_target=per_target, weighted=sample_weight is not None)
+        scoring = Scoring(self, loo=loo, per_target=per_target, weighted=sample_weight is not None,
+                          labels=self._label_binarizer if is_classifier(self) else None)
         with thread_limit(self.n_jobs, backend.name, stored_values(X).size), \
                 np.errstate(over="ignore", invalid="ignore"):
             self.n_iter_ = 1  # the exact modes; the CG mode counts its passes
@@ -360,8 +361,13 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         coef = coef_for(self._alpha_vector(scores, alphas, Y.shape[1]))
         return coef, y_mean - coef @ x_mean, scores
 
+    def _splits(self, X, y, split_params):
+        """The train/test splits of ``cv`` (a classifier's int ``cv`` is stratified, as scikit-learn's)."""
+        target = self._label_binarizer.inverse_transform(y.reshape(len(y), -1)) if is_classifier(self) else y
+        return list(check_cv(self.cv, target, classifier=is_classifier(self)).split(X, target, **split_params))
+
     def _fit_kfold(self, X, y, Y, sw, alphas, scoring, backend, split_params):
-        splits = list(check_cv(self.cv).split(X, y, **split_params))
+        splits = self._splits(X, y, split_params)
         solver = "eigen" if self.solver == "auto" else self.solver
         fold_scores, total, mode = cross_validate(
             X, y, Y, sw, alphas, splits, fit_intercept=self.fit_intercept, solver=solver,
@@ -373,7 +379,7 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         return coef, intercept, scores
 
     def _fit_sparse(self, X, y, Y, sw, alphas, scoring, backend, split_params):
-        splits = list(check_cv(self.cv).split(X, y, **split_params))
+        splits = self._splits(X, y, split_params)
         fold_scores, coefs, intercepts, self.n_iter_ = sparse_cross_validate(
             X, y, Y, sw, alphas, splits, fit_intercept=self.fit_intercept, scoring=scoring,
             backend=backend, tol=self.tol, max_iter=self.max_iter or DEFAULT_MAX_ITER, verbose=self.verbose)

@@ -21,7 +21,8 @@ Three kinds of scoring:
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.metrics import check_scoring
+from sklearn.linear_model._base import LinearClassifierMixin
+from sklearn.metrics import check_scoring, get_scorer
 
 #: Scorer names computed from sums of squares (no predictions needed).
 STATS_SCORERS = ("r2", "neg_mean_squared_error", "neg_root_mean_squared_error")
@@ -33,6 +34,24 @@ class PredictionsRegressor(RegressorMixin, BaseEstimator):
     def predict(self, X):
         """Return ``X`` unchanged (it holds the predictions)."""
         return X
+
+
+class PredictionsClassifier(LinearClassifierMixin, BaseEstimator):
+    """A classifier whose ``decision_function(X)`` returns ``X`` (the decision values of the
+    ``{-1, +1}`` class columns) and whose ``predict`` decodes them with the fitted
+    ``LabelBinarizer`` ``binarizer``, as :class:`ridgejit.RidgeClassifier` predicts."""
+
+    def __init__(self, binarizer):
+        self.binarizer = binarizer
+        self.classes_ = binarizer.classes_
+
+    def decision_function(self, X):
+        """Return ``X`` (one column: its ravel, as a binary classifier's)."""
+        return X[:, 0] if X.ndim == 2 and X.shape[1] == 1 else X
+
+    def predict(self, X):
+        """Labels: the sign of one column, else the argmax (multilabel: every positive column)."""
+        return self.binarizer.inverse_transform(np.asarray(X).reshape(len(X), -1))
 
 
 class Scoring:
@@ -48,13 +67,19 @@ class Scoring:
         Score every target on its own (``alpha_per_target`` with 2-D y).
     weighted : bool
         The user gave sample weights: they are passed to scorers.
+    labels : sklearn.preprocessing.LabelBinarizer or None, default=None
+        A classifier's fitted label encoding (:class:`ridgejit.cv.RidgeClassifierCV`):
+        ``y`` holds its ``{-1, +1}`` columns, k-fold scores default to accuracy,
+        and scorers get :class:`PredictionsClassifier` and the decoded labels.
     """
 
-    def __init__(self, estimator, *, loo, per_target, weighted):
+    def __init__(self, estimator, *, loo, per_target, weighted, labels=None):
         scoring = estimator.scoring
-        self.per_target, self.weighted = per_target, weighted
+        self.per_target, self.weighted, self.labels = per_target, weighted, labels
         self.scorer = None
-        if scoring is None:
+        if scoring is None and labels is not None and not loo:  # GridSearchCV(RidgeClassifier)
+            self.kind, self.name, self.scorer = "scorer", "accuracy", get_scorer("accuracy")
+        elif scoring is None:
             self.kind, self.name = ("loo_mse", None) if loo else ("stats", "r2")
         elif isinstance(scoring, str) and scoring in STATS_SCORERS:
             self.kind, self.name = "stats", scoring
@@ -105,8 +130,11 @@ class Scoring:
         Returns a float, or ``(k,)`` when ``per_target`` (the scorer is then
         called once per target column, as scikit-learn's ``_RidgeGCV`` does).
         """
-        est = PredictionsRegressor()
         kw = {"sample_weight": sample_weight} if self.weighted else {}
+        if self.labels is not None:
+            truth = self.labels.inverse_transform(np.asarray(y_true).reshape(len(y_true), -1))
+            return float(self.scorer(PredictionsClassifier(self.labels), predictions, truth, **kw))
+        est = PredictionsRegressor()
         if not self.per_target:
             pred = predictions[:, 0] if y_true.ndim == 1 else predictions
             return float(self.scorer(est, pred, y_true, **kw))
