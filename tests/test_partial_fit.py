@@ -1,6 +1,7 @@
 """Ridge.partial_fit: an exact fit streamed in chunks (issue 21), against scikit-learn and NumPy."""
 
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -117,3 +118,17 @@ def test_fit_chunks_is_partial_fit_over_the_chunks():
         loop.partial_fit(X[r], y[r], sw[r])
     np.testing.assert_array_equal(model.coef_, loop.coef_)
     assert model.n_chunks_ == len(parts) and model.n_samples_seen_ == len(X)
+
+
+def test_a_refused_first_chunk_leaves_no_stream():
+    X, y, _ = make_data(n=200, p=4)
+    bad = X[:100].copy()
+    bad[3, 1] = np.inf
+    model = Ridge()
+    with pytest.raises(ValueError, match="infinity"):
+        model.partial_fit(bad, y[:100])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # not "after fit()": nothing was fitted
+        model.partial_fit(X[100:], y[100:])
+    assert model.n_samples_seen_ == 100
+    assert_coef_close(model.coef_, exact_ridge(X[100:], y[100:], None, 1.0)[0][0], rtol=1e-10)

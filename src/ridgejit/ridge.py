@@ -318,7 +318,7 @@ class Ridge(RegressorMixin, BaseEstimator):
             dropped).
         """
         stream = self.__dict__.get("_stream")
-        if stream is None and hasattr(self, "n_features_in_"):
+        if stream is None and "coef_" in vars(self):  # fitted by fit() (not a failed first chunk)
             warnings.warn("partial_fit after fit() starts a new stream: fit() keeps no statistics, so "
                           "the rows given to fit are not part of the model; call partial_fit for "
                           "every chunk instead", UserWarning, stacklevel=2)
