@@ -30,7 +30,7 @@ LAYERS = [
     ("ridgejit._config", "ridgejit._threads", "ridgejit.kernels"),
     ("ridgejit.problem", "ridgejit.initializers"),
     ("ridgejit.stats", "ridgejit._validation"),
-    ("ridgejit.solvers",),
+    ("ridgejit.solvers", "ridgejit.inference"),
     ("ridgejit.ridge", "ridgejit.stochastic", "ridgejit.streaming", "ridgejit.classifier"),
     ("ridgejit.cv",),
     ("ridgejit.dask",),

@@ -18,6 +18,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._threads import thread_limit
 from ._validation import check_alpha, fitted_copy, fitted_shapes, non_finite_error, prepare_fit
+from .inference import COV_TYPES, CoefficientTable, ridge_covariance, solve_with_covariance
 from .initializers import INITIALIZERS, initial_coef
 from .kernels import BACKENDS
 from .problem import Problem, readonly_view, stored_values
@@ -33,7 +34,8 @@ from .stats import SufficientStats
 STREAMING_SOLVERS = frozenset({"direct", "positive"})
 
 #: What a ``partial_fit`` stream computes on first access after each call.
-_SOLVED = ("coef_", "intercept_", "n_iter_", "solver_", "history_", "gap_bound_")
+_SOLVED = ("coef_", "intercept_", "n_iter_", "solver_", "history_", "gap_bound_", "covariance_", "bse_",
+           "sigma2_", "effective_dof_", "cov_type_")
 
 
 def sklearn_solver(name):
@@ -51,7 +53,7 @@ class _Stream:
     pending: bool = True
 
 
-class Ridge(RegressorMixin, BaseEstimator):
+class Ridge(CoefficientTable, RegressorMixin, BaseEstimator):
     """Ridge regression (L2-regularized least squares) with compiled kernels.
 
     Minimizes, for each target ``t``,
@@ -124,6 +126,12 @@ class Ridge(RegressorMixin, BaseEstimator):
         with ``solver`` ``"auto"``, ``"direct"``, ``"cholesky"`` or ``"lbfgs"``
         (other solvers raise ``ValueError``).  ``gap_bound_`` is the
         constrained problem's bound.
+    cov_type : {None, "classical", "HC0", "HC1", "HC2", "HC3", "cluster"}, default=None
+        Also compute the covariance of ``(intercept_, coef_)`` (see
+        :mod:`ridgejit.inference.covariance`): ``classical`` from the fit's own
+        ``p x p`` statistics (no extra pass; ``partial_fit`` too), the sandwich
+        types with one or two more passes (``cluster`` needs ``fit(..., groups=)``).
+        Exact solvers only (``auto``/``direct``/``cholesky``/``svd``, not positive).
 
     Attributes
     ----------
@@ -148,6 +156,9 @@ class Ridge(RegressorMixin, BaseEstimator):
         Only when X has string column names.
     n_samples_seen_ : int
         Rows summed by :meth:`partial_fit` so far (only after ``partial_fit``).
+    covariance_, bse_, sigma2_, effective_dof_, cov_type_
+        With ``cov_type``: covariance (``(q, q)``, or ``(k, q, q)``; intercept first),
+        standard errors, ``RSS / (n - df)`` and ``df = tr(H)``; see :meth:`coef_table`.
 
     Notes
     -----
@@ -163,6 +174,7 @@ class Ridge(RegressorMixin, BaseEstimator):
         "fit_intercept": ["boolean"],
         "solver": [StrOptions(set(RIDGE_SOLVER_NAMES))],
         "positive": ["boolean"],
+        "cov_type": [StrOptions(set(COV_TYPES)), None],
         "tol": [Interval(Real, 0, None, closed="left"), None],
         "max_iter": [Interval(Integral, 1, None, closed="left"), None],
         "learning_rate": [Interval(Real, 0, None, closed="neither"), None],
@@ -188,11 +200,13 @@ class Ridge(RegressorMixin, BaseEstimator):
         n_jobs=None,
         verbose=0,
         positive=False,
+        cov_type=None,
     ):
         self.alpha = alpha
         self.fit_intercept = fit_intercept
         self.solver = solver
         self.positive = positive
+        self.cov_type = cov_type
         self.tol = tol
         self.max_iter = max_iter
         self.learning_rate = learning_rate
@@ -209,7 +223,7 @@ class Ridge(RegressorMixin, BaseEstimator):
         return tags
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, groups=None):
         """Fit the model.
 
         Parameters
@@ -218,18 +232,24 @@ class Ridge(RegressorMixin, BaseEstimator):
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
         sample_weight : float or array-like of shape (n_samples,), default=None
             Non-negative weights ``s_i``; ``None`` means all ones.
+        groups : array-like of shape (n_samples,), default=None
+            Cluster labels for ``cov_type="cluster"`` (ignored otherwise).
 
         Returns
         -------
         self : Ridge
         """
         X, y, Y, sw, backend = prepare_fit(self, X, y, sample_weight, reset=True, multi_output=True)
-        for attr in ("_stream", "n_samples_seen_"):  # fit starts over
+        for attr in ("_stream", "n_samples_seen_", "covariance_", "bse_", "sigma2_", "effective_dof_",
+                     "cov_type_"):  # fit starts over
             self.__dict__.pop(attr, None)
         n, p = X.shape
         k = Y.shape[1]
         alpha = check_alpha(self.alpha, k)
         solver = resolve_solver(self.solver, self.positive)
+        if self.cov_type is not None and solver not in ("auto", "direct"):
+            raise ValueError(f"cov_type needs the exact statistics: solver='auto' or 'direct' without "
+                             f"positive, not solver={self.solver!r}")
         problem = Problem(X, Y, sw, alpha, self.fit_intercept, backend)
         tol = DEFAULT_TOL[solver] if self.tol is None else self.tol
         options = SolverOptions(
@@ -241,7 +261,10 @@ class Ridge(RegressorMixin, BaseEstimator):
         with thread_limit(self.n_jobs, backend.name, stored_values(X).size), \
                 np.errstate(over="ignore", invalid="ignore"):
             try:
-                result = SOLVERS[solver](problem, coef0, options)
+                if self.cov_type is None:
+                    result = SOLVERS[solver](problem, coef0, options)
+                else:
+                    result, covariance = solve_with_covariance(problem, self.cov_type, groups, self.verbose)
             except FloatingPointError:
                 raise non_finite_error(X, Y, "statistic") from None
             # float32 X: coef_ is float32, and its rounding counts in the reported bound
@@ -262,10 +285,15 @@ class Ridge(RegressorMixin, BaseEstimator):
         self.solver_ = result.solver
         self.history_ = result.history
         self.gap_bound_ = float(np.max(gap))
+        if self.cov_type is not None:
+            self._set_covariance(covariance, self.cov_type, n, y.ndim)
         return self
 
     def _check_partial_fit(self):
         solver = "auto" if self.solver == "auto" else resolve_solver(self.solver, self.positive)
+        if self.cov_type not in (None, "classical") or (self.cov_type and self.positive):
+            raise AttributeError(f"partial_fit keeps only the p x p statistics: cov_type={self.cov_type!r} "
+                                 "reads X again (or has positive=True); use cov_type='classical' or fit()")
         if solver not in STREAMING_SOLVERS | {"auto"}:
             raise AttributeError(f"partial_fit sums the p x p statistics, which solver={self.solver!r} does "
                                  "not solve; use solver='auto', 'direct' or 'cholesky' (or positive=True)")
@@ -343,7 +371,6 @@ class Ridge(RegressorMixin, BaseEstimator):
         stream = self.__dict__.get("_stream")
         if name in _SOLVED and stream is not None and stream.pending:
             self._solve_stream(stream)
-            return self.__dict__[name]
         return object.__getattribute__(self, name)  # raises the lookup's own AttributeError again
 
     def _solve_stream(self, stream):
@@ -364,6 +391,9 @@ class Ridge(RegressorMixin, BaseEstimator):
         self.coef_, self.intercept_ = fitted_shapes(coef, intercept, stream.dtype, stream.y_ndim)
         self.n_iter_, self.history_ = 1, hist.data
         self.solver_ = "positive" if self.positive else "direct"
+        if self.cov_type == "classical" and not self.positive:
+            self._set_covariance(ridge_covariance(stats, coef, intercept, alpha, self.fit_intercept, "classical"),
+                                 "classical", stats.n_samples, stream.y_ndim)
         self.gap_bound_ = float(np.max(gap))
         stream.pending = False
 

@@ -1,0 +1,192 @@
+"""Covariance of the ridge estimator ``(b, w)``: classical from the statistics, sandwich by passes.
+
+With weights ``s_i``, centred data and ``G = Xc^T S Xc``, ``M = G + alpha I``, the
+estimator is ``w = M^-1 Xc^T S yc`` and ``b = ybar - xbar.w``.  In the centred
+coordinates ``theta = (b~, w)``, ``b~ = ybar`` (the model ``b~ + (x - xbar).w``), the
+design ``z_i = (1, x_i - xbar)`` gives the block-diagonal ``A = Z^T S Z + diag(0, alpha I)
+= diag(W, M)`` and ``theta = A^-1 Z^T S y``.  Then, for each target:
+
+classical (``Var(y_i) = sigma^2 / s_i``)
+    ``Cov(w) = sigma^2 M^-1 G M^-1``, ``Var(b~) = sigma^2 / W``, uncorrelated; ``sigma^2 =
+    RSS / (n - df)`` with ``RSS = sum_i s_i r_i^2`` and the effective degrees of freedom
+    ``df = tr(H) = tr(M^-1 G) + 1`` (the fitted intercept counts 1).  Everything comes
+    from the ``p x p`` statistics: **no pass over X**.
+sandwich (``HC0``..``HC3``, ``cluster``)
+    ``Cov(theta) = A^-1 (sum_i omega_i z_i z_i^T) A^-1`` with ``omega_i = s_i^2 e_i^2``
+    (HC0), times ``n / (n - df)`` (HC1), over ``1 - h_i`` (HC2) or ``(1 - h_i)^2`` (HC3),
+    ``h_i = s_i z_i^T A^-1 z_i = s_i (1/W + xc_i^T M^-1 xc_i)`` the leverage; ``cluster``:
+    ``sum_g u_g u_g^T`` with ``u_g = sum_{i in g} s_i e_i z_i``, times
+    ``G/(G-1) (n-1)/(n-df)`` (statsmodels' correction).  One pass over X for the
+    residuals (and leverages), one for the meat (the ``sufficient_stats`` kernel with
+    weights ``omega``); CSR X is never densified.
+
+Finally ``(b, w) = T theta`` with ``b = b~ - xbar.w``: ``Cov(b, w) = T Cov(theta) T^T``.
+At ``alpha = 0`` these are OLS/WLS's formulas (statsmodels' ``nonrobust``, ``HC0``-``HC3``,
+``cluster``).  Ridge estimates are biased: the covariance describes the ridge estimator
+around its own mean, not around the unpenalized truth.
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+from scipy import linalg, sparse
+
+from ..problem import readonly_view
+from ..solvers.base import History, Result
+from ..stats import SufficientStats
+
+#: ``cov_type`` values; all but ``classical`` read X again.
+COV_TYPES = ("classical", "HC0", "HC1", "HC2", "HC3", "cluster")
+
+#: Rows per block of the residual/leverage pass.
+BLOCK_ROWS = 16384
+
+
+class Covariance(NamedTuple):
+    """What :func:`ridge_covariance` returns (arrays over the ``k`` targets)."""
+
+    cov: np.ndarray  #: (k, q, q), parameters ordered (intercept, coef...) when fitted
+    sigma2: np.ndarray  #: (k,) ``RSS / (n - df)``
+    dof: np.ndarray  #: (k,) effective degrees of freedom ``tr(H)``
+
+
+def _factor(gram, alpha):
+    """``(M^-1, L^-T)`` for ``M = G + alpha I = L L^T`` (pseudo-inverse if singular)."""
+    M = gram + alpha * np.eye(len(gram))
+    try:
+        L = linalg.cholesky(M, lower=True)
+        Linv = linalg.solve_triangular(L, np.eye(len(M)), lower=True)
+        return Linv.T @ Linv, Linv.T
+    except linalg.LinAlgError:
+        vals, vecs = linalg.eigh(M)
+        keep = vals > vals.max() * len(M) * np.finfo(float).eps
+        half = vecs[:, keep] / np.sqrt(vals[keep])
+        return half @ half.T, half
+
+
+def _residual_pass(X, Y, sw, coef, intercept, x_mean, halves, W, fit_intercept, need_leverage):
+    """Residuals ``E (n, k)`` and leverages ``H (n, k)`` (or None) in row blocks of X."""
+    n, k = Y.shape
+    E = np.empty((n, k))
+    H = np.empty((n, k)) if need_leverage else None
+    means = [x_mean @ half for half in halves] if need_leverage else None
+    for lo in range(0, n, BLOCK_ROWS):
+        hi = min(n, lo + BLOCK_ROWS)
+        Xb = X[lo:hi]
+        E[lo:hi] = Y[lo:hi] - intercept - np.asarray(Xb @ coef.T)
+        if need_leverage:
+            for t, half in enumerate(halves):  # xc' M^-1 xc = ||xc' L^-T||^2, X_b never centred
+                F = np.asarray(Xb @ half) - means[t]
+                H[lo:hi, t] = sw[lo:hi] * (np.einsum("ij,ij->i", F, F) + (1.0 / W if fit_intercept else 0.0))
+    return E, H
+
+
+def _meat(X, omega, x_mean, backend, fit_intercept):
+    """``sum_i omega_i z_i z_i^T`` with ``z_i = (1, x_i - xbar)``: one ``sufficient_stats`` pass."""
+    p = X.shape[1]
+    stats = SufficientStats(x_mean, np.zeros(1))
+    stats.add(backend, X, np.zeros((X.shape[0], 1)), omega)
+    if not fit_intercept:
+        return stats.gram
+    out = np.empty((p + 1, p + 1))
+    out[0, 0], out[0, 1:], out[1:, 0], out[1:, 1:] = stats.weight_sum, stats.xsum, stats.xsum, stats.gram
+    return out
+
+
+def _cluster_meat(X, se, x_mean, groups, fit_intercept):
+    """``sum_g u_g u_g^T``, ``u_g = sum_{i in g} s_i e_i z_i``: one sparse-indicator product with X."""
+    codes, n_groups = np.unique(groups, return_inverse=True)[1], len(np.unique(groups))
+    C = sparse.csr_matrix((se, (codes, np.arange(len(se)))), shape=(n_groups, len(se)))
+    totals = np.asarray(C.sum(axis=1)).ravel()
+    CX = C @ X  # (n_groups, p): dense, whatever X
+    U = (CX.toarray() if sparse.issparse(CX) else np.asarray(CX)) - np.outer(totals, x_mean)
+    if fit_intercept:
+        U = np.column_stack([totals, U])
+    return U.T @ U, n_groups
+
+
+def ridge_covariance(stats, coef, intercept, alpha, fit_intercept, cov_type, *, backend=None, X=None, Y=None,
+                     sw=None, groups=None):
+    """Covariance of ``(intercept, coef)`` for every target (see the module docstring).
+
+    Parameters
+    ----------
+    stats : ridgejit.stats.SufficientStats
+        The statistics of the fit's rows (the ones the coefficients were solved from).
+    coef : ndarray (k, p) ; intercept : ndarray (k,) ; alpha : ndarray (k,)
+    fit_intercept : bool
+    cov_type : {"classical", "HC0", "HC1", "HC2", "HC3", "cluster"}
+    backend, X, Y, sw : the fit's kernel backend and data (sandwich types only)
+        X dense (C-contiguous) or CSR, Y ``(n, k)`` float64, ``sw`` ``(n,)``.
+    groups : array-like of shape (n,), only for ``cluster``
+
+    Returns
+    -------
+    Covariance
+        ``cov`` ``(k, q, q)`` with ``q = p + 1`` (intercept first) or ``p``.
+    """
+    if cov_type not in COV_TYPES:
+        raise ValueError(f"cov_type must be one of {COV_TYPES}, got {cov_type!r}")
+    n, W = stats.n_samples, stats.weight_sum
+    gram, xty, yty, x_mean, _ = stats.centred(fit_intercept)
+    k, p = coef.shape
+    q = p + int(fit_intercept)
+    factors = [_factor(gram, a) for a in alpha]
+    dof = np.array([np.trace(Minv @ gram) for Minv, _ in factors]) + int(fit_intercept)
+    rss = np.array([yty[t, t] - 2 * coef[t] @ xty[:, t] + coef[t] @ gram @ coef[t] for t in range(k)])
+    sigma2 = np.maximum(rss, 0.0) / np.maximum(n - dof, 1e-300)
+    T = np.eye(q)
+    if fit_intercept:
+        T[0, 1:] = -x_mean
+    cov = np.empty((k, q, q))
+    if cov_type == "classical":
+        for t, (Minv, _) in enumerate(factors):
+            theta = np.zeros((q, q))
+            theta[int(fit_intercept):, int(fit_intercept):] = sigma2[t] * (Minv @ gram @ Minv)
+            if fit_intercept:
+                theta[0, 0] = sigma2[t] / W
+            cov[t] = T @ theta @ T.T
+        return Covariance(cov, sigma2, dof)
+    if X is None:
+        raise ValueError(f"cov_type={cov_type!r} reads X again: it needs the data (not available to "
+                         "partial_fit streams); use cov_type='classical'")
+    X = X if sparse.issparse(X) else readonly_view(X)
+    E, H = _residual_pass(X, Y, sw, coef, intercept, x_mean, [half for _, half in factors], W, fit_intercept,
+                          cov_type in ("HC2", "HC3"))
+    if cov_type == "cluster":
+        if groups is None or len(groups) != n:
+            raise ValueError(f"cov_type='cluster' needs groups of length n_samples={n} in fit(..., groups=...)")
+    for t, (Minv, _) in enumerate(factors):
+        B = np.zeros((q, q))
+        B[int(fit_intercept):, int(fit_intercept):] = Minv
+        if fit_intercept:
+            B[0, 0] = 1.0 / W
+        if cov_type == "cluster":
+            meat, n_groups = _cluster_meat(X, sw * E[:, t], x_mean, groups, fit_intercept)
+            meat *= n_groups / (n_groups - 1.0) * (n - 1.0) / (n - dof[t]) if n_groups > 1 else 1.0
+        else:
+            omega = (sw * E[:, t]) ** 2
+            if cov_type == "HC1":
+                omega *= n / (n - dof[t])
+            elif cov_type in ("HC2", "HC3"):
+                omega /= (1.0 - H[:, t]) ** (1 if cov_type == "HC2" else 2)
+            meat = _meat(X, omega, x_mean, backend, fit_intercept)
+        cov[t] = T @ (B @ meat @ B) @ T.T
+    return Covariance(cov, sigma2, dof)
+
+
+def solve_with_covariance(problem, cov_type, groups=None, verbose=0):
+    """The exact fit from one pass of statistics, and its covariance (see the module docstring).
+
+    Returns ``(result, covariance)``: a :class:`ridgejit.solvers.Result` of the
+    ``direct`` solver and a :class:`Covariance`.  The classical covariance costs no
+    pass beyond the fit's own; a sandwich type reads X once or twice more.
+    """
+    hist = History("direct", verbose)
+    stats = SufficientStats.around_first_row(problem.X, problem.y, problem.fit_intercept)
+    stats.add(problem.backend, problem.X, problem.y, problem.sw)
+    coef, intercept, obj, grad, gap = stats.solve(problem.alpha, problem.fit_intercept)
+    hist.add(obj, np.linalg.norm(grad), gap)
+    covariance = ridge_covariance(stats, coef, intercept, problem.alpha, problem.fit_intercept, cov_type,
+                                  backend=problem.backend, X=problem.X, Y=problem.y, sw=problem.sw, groups=groups)
+    return Result(coef, intercept, 1, True, "direct", hist.data, gap), covariance
