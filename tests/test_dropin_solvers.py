@@ -109,3 +109,21 @@ def test_nonnegative_qp_against_nnls(seed):
     ref = nnls(np.vstack([M, np.sqrt(0.1) * np.eye(40)]), np.concatenate([t, np.zeros(40)]))[0]
     assert ok and n_iter >= 1
     assert_coef_close(w, ref, rtol=1e-10)
+
+
+def test_sag_falls_back_to_the_proven_step_when_the_large_one_diverges(monkeypatch):
+    from ridgejit.solvers.variance_reduced import SAGMethod
+
+    prepare, factors = SAGMethod.prepare, []
+
+    def blow_up(self, problem, lam):  # make scikit-learn's step (factor 1) diverge
+        factors.append(self.rate_factor)
+        prepare(self, problem, lam)
+        if self.rate_factor == 1.0:
+            self.step *= 1e6
+
+    monkeypatch.setattr(SAGMethod, "prepare", blow_up)
+    X, y, _ = _standardized(seed=6)
+    model = Ridge(alpha=2.0, solver="sag", tol=1e-12, max_iter=20000, random_state=0).fit(X, y)
+    assert factors == [1.0, SAGMethod.rate_factor]  # the large step, then the proven one
+    assert_coef_close(model.coef_, exact_ridge(X, y, None, 2.0)[0][0], rtol=1e-5)

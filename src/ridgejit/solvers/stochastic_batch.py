@@ -7,6 +7,13 @@ rate, until the proven bound on the relative objective gap is at most ``tol``
 (:func:`~ridgejit.solvers.epochs.run_epochs`; the same meaning of ``tol`` as
 every batch solver) or ``max_iter`` epochs (default :data:`DEFAULT_EPOCHS`).
 ``random_state`` seeds the visiting order: the same seed gives the same bits.
+
+``sag`` steps ``1 / L_max`` here, as scikit-learn's ``sag`` does, not the proven
+``1 / (16 L_max)`` of ``SGDRidge(solver="sag")``: on standardized 5000 x 50 data with
+cond ~ 2e4 it needs 439 epochs to a gap of 1e-12 instead of 3356 (5000 x 30 with
+column scales 0.1-10: 459 instead of more than 5000).  If the larger step diverges
+(the objective turns non-finite), the fit starts again from ``coef0`` with the
+proven step.
 """
 
 import numpy as np
@@ -35,8 +42,17 @@ def _solve(name, problem, coef0, options):
                                              problem.sw, problem.alpha[t:t + 1], problem.fit_intercept,
                                              problem.backend)
         b0 = float(one.y_mean[0] - one.x_mean @ coef0[t]) if problem.fit_intercept else 0.0
-        method = METHODS[name](coef0[t].copy(), b0, one.x_mean, sgd_options, problem.n_samples)
-        result = run_epochs(one, method, sgd_options, rng, sgd_options.max_iter)
+        result = None
+        for factor in ((1.0, None) if name == "sag" else (None,)):
+            method = METHODS[name](coef0[t].copy(), b0, one.x_mean, sgd_options, problem.n_samples)
+            if factor is not None:
+                method.rate_factor = factor  # scikit-learn's step; None: the class's proven one
+            try:
+                result = run_epochs(one, method, sgd_options, rng, sgd_options.max_iter)
+                break
+            except ValueError:
+                if factor is None:
+                    raise
         coef[t], intercept[t], gap[t] = result.coef[0], result.intercept[0], np.max(result.gap_bound)
         n_iter, converged = max(n_iter, result.n_iter), converged and result.converged
         history = result.history if history is None else history  # the first target's epochs
