@@ -1,4 +1,5 @@
-"""Command line: ``ridgejit compare``, ``ridgejit info``, ``ridgejit fit`` and ``ridgejit predict``."""
+"""Command line: ``ridgejit compare``, ``ridgejit info``, ``ridgejit fit``, ``ridgejit predict`` and
+``ridgejit make-data``."""
 
 import argparse
 import json
@@ -144,8 +145,10 @@ def build_parser():
     i.add_argument("--json", action="store_true")
     i.set_defaults(func=_info)
     from .fit import add_parsers
+    from .make_data import add_parser
 
     add_parsers(sub)
+    add_parser(sub)
     return parser
 
 
