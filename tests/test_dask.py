@@ -367,3 +367,19 @@ def test_parquet_columns_that_dask_partitions_differently_still_fit(client, tmp_
     two = rjd.Ridge(alpha=2.0).fit(ddf[names], ddf[["target", "f0"]])
     assert_coef_close(two.coef_, ridgejit.Ridge(alpha=2.0).fit(X, np.column_stack([y, X[:, 0]])).coef_,
                       rtol=1e-10)
+
+
+def test_classical_standard_errors_equal_the_single_machine_ones(client):
+    """Issue 22: the covariance from the merged block statistics, no extra pass."""
+    X, y, sw = make_data(n=1500, p=5, k=2, seed=11)
+    local = ridgejit.Ridge(alpha=np.array([1.0, 10.0]), cov_type="classical").fit(X, y, sw)
+    model = rjd.Ridge(alpha=np.array([1.0, 10.0]), cov_type="classical", solver="cholesky").fit(
+        da.from_array(X, chunks=400), da.from_array(y, chunks=(400, 2)), sample_weight=da.from_array(sw, chunks=400))
+    assert model.solver_ == "direct"
+    assert_allclose(model.bse_, local.bse_, rtol=1e-10)
+    assert_allclose(model.covariance_, local.covariance_, rtol=1e-9, atol=1e-14 * np.abs(local.covariance_).max())
+    with pytest.raises(ValueError, match="sandwich types need passes not built for Dask"):
+        rjd.Ridge(cov_type="HC3").fit(da.from_array(X, chunks=400), da.from_array(y[:, 0], chunks=400))
+    assert not hasattr(rjd.Ridge(), "partial_fit")  # fit reads the blocks in one pass already
+    with pytest.raises(ValueError, match="positive=True is not available on dask"):
+        rjd.Ridge(positive=True).fit(da.from_array(X, chunks=400), da.from_array(y[:, 0], chunks=400))

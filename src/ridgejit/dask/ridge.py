@@ -15,6 +15,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted
 
 from .._validation import check_alpha, fitted_shapes
+from ..inference import ridge_covariance
 from ..ridge import Ridge as _Ridge
 from ..initializers import initial_coef
 from ..kernels import get_backend
@@ -150,8 +151,10 @@ class Ridge(DaskRegressorMixin, _Ridge):
 
     Parameters
     ----------
-    alpha, fit_intercept, solver, tol, max_iter, learning_rate, init, random_state, backend, n_jobs, verbose
-        As :class:`ridgejit.Ridge`.  On dask input ``n_jobs`` is the kernel
+    alpha, fit_intercept, solver, tol, max_iter, learning_rate, init, random_state, backend, n_jobs, verbose, positive, cov_type
+        As :class:`ridgejit.Ridge`.  On dask input ``positive`` is not available and
+        ``cov_type`` may be ``"classical"`` only (from the merged statistics, no extra
+        pass); the sandwich types raise ``ValueError``.  On dask input ``n_jobs`` is the kernel
         threads inside each task (``None``: the worker's setting), and the
         backend is resolved on the client, then used by every worker.
 
@@ -202,9 +205,16 @@ class Ridge(DaskRegressorMixin, _Ridge):
         alpha = check_alpha(self.alpha, k)
         backend = get_backend(self.backend).name
         solver = choose_solver(self.solver, p)
+        if self.positive:
+            raise ValueError("positive=True is not available on dask collections (its QP needs the "
+                             "statistics on one machine: fit NumPy data, or compute X'X yourself)")
+        if self.cov_type is not None and (self.cov_type != "classical" or solver != "direct"):
+            raise ValueError(f"on dask input cov_type='classical' is computed (from the merged statistics "
+                             f"of solver='direct'), not cov_type={self.cov_type!r} with solver={solver!r}: "
+                             "the sandwich types need passes not built for Dask")
         try:
             if solver == "direct":
-                result = fit_direct(rb, alpha, self.fit_intercept, backend, self.n_jobs, self.verbose)
+                result, stats = fit_direct(rb, alpha, self.fit_intercept, backend, self.n_jobs, self.verbose)
             else:
                 tol = DEFAULT_TOL[solver] if self.tol is None else self.tol
                 options = SolverOptions(tol=tol, max_iter=self.max_iter, verbose=self.verbose)
@@ -225,8 +235,17 @@ class Ridge(DaskRegressorMixin, _Ridge):
         self.solver_ = result.solver
         self.history_ = result.history
         self.gap_bound_ = float(np.max(result.gap_bound))
+        for attr in ("covariance_", "bse_", "sigma2_", "effective_dof_", "cov_type_"):  # this fit's only
+            self.__dict__.pop(attr, None)
+        if self.cov_type is not None:
+            covariance = ridge_covariance(stats, result.coef, result.intercept, alpha, self.fit_intercept, "classical")
+            self._set_covariance(covariance, "classical", stats.n_samples, rb.y_ndim)
         self._remember_columns(rb)
         return self
+
+    def _check_partial_fit(self):
+        raise AttributeError("ridgejit.dask.Ridge has no partial_fit: fit reads every block of a dask "
+                             "collection in one pass; for chunks on one machine use ridgejit.Ridge.partial_fit")
 
     def _linear_model(self):
         return self.coef_, self.intercept_

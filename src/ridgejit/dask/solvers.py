@@ -32,6 +32,7 @@ import dask
 import numpy as np
 
 from ..problem import row_norms_checked
+from ..solvers import SKLEARN_SOLVERS
 from ..solvers.base import History, Result
 from ..solvers.cg import solve_cg
 from . import tasks
@@ -43,7 +44,9 @@ DIRECT_MAX_GRAM_BYTES = 512 * 2**20
 
 
 def choose_solver(solver, n_features):
-    """``direct`` or ``cg`` for ``solver`` in ``{"auto", "direct", "cg"}``; ValueError otherwise."""
+    """``direct`` or ``cg`` for ``solver`` in ``{"auto", "direct", "cg"}`` (or scikit-learn's
+    ``cholesky``/``svd``/``lsqr``/``sparse_cg``, as :class:`ridgejit.Ridge` maps them); ValueError otherwise."""
+    solver = SKLEARN_SOLVERS.get(solver, solver)
     if solver == "auto":
         return "direct" if 8 * n_features**2 <= DIRECT_MAX_GRAM_BYTES else "cg"
     if solver not in ("direct", "cg"):
@@ -60,7 +63,10 @@ def centre(rb, fit_intercept):
 
 
 def fit_direct(rb, alpha, fit_intercept, backend, n_jobs, verbose=0):
-    """Exact fit in one pass over the blocks (see the module docstring); returns a ``Result``.
+    """Exact fit in one pass over the blocks (see the module docstring).
+
+    Returns ``(result, stats)``: a ``Result`` and the merged
+    :class:`ridgejit.stats.SufficientStats` (for the classical covariance).
 
     Parameters
     ----------
@@ -86,7 +92,7 @@ def fit_direct(rb, alpha, fit_intercept, backend, n_jobs, verbose=0):
     with np.errstate(over="ignore", invalid="ignore"):
         coef, intercept, obj, grad, gap = stats.solve(alpha, fit_intercept)
     hist.add(obj, np.linalg.norm(grad), gap)
-    return Result(coef, intercept, 1, True, "direct", hist.data, gap)
+    return Result(coef, intercept, 1, True, "direct", hist.data, gap), stats
 
 
 def _check_weight_sum(W):
