@@ -170,6 +170,22 @@ def test_positive_and_sklearn_solver_names(tmp_path, capsys):
     assert "--positive is for Ridge" in capsys.readouterr().err
 
 
+def test_standard_errors_are_printed_and_saved(tmp_path, capsys):
+    X, y = make_xy()
+    write_csv(tmp_path / "d.csv", X, y)
+    s = fit_json(capsys, tmp_path / "d.csv", "--target", "y", "--se", "HC1", "--out", tmp_path / "m.npz")
+    ref = ridgejit.Ridge(cov_type="HC1").fit(X, y)
+    rows = s["coef_table"]["rows"]
+    assert s["coef_table"]["cov_type"] == "HC1" and [r["name"] for r in rows] == ["intercept", "f0", "f1", "f2", "f3", "f4"]
+    assert_allclose([r["std_err"] for r in rows], ref.bse_, rtol=1e-10)
+    with np.load(tmp_path / "m.npz") as saved:
+        assert_allclose(saved["bse"], ref.bse_, rtol=1e-10)
+        assert str(saved["cov_type"]) == "HC1"
+    assert main(["fit", str(tmp_path / "d.csv"), "--target", "y", "--se", "HC3", "--cv", "3",
+                 "--out", str(tmp_path / "c.npz")]) == 2
+    assert "--se is for Ridge" in capsys.readouterr().err
+
+
 def test_console_scripts_round_trip(tmp_path):
     script = os.path.join(os.path.dirname(sys.executable), "ridgejit")
     if not os.path.exists(script):

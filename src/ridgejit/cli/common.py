@@ -41,10 +41,13 @@ def make_estimator(args, *, dask=False):
     """
     from ..stochastic import STOCHASTIC_SOLVERS
 
-    positive = getattr(args, "positive", False)
+    positive, se = getattr(args, "positive", False), getattr(args, "se", None)
     if positive and (dask or check_cv_mode(args) or args.solver in STOCHASTIC_SOLVERS):
         raise DataError("--positive is for Ridge on one machine (solver auto or lbfgs), not with "
                         "--dask, --alphas/--cv or the stochastic solvers")
+    if se and (check_cv_mode(args) or args.solver in STOCHASTIC_SOLVERS or (dask and se != "classical")):
+        raise DataError("--se is for Ridge's exact solvers (auto, direct, cholesky; with --dask only "
+                        "--se classical), not with --alphas/--cv or the stochastic solvers")
     if check_cv_mode(args):
         from .fit_cv import make_cv_estimator
 
@@ -58,6 +61,8 @@ def make_estimator(args, *, dask=False):
     cls = SGDRidge if args.solver in STOCHASTIC_SOLVERS else Ridge
     if positive:
         kw["positive"] = True
+    if se:
+        kw["cov_type"] = se
     return cls(alpha=args.alpha, solver=args.solver, fit_intercept=not args.no_intercept,
                backend=args.backend, n_jobs=args.n_jobs, random_state=args.seed, **kw)
 
@@ -180,12 +185,20 @@ def report(args, est, summary, feature_names, zero_based=None):
         if args.plot:
             plot_validation_curve(summary["cv"], args.plot, f"RidgeCV on {os.path.basename(args.data)}")
             summary["plot"] = args.plot
+    table = est.coef_table() if getattr(est, "cov_type_", None) else None
+    if table is not None and feature_names is not None:  # the file's column names
+        table.index = [*table.index[: len(table) - len(feature_names)], *map(str, feature_names)]
+    if table is not None:
+        summary["coef_table"] = {"cov_type": est.cov_type_, "rows": table.reset_index(names="name").to_dict("records")}
     if args.json:
         print(json.dumps(summary, indent=2))
     elif not args.quiet:
         print(format_summary(summary))
         if cv_mode:
             print(format_cv_table(summary["cv"]))
+        if table is not None:
+            print(f"standard errors ({est.cov_type_}; first target):")
+            print(table.to_string(float_format=lambda v: f"{v:.6g}"))
     return 0
 
 

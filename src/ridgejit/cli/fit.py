@@ -139,6 +139,9 @@ def add_parsers(sub):
     f.add_argument("--tol", type=float, default=None, help="default: the estimator's")
     f.add_argument("--max-iter", type=int, default=None, help="iterations, or epochs for SGDRidge")
     f.add_argument("--no-intercept", action="store_true")
+    f.add_argument("--se", metavar="TYPE", default=None, choices=("classical", "HC0", "HC1", "HC2", "HC3"),
+                   help="also compute standard errors (Ridge's cov_type: classical, HC0..HC3), print the "
+                        "coefficient table and save the standard errors in the model file")
     f.add_argument("--positive", action="store_true",
                    help="coefficients >= 0 (Ridge on one machine: the exact QP of solver auto or lbfgs)")
     f.add_argument("--n-jobs", type=int, default=None)

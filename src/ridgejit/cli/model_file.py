@@ -59,6 +59,9 @@ def save_model(path, est, *, solver, feature_names=None, target=None, zero_based
         arrays["target"] = np.str_(target)
     if zero_based is not None:
         arrays["svmlight_zero_based"] = np.bool_(zero_based)
+    if getattr(est, "cov_type_", None):  # (intercept first) standard errors and their covariance type
+        arrays["bse"] = np.asarray(est.bse_, dtype=np.float64)
+        arrays["cov_type"] = np.str_(est.cov_type_)
     with atomic_output(path, "wb") as fh:
         np.savez(fh, **arrays)
 
