@@ -186,6 +186,27 @@ def test_standard_errors_are_printed_and_saved(tmp_path, capsys):
     assert "--se is for Ridge" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("sparse_data", [False, True])
+def test_prediction_intervals_equal_statsmodels_at_alpha_zero(tmp_path, capsys, sparse_data):
+    sm = pytest.importorskip("statsmodels.api")
+    X, y = make_xy(sparsity=0.5 if sparse_data else 0.0)
+    if sparse_data:
+        dump_svmlight_file(X, y, str(tmp_path / "d.svm"), zero_based=True)
+        data = tmp_path / "d.svm"
+    else:
+        np.savez(tmp_path / "d.npz", X=X, y=y)
+        data = tmp_path / "d.npz"
+    fit_json(capsys, data, "--alpha", "0", "--se", "classical", "--out", tmp_path / "m.npz")
+    out = predict_file(capsys, tmp_path / "m.npz", data, "--interval", "0.9", tmp_path / "p.txt")
+    frame = sm.OLS(y, sm.add_constant(X)).fit().get_prediction(sm.add_constant(X)).summary_frame(alpha=0.1)
+    assert_allclose(out[:, 0], frame["mean"], rtol=1e-9)
+    assert_allclose(out[:, 1:], frame[["obs_ci_lower", "obs_ci_upper"]], rtol=1e-8)
+    assert main(["predict", str(tmp_path / "m.npz"), str(data), "--interval", "1.5", "--quiet"]) == 2
+    fit_json(capsys, data, "--out", tmp_path / "plain.npz")
+    assert main(["predict", str(tmp_path / "plain.npz"), str(data), "--interval", "0.9", "--quiet"]) == 2
+    assert "fit it with --se" in capsys.readouterr().err
+
+
 def test_console_scripts_round_trip(tmp_path):
     script = os.path.join(os.path.dirname(sys.executable), "ridgejit")
     if not os.path.exists(script):

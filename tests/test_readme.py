@@ -46,3 +46,5 @@ def test_the_command_line_block_runs_as_written(tmp_path, monkeypatch, capsys):
     assert (tmp_path / "model.npz").is_file() and (tmp_path / "cv.png").is_file()
     pred = np.loadtxt(tmp_path / "pred.txt")
     assert pred.shape == (1000,) and np.isfinite(pred).all()
+    intervals = np.loadtxt(tmp_path / "intervals.txt", delimiter=",")
+    assert intervals.shape == (1000, 3) and (intervals[:, 1] < intervals[:, 0]).all()

@@ -99,8 +99,39 @@ def _predict(args):
         pred = est.predict(X)
     except (ValueError, TypeError) as exc:
         raise DataError(f"{args.data}: prediction failed: {exc}") from None
+    if args.interval is not None:
+        pred = prediction_intervals(pred, X, meta, args.interval, args.model)
     write_predictions(pred, args.out)
     return 0
+
+
+def prediction_intervals(pred, X, meta, level, model_path):
+    """``(n, 3)``: prediction, low, high for a new observation of unit weight.
+
+    ``pred +- q sqrt(z^T C z + sigma^2)`` with ``z = (1, x)`` (or ``x``), ``C`` the
+    saved covariance of ``(intercept, coef)`` and ``sigma^2 = RSS / (n - df)``; ``q``
+    from Student's t with ``n - df`` degrees of freedom for a classical covariance,
+    the normal distribution for the sandwich types (whose ``sigma^2`` still assumes one
+    noise level for the new observation).  One target only.
+    """
+    from scipy import sparse, stats
+
+    if "covariance" not in meta:
+        raise DataError(f"{model_path}: no covariance in the model; fit it with --se TYPE to predict intervals")
+    C = np.asarray(meta["covariance"], dtype=np.float64)
+    if C.ndim != 2 or np.ndim(pred) != 1:
+        raise DataError(f"{model_path}: --interval takes a single-target model")
+    if not 0 < level < 1:
+        raise DataError(f"--interval must be a level in (0, 1), e.g. 0.95; got {level}")
+    f = C.shape[0] - X.shape[1]  # 1 with an intercept
+    XC = np.asarray(X @ C[f:, f:])
+    quad = np.asarray(X.multiply(XC).sum(axis=1)).ravel() if sparse.issparse(X) else np.einsum("ij,ij->i", XC, X)
+    if f:
+        quad = quad + C[0, 0] + 2 * np.asarray(X @ C[1:, 0]).ravel()
+    sigma2, dof = float(np.ravel(meta["sigma2"])[0]), float(np.ravel(meta["residual_dof"])[0])
+    dist = stats.t(dof) if meta["cov_type"] == "classical" else stats.norm()
+    half = dist.ppf(0.5 + level / 2) * np.sqrt(np.maximum(quad, 0.0) + sigma2)
+    return np.column_stack([pred, pred - half, pred + half])
 
 
 def add_parsers(sub):
@@ -157,5 +188,8 @@ def add_parsers(sub):
     p.add_argument("data", metavar="DATA")
     p.add_argument("--target", metavar="COL", help="column (or .npz key, .npy index) to ignore")
     p.add_argument("--out", metavar="FILE", help="write here instead of standard output")
+    p.add_argument("--interval", metavar="LEVEL", type=float, default=None,
+                   help="also the prediction interval at LEVEL (e.g. 0.95): lines 'pred,low,high'; "
+                        "needs a model fitted with --se")
     p.add_argument("--quiet", action="store_true", help="no progress line")
     p.set_defaults(func=guarded(_predict))

@@ -59,9 +59,12 @@ def save_model(path, est, *, solver, feature_names=None, target=None, zero_based
         arrays["target"] = np.str_(target)
     if zero_based is not None:
         arrays["svmlight_zero_based"] = np.bool_(zero_based)
-    if getattr(est, "cov_type_", None):  # (intercept first) standard errors and their covariance type
+    if getattr(est, "cov_type_", None):  # (intercept first) standard errors, covariance, for --interval
         arrays["bse"] = np.asarray(est.bse_, dtype=np.float64)
+        arrays["covariance"] = np.asarray(est.covariance_, dtype=np.float64)
         arrays["cov_type"] = np.str_(est.cov_type_)
+        arrays["sigma2"] = np.ravel(np.asarray(est.sigma2_, dtype=np.float64))
+        arrays["residual_dof"] = np.ravel(est._n_for_inference - np.asarray(est.effective_dof_, dtype=np.float64))
     with atomic_output(path, "wb") as fh:
         np.savez(fh, **arrays)
 
