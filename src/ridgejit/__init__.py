@@ -11,9 +11,8 @@ from . import initializers
 from ._info import __version__, show_config
 from .classifier import RidgeClassifier
 from .cv import RidgeClassifierCV, RidgeCV, ridge_path
-from .ridge import Ridge
+from .ridge import Ridge, fit_chunks
 from .stochastic import SGDRidge
-from .streaming import fit_chunks
 
 
 __all__ = ["Ridge", "RidgeClassifier", "RidgeClassifierCV", "RidgeCV", "ridge_path", "SGDRidge", "fit_chunks", "initializers", "show_config", "__version__"]

@@ -93,7 +93,7 @@ class SufficientStats:
     ``Xc^T S Xc = sum_blocks D^T S D - W d d^T``; a centre near the means
     (the first row seen) keeps that subtraction free of cancellation.  Used by
     the direct solver (one block: the whole X) and by
-    :func:`ridgejit.streaming.fit_chunks` (any number of blocks), by
+    :func:`ridgejit.fit_chunks` and ``Ridge.partial_fit`` (any number of blocks), by
     cross-validation (per-fold statistics, training = total - fold) and by the
     Dask estimators (per-block statistics, tree-merged).
     """
