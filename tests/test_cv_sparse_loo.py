@@ -7,7 +7,7 @@ from sklearn.linear_model import RidgeCV as SkRidgeCV
 
 from conftest import assert_coef_close
 from ridgejit import RidgeCV
-from ridgejit.cv import ridgecv
+from ridgejit.cv import leave_one_out
 
 ALPHAS = np.logspace(-2, 3, 9)
 
@@ -52,7 +52,7 @@ def test_sparse_leave_one_out_never_densifies(monkeypatch):
 
 def test_sparse_leave_one_out_over_budget_says_which_budget(monkeypatch):
     X, y, _ = _sparse(300, 40)
-    monkeypatch.setattr(ridgecv, "LOO_MEMORY_BUDGET", 3 * 8 * 39 * 39)
+    monkeypatch.setattr(leave_one_out, "LOO_MEMORY_BUDGET", 3 * 8 * 39 * 39)
     with pytest.raises(ValueError, match=r"dense 40 x 40 matrix.*LOO_MEMORY_BUDGET.*cv=5"):
         RidgeCV(alphas=ALPHAS).fit(X, y)
     RidgeCV(alphas=ALPHAS, cv=5).fit(X, y)  # the option the message names works

@@ -33,6 +33,27 @@ from ..problem import readonly_view
 from ..stats import SufficientStats
 
 
+#: Leave-one-out forms a dense ``m x m`` matrix (``m = min(n_samples, n_features)``), its
+#: eigenvectors and LAPACK's workspace: about ``3 * 8 m^2`` bytes.  For CSR X, whose
+#: size says nothing about that matrix, a fit that would need more than this raises.
+LOO_MEMORY_BUDGET = 4 << 30
+
+
+def check_loo_budget(shape):
+    """Raise ``ValueError`` when leave-one-out on CSR X of ``shape`` needs more than the budget."""
+    budget = LOO_MEMORY_BUDGET
+    m = min(shape)
+    need = 3 * 8 * m * m
+    if need > budget:
+        raise ValueError(
+            f"leave-one-out (cv=None) on sparse X forms a dense {m} x {m} matrix (min(n_samples, "
+            f"n_features)), about {need / 2**30:.1f} GiB with its eigenvectors, over the "
+            f"{budget / 2**30:.1f} GiB budget (ridgejit.cv.leave_one_out.LOO_MEMORY_BUDGET); pass cv=5 (or a "
+            "splitter) for k-fold cross-validation by multi-shift conjugate gradients, which forms no "
+            "such matrix"
+        )
+
+
 class LooTally:
     """Running sums of ``s_i e_i^2`` per (alpha, target), and optionally every value.
 
@@ -137,6 +158,8 @@ def leave_one_out(X, Y, sw, alphas, fit_intercept, backend, keep):
         scikit-learn's name for the decomposition used.
     """
     n, p = X.shape
+    if sparse.issparse(X):
+        check_loo_budget(X.shape)
     tally = LooTally(n, Y.shape[1], len(alphas), keep)
     X = X if sparse.issparse(X) else readonly_view(X)
     if n > p:

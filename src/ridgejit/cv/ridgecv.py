@@ -38,27 +38,6 @@ from ..kernels import BACKENDS
 from ..problem import stored_values
 from .path import DEFAULT_MAX_ITER, check_alphas
 
-#: Leave-one-out forms a dense ``m x m`` matrix (``m = min(n_samples, n_features)``), its
-#: eigenvectors and LAPACK's workspace: about ``3 * 8 m^2`` bytes.  For CSR X, whose
-#: size says nothing about that matrix, a fit that would need more than this raises.
-LOO_MEMORY_BUDGET = 4 << 30
-
-
-def check_loo_budget(shape, budget=None):
-    """Raise ``ValueError`` when leave-one-out on CSR X of ``shape`` needs more than ``budget`` bytes."""
-    budget = LOO_MEMORY_BUDGET if budget is None else budget
-    m = min(shape)
-    need = 3 * 8 * m * m
-    if need > budget:
-        raise ValueError(
-            f"leave-one-out (cv=None) on sparse X forms a dense {m} x {m} matrix (min(n_samples, "
-            f"n_features)), about {need / 2**30:.1f} GiB with its eigenvectors, over the "
-            f"{budget / 2**30:.1f} GiB budget (ridgejit.cv.ridgecv.LOO_MEMORY_BUDGET); pass cv=5 (or a "
-            "splitter) for k-fold cross-validation by multi-shift conjugate gradients, which forms no "
-            "such matrix"
-        )
-
-
 class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
     """Ridge regression with the alpha chosen by cross-validation, all alphas in one pass.
 
@@ -171,7 +150,8 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
     -----
     Leave-one-out on CSR X forms the dense ``p x p`` Gram (or ``n x n`` kernel when
     ``n_features >= n_samples``) from the sparse kernels, never densifying X; it
-    raises ``ValueError`` when that matrix would exceed :data:`LOO_MEMORY_BUDGET`
+    raises ``ValueError`` when that matrix would exceed
+    :data:`ridgejit.cv.leave_one_out.LOO_MEMORY_BUDGET`
     (then pass ``cv=5``).  No randomized (estimated) leave-one-out is offered.
     """
 
@@ -280,8 +260,6 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         """
         split_params = self._route(sample_weight, params)
         loo = self.cv is None
-        if sp.issparse(X) and loo:
-            check_loo_budget(X.shape)
         if not loo and self.store_cv_results:
             raise ValueError("cv!=None and store_cv_results=True are incompatible")
         if loo and self.solver in ("cholesky", "cg"):
