@@ -59,5 +59,10 @@ def test_routing_in_a_pipeline_and_in_cross_validate():
         assert np.isfinite(outer["test_score"]).all()
         # Ridge and SGDRidge declare sample_weight as fit metadata
         for est in (Ridge(), SGDRidge()):
-            assert est.set_fit_request(sample_weight=True).get_metadata_routing().fit.requests == \
-                {"sample_weight": True}
+            assert est.set_fit_request(sample_weight=True).get_metadata_routing().fit.requests["sample_weight"]
+        # Ridge.fit's groups (cov_type="cluster") is not requested unless asked: a splitter's
+        # groups must not make a grid search over Ridge raise UnsetMetadataPassedError
+        grid = GridSearchCV(Ridge(), {"alpha": ALPHAS}, cv=GroupKFold(3)).fit(X, y, groups=groups)
+        assert grid.best_params_["alpha"] == _grid(X, y, groups).best_params_["alpha"]
+        clustered = Ridge(cov_type="cluster").set_fit_request(groups=True)
+        cross_validate(clustered, X, y, cv=GroupKFold(3), params={"groups": groups})

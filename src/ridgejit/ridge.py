@@ -145,6 +145,10 @@ class Ridge(ExactStream, CoefficientTable, RegressorMixin, BaseEstimator):
     O(nnz) per pass.
     """
 
+    # groups (for cov_type="cluster") is not requested by default: with metadata routing, a
+    # splitter's groups must not make Ridge.fit inside GridSearchCV or cross_validate raise
+    __metadata_request__fit = {"groups": False}
+
     _parameter_constraints = {
         "alpha": [Interval(Real, 0, None, closed="left"), np.ndarray],
         "fit_intercept": ["boolean"],
