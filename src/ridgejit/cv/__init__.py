@@ -7,6 +7,7 @@ imported by :mod:`ridgejit.dask`, :mod:`ridgejit.bench` and :mod:`ridgejit.cli`.
 ==================  ==========================================================
 ``ridgecv.py``      :class:`RidgeCV`, the estimator: picks the scheme below
 ``classifier_cv``   :class:`RidgeClassifierCV`: the same on +-1 class columns
+``routing.py``      fit metadata (``groups``) to the splitter; the splits
 ``leave_one_out``   ``cv=None``: every alpha's leave-one-out error from two
                     passes (Gram + eigendecomposition, then leverages);
                     dense or CSR X

@@ -22,14 +22,13 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin, _fit_context, is_classifier
-from sklearn.metrics import check_scoring, get_scorer_names
-from sklearn.model_selection import check_cv
+from sklearn.metrics import get_scorer_names
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping, _routing_enabled, process_routing
 
 from .._threads import thread_limit
 from .kfold import cross_validate
 from .leave_one_out import leave_one_out
+from .routing import SplitterRouting
 from .scores import Scoring, select_best
 from .sparse_kfold import sparse_cross_validate
 from .._validation import fitted_copy, fitted_shapes, prepare_fit
@@ -38,7 +37,7 @@ from ..kernels import BACKENDS
 from ..problem import stored_values
 from .path import DEFAULT_MAX_ITER, check_alphas
 
-class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
+class RidgeCV(SplitterRouting, MultiOutputMixin, RegressorMixin, BaseEstimator):
     """Ridge regression with the alpha chosen by cross-validation, all alphas in one pass.
 
     Fits ``ridgejit.Ridge(alpha=alpha_)`` where ``alpha_`` maximizes the
@@ -194,47 +193,6 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         tags.input_tags.sparse = self.solver in (("auto", "eigen") if self.cv is None else ("auto", "cg"))
         return tags
 
-    def get_metadata_routing(self):
-        """Where ``fit``'s metadata go: the splitter's ``split`` and the scorer's ``score``.
-
-        As scikit-learn's ``RidgeCV``: with
-        ``sklearn.set_config(enable_metadata_routing=True)``, ``fit(X, y, groups=g)``
-        reaches ``cv.split`` (a ``GroupKFold`` requests ``groups``) and other
-        requested metadata reach the scorer, inside a ``Pipeline`` or
-        ``GridSearchCV`` too.
-
-        Returns
-        -------
-        routing : sklearn.utils.metadata_routing.MetadataRouter
-        """
-        router = MetadataRouter(owner=self).add_self_request(self)
-        if self.scoring is not None:
-            router.add(scorer=check_scoring(self, scoring=self.scoring),
-                       method_mapping=MethodMapping().add(caller="fit", callee="score"))
-        return router.add(splitter=self.cv, method_mapping=MethodMapping().add(caller="fit", callee="split"))
-
-    def _route(self, sample_weight, params):
-        """The splitter's metadata from ``fit``'s (see :meth:`get_metadata_routing`).
-
-        Without metadata routing only ``groups`` is accepted (passed to the
-        splitter, as ``GridSearchCV`` does).  Scorer metadata other than
-        ``sample_weight`` (which weights the scores whenever it is given) are
-        refused with a ``ValueError``: the scores of every fold come from one
-        product over all rows, which does not slice them.
-        """
-        if _routing_enabled():
-            routed = process_routing(self, "fit", sample_weight=sample_weight, **params)
-            score = set(routed.scorer.score) - {"sample_weight"} if self.scoring is not None else set()
-            if score:
-                raise ValueError(f"RidgeCV does not pass {sorted(score)} to its scorer; only "
-                                 "sample_weight weights the validation scores")
-            return dict(routed.splitter.split)
-        extra = sorted(set(params) - {"groups"})
-        if extra:
-            raise ValueError(f"RidgeCV.fit got {extra}: metadata other than groups are routed only with "
-                             "sklearn.set_config(enable_metadata_routing=True)")
-        return {"groups": params["groups"]} if params.get("groups") is not None else {}
-
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None, **params):
         """Choose ``alpha_`` by cross-validation and fit with it.
@@ -338,11 +296,6 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         self.gcv_mode_, self.solver_, self.fold_scores_ = mode, "eigen", None
         coef = coef_for(self._alpha_vector(scores, alphas, Y.shape[1]))
         return coef, y_mean - coef @ x_mean, scores
-
-    def _splits(self, X, y, split_params):
-        """The train/test splits of ``cv`` (a classifier's int ``cv`` is stratified, as scikit-learn's)."""
-        target = self._label_binarizer.inverse_transform(y.reshape(len(y), -1)) if is_classifier(self) else y
-        return list(check_cv(self.cv, target, classifier=is_classifier(self)).split(X, target, **split_params))
 
     def _fit_kfold(self, X, y, Y, sw, alphas, scoring, backend, split_params):
         splits = self._splits(X, y, split_params)
