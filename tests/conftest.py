@@ -122,6 +122,22 @@ def exact_ridge(X, y, sw, alpha, fit_intercept=True):
     return coef, ym - coef @ xm
 
 
+def augmented_ridge(X, y, sw, alpha, d, fit_intercept=True):
+    """``(coef (p,), intercept)`` with per-feature penalty factors ``d``, independently of ridgejit:
+    NumPy's SVD ``lstsq`` on ``[S^1/2 X, S^1/2 1; diag(sqrt(alpha d)), 0] (w, b) = [S^1/2 y; 0]``
+    (no normal equations, no centring; a zero factor leaves its feature unpenalized exactly)."""
+    X = X.toarray() if hasattr(X, "toarray") else np.asarray(X, dtype=np.float64)
+    n, p = X.shape
+    s = np.ones(n) if sw is None else np.asarray(sw, dtype=np.float64)
+    A = np.hstack([X, np.ones((n, 1))]) if fit_intercept else X
+    penalty = np.zeros((p, A.shape[1]))
+    penalty[:, :p] = np.diag(np.sqrt(alpha * d))
+    lhs = np.vstack([np.sqrt(s)[:, None] * A, penalty])
+    rhs = np.concatenate([np.sqrt(s) * y, np.zeros(p)])
+    sol = np.linalg.lstsq(lhs, rhs, rcond=None)[0]
+    return sol[:p], (sol[p] if fit_intercept else 0.0)
+
+
 def relative_gap(X, y, sw, alpha, coef, intercept, fit_intercept=True):
     """``(J(w, b) - J*) / J(w, b)`` with ``J*`` from :func:`exact_ridge` (independent of ridgejit)."""
     J = numpy_objective(X, y, sw, alpha, coef, intercept)

@@ -10,7 +10,7 @@ import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 
-from conftest import assert_coef_close
+from conftest import assert_coef_close, augmented_ridge
 from sklearn.datasets import dump_svmlight_file
 from sklearn.linear_model import Ridge as SkRidge
 
@@ -184,6 +184,26 @@ def test_standard_errors_are_printed_and_saved(tmp_path, capsys):
     assert main(["fit", str(tmp_path / "d.csv"), "--target", "y", "--se", "HC3", "--cv", "3",
                  "--out", str(tmp_path / "c.npz")]) == 2
     assert "--se is for Ridge" in capsys.readouterr().err
+
+
+def test_penalty_factor_from_a_list_or_a_file(tmp_path, capsys):
+    X, y = make_xy()
+    np.savez(tmp_path / "d.npz", X=X, y=y)
+    d = np.array([0.0, 1.0, 2.0, 0.5, 4.0])
+    s = fit_json(capsys, tmp_path / "d.npz", "--penalty-factor", "0,1,2,0.5,4", "--alpha", "3",
+                 "--out", tmp_path / "m.npz")
+    coef = load_model(tmp_path / "m.npz")[0].coef_
+    assert_allclose(coef, augmented_ridge(X, y, None, 3.0, d)[0], rtol=1e-10)
+    r = X @ coef + load_model(tmp_path / "m.npz")[0].intercept_ - y
+    assert s["objective"] == pytest.approx((r @ r + 3.0 * d @ (coef * coef)) / (2 * len(y)), rel=1e-10)
+    np.save(tmp_path / "d_factor.npy", d)
+    fit_json(capsys, tmp_path / "d.npz", "--penalty-factor", tmp_path / "d_factor.npy", "--alpha", "3",
+             "--alphas", "3", "--out", tmp_path / "cv.npz")
+    assert_allclose(load_model(tmp_path / "cv.npz")[0].coef_, coef, rtol=1e-10)
+    assert main(["fit", str(tmp_path / "d.npz"), "--penalty-factor", "1,x", "--out", str(tmp_path / "e.npz")]) == 2
+    assert "--penalty-factor '1,x'" in capsys.readouterr().err
+    assert main(["fit", str(tmp_path / "d.npz"), "--penalty-factor", "1,1", "--out", str(tmp_path / "e.npz")]) == 2
+    assert "one value per feature (5)" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("sparse_data", [False, True])

@@ -30,6 +30,31 @@ def check_alpha(alpha, n_targets):
     return a
 
 
+def check_penalty_factor(penalty_factor, n_features):
+    """Per-feature penalty factors as float64 ``(n_features,)``, or ``None`` for all ones.
+
+    The penalty becomes ``alpha/(2n) sum_j d_j w_j^2``: ``d_j = 0`` leaves
+    feature ``j`` unpenalized, ``d_j = 2`` penalizes it twice as hard.  Raises
+    ``ValueError`` naming the problem for a wrong length, NaN/inf, negative or
+    complex values.  All ones returns ``None`` (the plain ridge paths run).
+    """
+    if penalty_factor is None:
+        return None
+    d = np.asarray(penalty_factor)
+    if np.iscomplexobj(d):
+        raise ValueError("penalty_factor must be real, got complex values")
+    d = np.array(d, dtype=np.float64).reshape(-1) if d.ndim <= 1 else d
+    if d.ndim != 1 or d.size != n_features:
+        raise ValueError(f"penalty_factor must have one value per feature ({n_features}), "
+                         f"got shape {np.shape(penalty_factor)}")
+    if not np.isfinite(d).all():
+        raise ValueError("penalty_factor contains NaN or infinity")
+    if (d < 0).any():
+        raise ValueError(f"penalty_factor must be >= 0 (0 leaves a feature unpenalized); "
+                         f"feature {int(np.argmax(d < 0))} has {d[d < 0][0]:g}")
+    return None if np.all(d == 1.0) else d
+
+
 def canonical_csr(X):
     """``X`` if it is a canonical CSR matrix (sorted indices, no duplicates), else a
     canonical copy (the kernels assume it; the caller's matrix is never modified)."""
@@ -85,8 +110,14 @@ SKLEARN_FITTED = ("coef_", "intercept_", "n_features_in_", "feature_names_in_")
 def fitted_copy(source, target, names=()):
     """``to_sklearn()``'s copy: :data:`SKLEARN_FITTED` and ``names`` from fitted ``source``
     onto the unfitted scikit-learn estimator ``target`` (nothing is refitted: its
-    ``predict`` is scikit-learn's arithmetic on ridgejit's arrays); returns ``target``."""
+    ``predict`` is scikit-learn's arithmetic on ridgejit's arrays); returns ``target``.
+    ``ValueError`` when ``source`` has a ``penalty_factor`` other than all ones: scikit-learn's
+    estimators have no per-feature penalty, so no equivalent exists."""
     check_is_fitted(source)
+    factor = getattr(source, "penalty_factor", None)
+    if factor is not None and np.any(np.asarray(factor) != 1):
+        raise ValueError(f"scikit-learn's {type(target).__name__} has no penalty_factor: a model fitted "
+                         "with one has no equivalent there")
     for name in (*SKLEARN_FITTED, *names):
         if hasattr(source, name):
             setattr(target, name, getattr(source, name))

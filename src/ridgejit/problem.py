@@ -2,9 +2,11 @@
 
 For target ``t`` the objective is
 
-    J_t(w, b) = 1/(2n) * sum_i s_i (x_i.w + b - y_it)^2 + alpha_t/(2n) * ||w||^2
+    J_t(w, b) = 1/(2n) * sum_i s_i (x_i.w + b - y_it)^2 + alpha_t/(2n) * sum_j d_j w_j^2
 
-with ``n`` the number of rows.  For a fixed ``w`` the best intercept is
+with ``n`` the number of rows and ``d`` the per-feature penalty factors (all ones
+unless ``penalty_factor`` is given: the kernels then get ``alpha = 0`` and the
+diagonal penalty is added here, ``O(kp)`` per call).  For a fixed ``w`` the best intercept is
 ``b*(w) = ybar - xbar.w`` (weighted means), and ``J_t(w, b*(w))`` is the
 objective of the centred problem ``Xc = X - 1 xbar^T``, ``yc = y - ybar``.
 Iterative solvers therefore optimise over ``w`` alone and always pair it with
@@ -46,11 +48,12 @@ def bind(backend, name, X):
     return partial(fn, readonly_view(X.data), readonly_view(X.indices), readonly_view(X.indptr))
 
 
-def objective_value(X, y, coef, intercept, alpha, backend="auto"):
+def objective_value(X, y, coef, intercept, alpha, backend="auto", penalty=None):
     """``J(w, b)`` of a fitted model summed over targets (unit weights), in one kernel pass.
 
-    ``J = sum_t 1/(2n) (||X w_t + b_t - y_t||^2 + alpha ||w_t||^2)``: the
-    objective every solver minimizes (float64 accumulation; dense or CSR X).
+    ``J = sum_t 1/(2n) (||X w_t + b_t - y_t||^2 + alpha sum_j d_j w_tj^2)``: the
+    objective every solver minimizes (float64 accumulation; dense or CSR X;
+    ``penalty`` the factors ``d``, ``None`` for all ones).
     """
     from .kernels import get_backend
 
@@ -60,7 +63,15 @@ def objective_value(X, y, coef, intercept, alpha, backend="auto"):
     b = np.asarray(intercept, dtype=np.float64).reshape(-1)
     a = np.broadcast_to(np.asarray(alpha, dtype=np.float64), (Y.shape[1],)).copy()
     X = X if sparse.issparse(X) else readonly_view(np.asarray(X))
-    return float(np.sum(bind(get_backend(backend), "objective", X)(Y, np.ones(n), C, b, a)))
+    fit = bind(get_backend(backend), "objective", X)(Y, np.ones(n), C, b, np.zeros_like(a))
+    return float(np.sum(fit) + np.sum(penalty_diagonal(a, penalty, C.shape[1]) * C * C) / (2 * n))
+
+
+def penalty_diagonal(alpha, penalty, n_features):
+    """``alpha_t d_j``, shape (k, p): the diagonal the penalty adds to ``Xc^T S Xc``
+    (``penalty`` the per-feature factors ``d``, or ``None`` for all ones)."""
+    d = np.ones(n_features) if penalty is None else penalty
+    return np.asarray(alpha, dtype=np.float64)[:, None] * d[None, :]
 
 
 def stored_values(X):
@@ -138,9 +149,12 @@ class Problem:
         L2 strength per target, in scikit-learn ``Ridge`` units.
     fit_intercept : bool
     backend : ridgejit.kernels.Backend
+    penalty : ndarray of shape (p,), float64, or None
+        Per-feature penalty factors ``d_j >= 0`` (``None``: all ones), validated
+        by :func:`ridgejit._validation.check_penalty_factor`.
     """
 
-    def __init__(self, X, y, sample_weight, alpha, fit_intercept, backend):
+    def __init__(self, X, y, sample_weight, alpha, fit_intercept, backend, penalty=None):
         self.sparse = sparse.issparse(X)
         self.X = X if self.sparse else readonly_view(X)
         self.y = y
@@ -148,8 +162,11 @@ class Problem:
         self.alpha = alpha
         self.fit_intercept = bool(fit_intercept)
         self.backend = backend
+        self.penalty = penalty
         self.n_samples, self.n_features = X.shape
         self.n_targets = y.shape[1]
+        # the kernels' own alpha * I term, or none when the penalty is added here
+        self._kernel_alpha = alpha if penalty is None else np.zeros_like(alpha)
 
     def kernel(self, name):
         """The backend's kernel ``name`` bound to X (its dense or CSR twin, see :func:`bind`)."""
@@ -237,6 +254,25 @@ class Problem:
         yc = self.y - self.y_mean
         return self.sw @ (yc * yc)
 
+    # -- the penalty --------------------------------------------------------------
+    @cached_property
+    def penalty_diag(self):
+        """``alpha_t d_j``, shape (k, p) (:func:`penalty_diagonal`)."""
+        return penalty_diagonal(self.alpha, self.penalty, self.n_features)
+
+    @cached_property
+    def strong_convexity(self):
+        """``alpha_t min_j d_j``, shape (k,): a proven floor of ``lambda_min(Xc^T S Xc + alpha_t D)``."""
+        return self.penalty_diag.min(axis=1, initial=np.inf)
+
+    def _add_penalty(self, coef, J=None, grad=None):
+        if self.penalty is None:
+            return J
+        scaled = self.penalty_diag * coef
+        if grad is not None:
+            grad += scaled / self.n_samples
+        return None if J is None else J + np.einsum("tj,tj->t", scaled, coef) / (2 * self.n_samples)
+
     # -- the objective ----------------------------------------------------------
     def intercept_for(self, coef):
         """Optimal intercept ``b*(w) = ybar - xbar.w`` for ``coef`` of shape (k, p)."""
@@ -248,7 +284,14 @@ class Problem:
         """``J_t(w, b)`` per target, shape (k,); ``b`` defaults to ``b*(w)``."""
         if intercept is None:
             intercept = self.intercept_for(coef)
-        return self.kernel("objective")(self.y, self.sw, coef, intercept, self.alpha)
+        J = self.kernel("objective")(self.y, self.sw, coef, intercept, self._kernel_alpha)
+        return self._add_penalty(coef, J)
+
+    def gradient_at(self, coef, intercept, grad_out, grad_b_out):
+        """``J_t(w, b)`` per target at any ``(w, b)``, writing ``grad_w J`` (k, p) and
+        ``dJ/db`` (k,) into the outputs: one fused pass over X."""
+        J = self.kernel("gradient")(self.y, self.sw, coef, intercept, self._kernel_alpha, grad_out, grad_b_out)
+        return self._add_penalty(coef, J, grad_out)
 
     def value_and_gradient(self, coef, grad_out):
         """``J_t(w, b*(w))`` per target, writing ``grad_w J`` (k, p) into ``grad_out``.
@@ -256,21 +299,23 @@ class Problem:
         At ``b = b*(w)`` the intercept gradient is zero and ``grad_w J`` equals
         the gradient of the centred problem, ``(Xc^T S (Xc w - yc) + alpha w) / n``.
         """
-        grad_b = np.empty(self.n_targets)
-        return self.kernel("gradient")(
-            self.y, self.sw, coef, self.intercept_for(coef), self.alpha, grad_out, grad_b
-        )
+        return self.gradient_at(coef, self.intercept_for(coef), grad_out, np.empty(self.n_targets))
 
     def normal_product(self, P, out, alpha=None):
-        """``out[t] = (Xc^T S Xc + alpha_t I) P[t]`` for ``P`` of shape (k', p)."""
-        alpha = self.alpha if alpha is None else alpha
-        self.kernel("normal_product")(self.sw, self.x_mean, P, alpha, out)
+        """``out[t] = (Xc^T S Xc + alpha_t D) P[t]`` for ``P`` of shape (k', p)
+        (``alpha=zeros``: the Gram alone)."""
+        if alpha is not None:
+            self.kernel("normal_product")(self.sw, self.x_mean, P, alpha, out)
+            return out
+        self.kernel("normal_product")(self.sw, self.x_mean, P, self._kernel_alpha, out)
+        if self.penalty is not None:
+            out += self.penalty_diag * P
         return out
 
     def lipschitz(self, n_iter=100, rtol=1e-3):
         """Lipschitz constants ``L_t`` of ``grad J_t``, shape (k,), in units of 1/n.
 
-        ``L_t = (lambda_max(Xc^T S Xc) + alpha_t) / n``; ``lambda_max`` by power
+        ``L_t = (lambda_max(Xc^T S Xc) + alpha_t max_j d_j) / n``; ``lambda_max`` by power
         iteration (one normal-equations pass each) from a fixed start, stopped
         when the Rayleigh quotient changes by less than ``rtol``, then inflated
         by ``2 * rtol`` since the quotient approaches from below.
@@ -292,4 +337,4 @@ class Problem:
                 lam = new
                 break
             lam = new
-        return (lam * (1.0 + 2.0 * rtol) + self.alpha) / self.n_samples
+        return (lam * (1.0 + 2.0 * rtol) + self.penalty_diag.max(axis=1, initial=0.0)) / self.n_samples

@@ -14,7 +14,8 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._threads import thread_limit
-from ._validation import check_alpha, fitted_copy, fitted_shapes, non_finite_error, prepare_fit
+from ._validation import (check_alpha, check_penalty_factor, fitted_copy, fitted_shapes, non_finite_error,
+                          prepare_fit)
 from .inference import COV_TYPES, CoefficientTable, solve_with_covariance
 from .initializers import INITIALIZERS, initial_coef
 from .kernels import BACKENDS
@@ -37,7 +38,8 @@ class Ridge(ExactStream, CoefficientTable, RegressorMixin, BaseEstimator):
         J(w, b) = 1/(2n) * sum_i s_i (x_i.w + b - y_it)^2 + alpha/(2n) * ||w||^2
 
     over the coefficients ``w`` and the unpenalized intercept ``b`` (``s_i``
-    sample weights, ``n`` rows).  This has the same minimizer as
+    sample weights, ``n`` rows; with ``penalty_factor`` the penalty is
+    ``alpha/(2n) * sum_j d_j w_j^2``).  This has the same minimizer as
     ``sklearn.linear_model.Ridge(alpha=alpha)`` (which minimizes ``2n J``) and
     ``alpha`` is the textbook ``lambda`` of
     ``1/(2m) sum (h(x) - y)^2 + lambda/(2m) sum theta^2``.  The intercept is
@@ -108,6 +110,15 @@ class Ridge(ExactStream, CoefficientTable, RegressorMixin, BaseEstimator):
         ``p x p`` statistics (no extra pass; ``partial_fit`` too), the sandwich
         types with one or two more passes (``cluster`` needs ``fit(..., groups=)``).
         Exact solvers only (``auto``/``direct``/``cholesky``/``svd``, not positive).
+    penalty_factor : array-like of shape (n_features,), default=None
+        Per-feature factors ``d_j >= 0`` of the penalty ``alpha/(2n) sum_j d_j w_j^2``:
+        0 leaves feature ``j`` unpenalized, 2 penalizes it twice as hard (glmnet's
+        ``penalty.factor``; ``None``: all ones).  The exact solvers add
+        ``alpha diag(d)`` to the Gram (always in the primal, ``p x p`` form) and
+        ``cg`` uses ``diag(G) + alpha d`` as its preconditioner; ``cg``, ``gd`` and
+        ``nesterov`` need every ``d_j > 0`` (their proven gap bound stands on
+        ``alpha min_j d_j``) and ``sag``/``saga`` refuse it, with a ``ValueError``
+        that says so.  The covariance types honour it.
 
     Attributes
     ----------
@@ -155,6 +166,7 @@ class Ridge(ExactStream, CoefficientTable, RegressorMixin, BaseEstimator):
         "solver": [StrOptions(set(RIDGE_SOLVER_NAMES))],
         "positive": ["boolean"],
         "cov_type": [StrOptions(set(COV_TYPES)), None],
+        "penalty_factor": ["array-like", None],
         "tol": [Interval(Real, 0, None, closed="left"), None],
         "max_iter": [Interval(Integral, 1, None, closed="left"), None],
         "learning_rate": [Interval(Real, 0, None, closed="neither"), None],
@@ -181,12 +193,14 @@ class Ridge(ExactStream, CoefficientTable, RegressorMixin, BaseEstimator):
         verbose=0,
         positive=False,
         cov_type=None,
+        penalty_factor=None,
     ):
         self.alpha = alpha
         self.fit_intercept = fit_intercept
         self.solver = solver
         self.positive = positive
         self.cov_type = cov_type
+        self.penalty_factor = penalty_factor
         self.tol = tol
         self.max_iter = max_iter
         self.learning_rate = learning_rate
@@ -230,7 +244,7 @@ class Ridge(ExactStream, CoefficientTable, RegressorMixin, BaseEstimator):
         if self.cov_type is not None and solver not in ("auto", "direct"):
             raise ValueError(f"cov_type needs the exact statistics: solver='auto' or 'direct' without "
                              f"positive, not solver={self.solver!r}")
-        problem = Problem(X, Y, sw, alpha, self.fit_intercept, backend)
+        problem = Problem(X, Y, sw, alpha, self.fit_intercept, backend, check_penalty_factor(self.penalty_factor, p))
         tol = DEFAULT_TOL[solver] if self.tol is None else self.tol
         options = SolverOptions(
             tol=tol, max_iter=self.max_iter, learning_rate=self.learning_rate,
@@ -271,6 +285,8 @@ class Ridge(ExactStream, CoefficientTable, RegressorMixin, BaseEstimator):
 
     def to_sklearn(self):
         """The equivalent fitted ``sklearn.linear_model.Ridge`` (for tools that check types).
+
+        Raises ``ValueError`` with ``penalty_factor`` (scikit-learn has no equivalent).
 
         Returns
         -------

@@ -33,8 +33,11 @@ from .problem import bind, raise_if_not_finite, relative_gap
 RCOND_MIN = 1e-13
 
 
-def solve_spd(A, B, alpha, forms=False):
-    """Solve ``(A + alpha_t I) x_t = B[:, t]`` for every target; returns ``(k, m)``.
+def solve_spd(A, B, alpha, forms=False, penalty=None):
+    """Solve ``(A + alpha_t P) x_t = B[:, t]`` for every target; returns ``(k, m)``.
+
+    ``P = diag(penalty)`` (per-feature penalty factors ``d_j >= 0``; ``None`` is
+    the identity).
 
     One Cholesky factorization per distinct value in ``alpha``, then LAPACK's
     ``pocon`` estimate of the reciprocal condition number.  When the matrix
@@ -52,10 +55,12 @@ def solve_spd(A, B, alpha, forms=False):
     out = np.empty((k, m))
     q = np.empty(k)
     diag = np.arange(m)
+    factor = 1.0 if penalty is None else np.asarray(penalty, dtype=np.float64)
+    column = factor if penalty is None else factor[:, None]
     for value in (alpha[:1] if k == 1 else np.unique(alpha)):
         cols = np.flatnonzero(alpha == value)
         M = A.copy()
-        M[diag, diag] += value
+        M[diag, diag] += value * factor
         anorm = float(np.abs(M).sum(axis=0).max())
         try:
             # LAPACK directly: scipy's cho_factor/cho_solve checks cost more than a 10 x 10 solve
@@ -75,11 +80,11 @@ def solve_spd(A, B, alpha, forms=False):
                 stacklevel=3,
             )
             M = A.copy()
-            M[diag, diag] += value
+            M[diag, diag] += value * factor
             out[cols] = linalg.lstsq(M, B[:, cols], check_finite=False)[0].T
             inverse = lambda R: linalg.lstsq(M, R, check_finite=False)[0]  # noqa: E731
         if forms:
-            R = B[:, cols] - A @ out[cols].T - value * out[cols].T
+            R = B[:, cols] - A @ out[cols].T - value * column * out[cols].T
             q[cols] = np.einsum("jt,jt->t", R, inverse(R))
     return (out, np.maximum(q, 0.0)) if forms else out
 
@@ -187,9 +192,11 @@ class SufficientStats:
         yty -= np.outer(W * e, e)
         return gram, xty, yty, self.x_shift + d, self.y_shift + e
 
-    def solve(self, alpha, fit_intercept):
+    def solve(self, alpha, fit_intercept, penalty=None):
         """The exact solution from the statistics, with no pass over X: a :class:`Solution`.
 
+        ``penalty``: per-feature factors ``d`` (the penalty is ``alpha sum_j d_j w_j^2``;
+        ``None``: all ones), so ``I`` below is ``diag(d)``.
         ``2n J = yc'S yc - 2 w.Xc'S yc + w'(G + alpha I) w`` and the gradient come
         from the statistics; ``gap_bound`` is the relative objective gap of the
         computed solution, ``r^T (G + alpha I)^-1 r / (2n J)`` with ``r`` the
@@ -197,8 +204,8 @@ class SufficientStats:
         """
         n = self.n_samples
         gram, xty, yty, x_mean, y_mean = self.centred(fit_intercept)
-        coef, q = solve_spd(gram, xty, alpha, forms=True)
-        Gw = coef @ gram + alpha[:, None] * coef
+        coef, q = solve_spd(gram, xty, alpha, forms=True, penalty=penalty)
+        Gw = coef @ gram + alpha[:, None] * coef * (1.0 if penalty is None else penalty)
         grad = (Gw - xty.T) / n
         bx = np.einsum("tj,jt->t", coef, xty)
         obj = (np.diag(yty) - 2 * bx + np.einsum("tj,tj->t", coef, Gw)) / (2 * n)

@@ -19,7 +19,7 @@ from sklearn.base import _fit_context
 from sklearn.utils._available_if import available_if
 
 from ._threads import thread_limit
-from ._validation import check_alpha, fitted_shapes, prepare_fit
+from ._validation import check_alpha, check_penalty_factor, fitted_shapes, prepare_fit
 from .inference import ridge_covariance
 from .problem import readonly_view, stored_values
 from .solvers import resolve_solver
@@ -49,7 +49,7 @@ class _Stream:
 class ExactStream:
     """``partial_fit`` for :class:`ridgejit.Ridge`: statistics added chunk by chunk, solved on read.
 
-    A mixin: it reads the estimator's ``alpha``, ``fit_intercept``, ``solver``,
+    A mixin: it reads the estimator's ``alpha``, ``penalty_factor``, ``fit_intercept``, ``solver``,
     ``positive``, ``cov_type``, ``max_iter`` and ``n_jobs``.
     """
 
@@ -140,12 +140,13 @@ class ExactStream:
     def _solve_stream(self, stream):
         stats = stream.stats  # weights are positive somewhere: every chunk's are (prepare_fit)
         alpha = check_alpha(self.alpha, stats.xty.shape[1])
+        penalty = check_penalty_factor(self.penalty_factor, stats.xty.shape[0])
         with np.errstate(over="ignore", invalid="ignore"):
             if self.positive:
                 coef, intercept, obj, g_norm, gap, _, _ = positive_from_stats(stats, alpha, self.fit_intercept,
-                                                                             self.max_iter)
+                                                                             self.max_iter, penalty)
             else:
-                coef, intercept, obj, grad, gap = stats.solve(alpha, self.fit_intercept)
+                coef, intercept, obj, grad, gap = stats.solve(alpha, self.fit_intercept, penalty)
                 g_norm = np.linalg.norm(grad)
         if not (np.isfinite(coef).all() and np.isfinite(intercept).all()):
             raise ValueError("the statistics summed by partial_fit give non-finite coefficients: "
@@ -156,7 +157,8 @@ class ExactStream:
         self.n_iter_, self.history_ = 1, hist.data
         self.solver_ = "positive" if self.positive else "direct"
         if self.cov_type == "classical" and not self.positive:
-            self._set_covariance(ridge_covariance(stats, coef, intercept, alpha, self.fit_intercept, "classical"),
+            self._set_covariance(ridge_covariance(stats, coef, intercept, alpha, self.fit_intercept, "classical",
+                                                  penalty=penalty),
                                  "classical", stats.n_samples, stream.y_ndim)
         self.gap_bound_ = float(np.max(gap))
         stream.pending = False

@@ -42,6 +42,10 @@ def make_estimator(args, *, dask=False):
     from ..stochastic import STOCHASTIC_SOLVERS
 
     positive, se = getattr(args, "positive", False), getattr(args, "se", None)
+    factor = parse_penalty_factor(getattr(args, "penalty_factor", None))
+    if factor is not None and args.solver in STOCHASTIC_SOLVERS:
+        raise DataError("--penalty-factor is for Ridge and RidgeCV (solvers auto, direct, cholesky, svd, cg, lsqr, "
+                        "sparse_cg, gd, nesterov), not the stochastic solvers")
     if positive and (dask or check_cv_mode(args) or args.solver in STOCHASTIC_SOLVERS):
         raise DataError("--positive is for Ridge on one machine (solver auto or lbfgs), not with "
                         "--dask, --alphas/--cv or the stochastic solvers")
@@ -51,7 +55,7 @@ def make_estimator(args, *, dask=False):
     if check_cv_mode(args):
         from .fit_cv import make_cv_estimator
 
-        return make_cv_estimator(args, dask=dask)
+        return make_cv_estimator(args, dask=dask, penalty_factor=factor)
     if dask:
         from ..dask import Ridge, SGDRidge
     else:
@@ -63,15 +67,38 @@ def make_estimator(args, *, dask=False):
         kw["positive"] = True
     if se:
         kw["cov_type"] = se
+    if factor is not None:
+        kw["penalty_factor"] = factor
     return cls(alpha=args.alpha, solver=args.solver, fit_intercept=not args.no_intercept,
                backend=args.backend, n_jobs=args.n_jobs, random_state=args.seed, **kw)
+
+
+def parse_penalty_factor(text):
+    """``--penalty-factor``: a file (``.npy``, or text with one number per line or comma
+    separated) or a comma list such as ``0,1,1,2``; ``None`` when not given.
+
+    Raises ``DataError`` naming the text when it is neither.
+    """
+    if text is None:
+        return None
+    try:
+        if os.path.isfile(text):
+            if text.endswith(".npy"):
+                return np.load(text, allow_pickle=False).astype(np.float64).reshape(-1)
+            with open(text) as fh:
+                return np.array(fh.read().replace(",", " ").split(), dtype=np.float64)
+        return np.array([v for v in text.split(",")], dtype=np.float64)
+    except ValueError:
+        raise DataError(f"--penalty-factor {text!r}: give a comma list of numbers (one per feature) or a "
+                        "file of them (.npy, or text)") from None
 
 
 def training_scores(est, X, y, alpha):
     """Rows, objective ``J`` and R^2 of a fitted model on its training data.
 
-    ``J = 1/(2n) * sum_t (||X w_t + b_t - y_t||^2 + alpha ||w_t||^2)`` (unit
-    weights, summed over targets as ``history_["objective"]`` is).  A
+    ``J = 1/(2n) * sum_t (||X w_t + b_t - y_t||^2 + alpha sum_j d_j w_tj^2)`` (unit
+    weights, summed over targets as ``history_["objective"]`` is; ``d`` the model's
+    ``penalty_factor``, ones by default).  A
     :mod:`ridgejit.dask` model computes it in one distributed pass of its
     ``residual_sums`` (the rows never leave the workers); a local one by
     :func:`ridgejit.problem.objective_value` and ``sklearn.metrics.r2_score``
@@ -84,19 +111,22 @@ def training_scores(est, X, y, alpha):
     r2 : float
         Uniform average over targets (scikit-learn's ``r2_score``).
     """
+    from ..problem import objective_value, penalty_diagonal
+
+    factor = getattr(est, "penalty_factor", None)
+    factor = None if factor is None else np.asarray(factor, dtype=np.float64)
     if hasattr(est, "residual_sums"):
         from ..dask.ridge import r2_from_parts
 
         n, ss_tot, ss_res = est.residual_sums(X, y)
         coef = np.asarray(est.coef_, dtype=np.float64).reshape(ss_res.size, -1)
         a = np.broadcast_to(np.asarray(alpha, dtype=np.float64), (ss_res.size,))
-        objective = float((ss_res + a * (coef**2).sum(axis=1)).sum() / (2 * n))
+        objective = float((ss_res + (penalty_diagonal(a, factor, coef.shape[1]) * coef**2).sum(axis=1)).sum()
+                          / (2 * n))
         return int(round(n)), objective, r2_from_parts(ss_tot, ss_res)
     from sklearn.metrics import r2_score
 
-    from ..problem import objective_value
-
-    objective = objective_value(X, y, est.coef_, est.intercept_, alpha)
+    objective = objective_value(X, y, est.coef_, est.intercept_, alpha, penalty=factor)
     return int(X.shape[0]), objective, float(r2_score(y, est.predict(X)))
 
 

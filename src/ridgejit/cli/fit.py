@@ -175,6 +175,9 @@ def add_parsers(sub):
                         "coefficient table and save the standard errors in the model file")
     f.add_argument("--positive", action="store_true",
                    help="coefficients >= 0 (Ridge on one machine: the exact QP of solver auto or lbfgs)")
+    f.add_argument("--penalty-factor", metavar="FILE|LIST", default=None,
+                   help="per-feature penalty factors (0 = unpenalized), one per feature column: a comma "
+                        "list (0,1,1,2) or a file of them (.npy or text); Ridge and RidgeCV")
     f.add_argument("--n-jobs", type=int, default=None)
     f.add_argument("--backend", choices=BACKENDS, default="auto")
     f.add_argument("--seed", type=int, default=0, help="random_state of the estimator")

@@ -59,8 +59,9 @@ def parse_cv(text):
     return k
 
 
-def make_cv_estimator(args, *, dask=False):
-    """The :class:`ridgejit.RidgeCV` (``dask=True``: :class:`ridgejit.dask.RidgeCV`) of ``args``.
+def make_cv_estimator(args, *, dask=False, penalty_factor=None):
+    """The :class:`ridgejit.RidgeCV` (``dask=True``: :class:`ridgejit.dask.RidgeCV`) of ``args``
+    (``penalty_factor``: the parsed ``--penalty-factor``).
 
     On Dask, folds are groups of row blocks: ``--cv K`` is required
     (leave-one-out needs the data on one machine).
@@ -79,7 +80,7 @@ def make_cv_estimator(args, *, dask=False):
     kw = {"tol": args.tol} if args.tol is not None else {}
     if args.max_iter is not None:
         kw["max_iter"] = args.max_iter
-    return RidgeCV(alphas=alphas, cv=cv, scoring=args.scoring,
+    return RidgeCV(alphas=alphas, cv=cv, scoring=args.scoring, penalty_factor=penalty_factor,
                    fit_intercept=not args.no_intercept, backend=args.backend, n_jobs=args.n_jobs, **kw)
 
 

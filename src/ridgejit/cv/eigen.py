@@ -16,10 +16,18 @@ Dual (:class:`DualEigen`, ``n_features > n_samples``): the kernel
 ``c(a) = (K + a I)^-1 S^1/2 yc`` and ``w(a) = Xc^T S^1/2 c(a)`` (one more
 pass over X for all alphas at once).  No centred copy of X is made in either
 form: centring happens in the statistics or in block-sized temporaries.
+
+Per-feature penalty factors ``d`` (``penalty_factor``: ``a I`` becomes ``a D``,
+``D = diag(d)``) take the primal form always, through
+:func:`penalized_eigh`: directions ``V`` with ``V^T G V = diag(l)`` and
+``V^T D V = diag(0 where free else 1)``, so every alpha is again one division
+per direction.
 """
 
 import numpy as np
 from scipy import sparse
+
+from scipy import linalg
 
 from ..problem import Problem, raise_if_not_finite
 
@@ -32,8 +40,11 @@ def block_rows(n_features):
     return max(64, BLOCK_BYTES // (8 * max(1, n_features)))
 
 
-def inverse_shifts(eigvals, alphas):
+def inverse_shifts(eigvals, alphas, free=None):
     """``D[j, a] = 1 / (l_j + alpha_a)``, shape ``(len(eigvals), len(alphas))``.
+
+    ``free`` (bool, ``(len(eigvals),)``): directions of unpenalized features
+    (:func:`penalized_eigh`), whose entry is ``1 / l_j`` for every alpha.
 
     Eigenvalues are clipped at 0 (rounding makes those of a singular Gram
     slightly negative).  Where ``l_j + alpha_a`` is below
@@ -42,10 +53,51 @@ def inverse_shifts(eigvals, alphas):
     """
     lam = np.maximum(eigvals, 0.0)
     shifted = lam[:, None] + np.asarray(alphas, dtype=np.float64)[None, :]
+    if free is not None:
+        shifted[free] = lam[free, None]
     cutoff = lam.max(initial=0.0) * lam.size * np.finfo(np.float64).eps
     out = np.zeros_like(shifted)
     np.divide(1.0, shifted, out=out, where=shifted > cutoff)
     return out
+
+
+def penalized_eigh(gram, penalty=None):
+    """``(l, V, free)``: the generalized eigendecomposition of ``G + a D`` for every ``a``.
+
+    ``penalty`` is ``d`` (``None``: all ones, plain ``eigh``).  With ``P`` the
+    penalized features (``d_j > 0``) and ``Z`` the free ones (``d_j = 0``):
+    ``T = G_ZZ^-1 G_ZP``, the Schur complement ``S = G_PP - G_PZ T`` scaled to
+    ``D_P^-1/2 S D_P^-1/2 = U diag(l_P) U^T``; the directions are
+    ``[D_P^-1/2 U ; -T D_P^-1/2 U]`` (eigenvalues ``l_P``) and ``[0 ; L^-T]``
+    with ``G_ZZ = L L^T`` (eigenvalue 1, ``free``).  Then ``V^T G V = diag(l)``,
+    ``V^T D V = diag(~free)`` and ``(G + a D)^-1 = V diag(1 / (l + a [~free])) V^T``:
+    the unpenalized features are profiled out exactly (no small-factor
+    approximation).  ``V`` is ``(p, p)``; ``ValueError`` when the free features'
+    Gram is singular (their coefficients would not be determined).
+    """
+    p = len(gram)
+    if penalty is None:
+        lam, V = np.linalg.eigh(gram)
+        return lam, V, None
+    pen, free = np.flatnonzero(penalty > 0), np.flatnonzero(penalty == 0)
+    scale = 1.0 / np.sqrt(penalty[pen])
+    S = gram[np.ix_(pen, pen)]
+    V = np.zeros((p, p))
+    if free.size:
+        try:
+            L = linalg.cholesky(gram[np.ix_(free, free)], lower=True)
+        except linalg.LinAlgError:
+            raise ValueError("the unpenalized features (penalty_factor == 0) are linearly dependent (or "
+                             "constant) in this data: their coefficients are not determined") from None
+        T = linalg.cho_solve((L, True), gram[np.ix_(free, pen)])
+        S = S - gram[np.ix_(pen, free)] @ T
+        V[np.ix_(free, np.arange(pen.size, p))] = linalg.solve_triangular(L, np.eye(free.size), lower=True).T
+    lam_p, U = np.linalg.eigh(scale[:, None] * S * scale[None, :])
+    V[pen, : pen.size] = scale[:, None] * U
+    if free.size:
+        V[free, : pen.size] = -T @ V[pen, : pen.size]
+    lam = np.concatenate([lam_p, np.ones(free.size)])
+    return lam, V, np.arange(p) >= pen.size
 
 
 def xt_dot(X, V):
@@ -70,27 +122,34 @@ class PrimalEigen:
     stats : SufficientStats
         Statistics of the rows (``around_first_row`` with this ``fit_intercept``).
     fit_intercept : bool
+    penalty : ndarray (p,) or None
+        Per-feature penalty factors (:func:`penalized_eigh`).
 
     Attributes
     ----------
     eigvals : (p,) ; V : (p, p) ; B : (p, k), ``V^T Xc^T S yc``
+    free : (p,) bool or None, the directions of unpenalized features
     x_mean, y_mean : weighted means (zeros without an intercept)
     yty : (k, k), ``yc^T S yc``
     """
 
-    def __init__(self, stats, fit_intercept):
+    def __init__(self, stats, fit_intercept, penalty=None):
         gram, xty, self.yty, self.x_mean, self.y_mean = stats.centred(fit_intercept)
-        self.eigvals, self.V = np.linalg.eigh(gram)
+        self.eigvals, self.V, self.free = penalized_eigh(gram, penalty)
         self.B = self.V.T @ xty
+
+    def inverse_shifts(self, alphas):
+        """``1 / (l_j + alpha_a)`` (``1 / l_j`` for free directions), shape ``(p, n_alphas)``."""
+        return inverse_shifts(self.eigvals, alphas, self.free)
 
     def coefs(self, alphas):
         """Coefficients for every alpha, shape ``(n_alphas, k, p)``: ``V diag(D[:, a]) B``."""
-        D = inverse_shifts(self.eigvals, alphas)
+        D = self.inverse_shifts(alphas)
         return np.einsum("pj,ja,jt->atp", self.V, D, self.B)
 
     def coef_per_target(self, alpha):
         """Coefficients with ``alpha[t]`` for target ``t``, shape ``(k, p)``."""
-        D = inverse_shifts(self.eigvals, alpha)  # (p, k)
+        D = self.inverse_shifts(alpha)  # (p, k)
         return (self.V @ (D * self.B)).T
 
 

@@ -29,7 +29,7 @@ refits ``alpha_`` from the total statistics (Cholesky, no pass).
 import numpy as np
 import scipy.sparse as sp
 
-from .eigen import block_rows, inverse_shifts
+from .eigen import block_rows, inverse_shifts, penalized_eigh
 from ..problem import readonly_view
 from ..stats import SufficientStats, solve_spd
 
@@ -74,16 +74,16 @@ def fold_labels(splits, n):
     return label
 
 
-def _coefs(train, alphas, fit_intercept, solver):
+def _coefs(train, alphas, fit_intercept, solver, penalty):
     """Coefficients ``(A, k, p)`` and intercepts ``(A, k)`` of every alpha on a training set."""
     gram, xty, _, x_mean, y_mean = train.centred(fit_intercept)
     k = xty.shape[1]
     if solver == "eigen":
-        lam, V = np.linalg.eigh(gram)
-        D = inverse_shifts(lam, alphas)
+        lam, V, free = penalized_eigh(gram, penalty)
+        D = inverse_shifts(lam, alphas, free)
         coefs = np.einsum("pj,ja,jt->atp", V, D, V.T @ xty)
     else:
-        coefs = np.stack([solve_spd(gram, xty, np.full(k, a)) for a in alphas])
+        coefs = np.stack([solve_spd(gram, xty, np.full(k, a), penalty=penalty) for a in alphas])
     return coefs, y_mean - coefs @ x_mean
 
 
@@ -96,13 +96,13 @@ def _sse(test, coefs, intercepts):
     return np.maximum(sse, 0.0), np.diag(yty).copy()
 
 
-def stats_scores(train, test, alphas, fit_intercept, solver, scoring):
+def stats_scores(train, test, alphas, fit_intercept, solver, scoring, penalty=None):
     """Scores of every alpha on one split from its training and test statistics alone.
 
     ``scoring`` must not need predictions (``r2``, ``neg_mean_squared_error``,
     ``neg_root_mean_squared_error``).  Returns ``(n_alphas,)`` or ``(n_alphas, k)``.
     """
-    coefs, intercepts = _coefs(train, alphas, fit_intercept, solver)
+    coefs, intercepts = _coefs(train, alphas, fit_intercept, solver, penalty)
     sse, sst = _sse(test, coefs, intercepts)
     return scoring.from_sums(sse, sst, test.weight_sum, test.n_samples)
 
@@ -136,7 +136,8 @@ def check_weights(s, train_weight, test_weight, total_weight):
         raise ValueError(f"fold {s} of the cross-validation has zero total sample weight in its training set")
 
 
-def cross_validate(X, y, Y, sw, alphas, splits, *, fit_intercept, solver, scoring, backend, verbose=0):
+def cross_validate(X, y, Y, sw, alphas, splits, *, fit_intercept, solver, scoring, backend, verbose=0,
+                   penalty=None):
     """Scores of every alpha on every split, and the total statistics for the refit.
 
     Parameters
@@ -147,6 +148,8 @@ def cross_validate(X, y, Y, sw, alphas, splits, *, fit_intercept, solver, scorin
     splits : list of (train, test) index arrays
     fit_intercept : bool ; solver : {"eigen", "cholesky"}
     scoring : ridgejit.cv.scores.Scoring ; backend : kernels.Backend
+    penalty : ndarray (p,) or None
+        Per-feature penalty factors (:func:`ridgejit.cv.eigen.penalized_eigh`).
 
     Returns
     -------
@@ -156,7 +159,7 @@ def cross_validate(X, y, Y, sw, alphas, splits, *, fit_intercept, solver, scorin
         ``folds``: one pass for all folds (partition); ``splits``: a pass per split.
     """
     n = X.shape[0]
-    X = readonly_view(X)
+    X = X if sp.issparse(X) else readonly_view(X)
     centre = SufficientStats.around_first_row(X, Y, fit_intercept)
     labels = fold_labels(splits, n)
     if labels is not None:  # pass 1: each row once, into its fold's statistics
@@ -175,11 +178,11 @@ def cross_validate(X, y, Y, sw, alphas, splits, *, fit_intercept, solver, scorin
     for s, ((_, test_rows), (train, test)) in enumerate(zip(splits, pairs)):
         check_weights(s, train.weight_sum, test.weight_sum, total.weight_sum)
         if scoring.needs_predictions:  # pass 2, over this fold's test rows
-            coefs, intercepts = _coefs(train, alphas, fit_intercept, solver)
+            coefs, intercepts = _coefs(train, alphas, fit_intercept, solver, penalty)
             P = predictions(X, test_rows, coefs, intercepts)
             scores = scoring.from_predictions(P, y[test_rows], sw[test_rows])
         else:
-            scores = stats_scores(train, test, alphas, fit_intercept, solver, scoring)
+            scores = stats_scores(train, test, alphas, fit_intercept, solver, scoring, penalty)
         if verbose:
             print(f"[RidgeCV] fold {s}: scores {np.array2string(np.asarray(scores), precision=5)}")
         out.append(scores)

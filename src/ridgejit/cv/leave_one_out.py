@@ -28,7 +28,7 @@ Dual (``n_samples <= n_features``, ``gcv_mode="gram"``):
 import numpy as np
 from scipy import sparse
 
-from .eigen import DualEigen, PrimalEigen, block_rows, inverse_shifts
+from .eigen import DualEigen, PrimalEigen, block_rows
 from ..problem import readonly_view
 from ..stats import SufficientStats
 
@@ -76,13 +76,13 @@ class LooTally:
             self.stored[lo : lo + len(sq)] = pred.transpose(0, 2, 1)
 
 
-def _primal(X, Y, sw, alphas, fit_intercept, backend, tally):
+def _primal(X, Y, sw, alphas, fit_intercept, backend, tally, penalty):
     stats = SufficientStats.around_first_row(X, Y, fit_intercept)
     stats.add(backend, X, Y, sw)  # pass 1
-    eig = PrimalEigen(stats, fit_intercept)
+    eig = PrimalEigen(stats, fit_intercept, penalty)
     n, p = X.shape
     A, k = len(alphas), Y.shape[1]
-    D = inverse_shifts(eig.eigvals, alphas)  # (p, A)
+    D = eig.inverse_shifts(alphas)  # (p, A)
     C = (D[:, :, None] * eig.B[:, None, :]).reshape(p, A * k)  # coef of every alpha, eigenbasis
     W = stats.weight_sum
     rows = block_rows(p)
@@ -132,7 +132,7 @@ def _dual(X, Y, sw, alphas, fit_intercept, backend, tally):
     return coef_per_target, dual.x_mean, dual.y_mean
 
 
-def leave_one_out(X, Y, sw, alphas, fit_intercept, backend, keep):
+def leave_one_out(X, Y, sw, alphas, fit_intercept, backend, keep, penalty=None):
     """Leave-one-out sums for every alpha; see the module docstring.
 
     Parameters
@@ -145,6 +145,10 @@ def leave_one_out(X, Y, sw, alphas, fit_intercept, backend, keep):
     fit_intercept : bool ; backend : kernels.Backend
     keep : None, "squared" or "predictions"
         What to store per sample (see :class:`LooTally`).
+    penalty : ndarray (p,) or None
+        Per-feature penalty factors: the primal form whatever the shape, with
+        ``V`` from :func:`ridgejit.cv.eigen.penalized_eigh` (the leverages then
+        include the unpenalized features' projection exactly).
 
     Returns
     -------
@@ -162,8 +166,8 @@ def leave_one_out(X, Y, sw, alphas, fit_intercept, backend, keep):
         check_loo_budget(X.shape)
     tally = LooTally(n, Y.shape[1], len(alphas), keep)
     X = X if sparse.issparse(X) else readonly_view(X)
-    if n > p:
-        coef_for, x_mean, y_mean = _primal(X, Y, sw, alphas, fit_intercept, backend, tally)
+    if n > p or penalty is not None:
+        coef_for, x_mean, y_mean = _primal(X, Y, sw, alphas, fit_intercept, backend, tally, penalty)
         return tally, coef_for, x_mean, y_mean, "cov"
     coef_for, x_mean, y_mean = _dual(X, Y, sw, alphas, fit_intercept, backend, tally)
     return tally, coef_for, x_mean, y_mean, "gram"

@@ -12,7 +12,7 @@ from sklearn.utils.validation import _assert_all_finite, _check_sample_weight, c
 from .._threads import thread_limit
 from .eigen import DualEigen, PrimalEigen
 from .sparse_kfold import FoldSystems
-from .._validation import canonical_csr
+from .._validation import canonical_csr, check_penalty_factor
 from ..kernels import get_backend
 from ..problem import readonly_view, stored_values
 from ..stats import SufficientStats
@@ -42,13 +42,13 @@ def check_alphas(alphas, *, strictly_positive):
     return a
 
 
-def _path(X, Y, sw, alphas, fit_intercept, backend):
+def _path(X, Y, sw, alphas, fit_intercept, backend, penalty=None):
     """``(coefs (A, k, p), intercepts (A, k), mode)`` for every alpha."""
     n, p = X.shape
-    if n >= p:
+    if n >= p or penalty is not None:
         stats = SufficientStats.around_first_row(X, Y, fit_intercept)
         stats.add(backend, X, Y, sw)
-        eig = PrimalEigen(stats, fit_intercept)
+        eig = PrimalEigen(stats, fit_intercept, penalty)
         coefs, x_mean, y_mean, mode = eig.coefs(alphas), eig.x_mean, eig.y_mean, "primal"
     else:
         dual = DualEigen(X, Y, sw, fit_intercept, backend)
@@ -60,7 +60,7 @@ def _path(X, Y, sw, alphas, fit_intercept, backend):
 
 
 def ridge_path(X, y, alphas, *, fit_intercept=True, sample_weight=None, backend="auto", n_jobs=None,
-               tol=1e-10, max_iter=None):
+               tol=1e-10, max_iter=None, penalty_factor=None):
     """Ridge coefficients and intercepts for every alpha, from one decomposition.
 
     For each ``a`` in ``alphas`` this is the minimizer of
@@ -77,6 +77,10 @@ def ridge_path(X, y, alphas, *, fit_intercept=True, sample_weight=None, backend=
       on the implicitly centred normal equations solves every alpha (and
       target) with one pass over the stored values per iteration; the
       iterations are those of the smallest alpha.
+
+    * ``penalty_factor`` (any X, dense or CSR): the penalty ``a sum_j d_j w_j^2``;
+      the primal form with :func:`ridgejit.cv.eigen.penalized_eigh` (one pass,
+      ``p x p``), exact for every alpha, zero factors included.
 
     The intercept is ``b(a) = ybar - xbar.w(a)`` (weighted means).  An alpha
     of 0 gives the minimum-norm least-squares solution.
@@ -100,6 +104,8 @@ def ridge_path(X, y, alphas, *, fit_intercept=True, sample_weight=None, backend=
     max_iter : int, default=None
         Sparse X only: CG passes at most (None: 1000); ``ConvergenceWarning``
         when reached.
+    penalty_factor : array-like of shape (n_features,), default=None
+        Per-feature penalty factors ``d_j >= 0``, as in :class:`ridgejit.Ridge`.
 
     Returns
     -------
@@ -114,9 +120,13 @@ def ridge_path(X, y, alphas, *, fit_intercept=True, sample_weight=None, backend=
     Y = np.array(y, dtype=np.float64, order="C", copy=True).reshape(X.shape[0], -1)
     sw = np.array(_check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True))
     alphas = check_alphas(alphas, strictly_positive=False)
+    penalty = check_penalty_factor(penalty_factor, X.shape[1])
     be = get_backend(backend)
     with thread_limit(n_jobs, be.name, stored_values(X).size):
-        if sp.issparse(X):
+        if penalty is not None:
+            X = canonical_csr(X) if sp.issparse(X) else readonly_view(X)
+            coefs, intercepts, _ = _path(X, Y, sw, alphas, fit_intercept, be, penalty)
+        elif sp.issparse(X):
             systems = FoldSystems(canonical_csr(X), Y, sw, np.ones((X.shape[0], 1), dtype=np.uint8),
                                   fit_intercept, be)
             coefs, intercepts = systems.solve(alphas, tol, max_iter or DEFAULT_MAX_ITER)

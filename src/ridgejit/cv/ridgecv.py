@@ -31,7 +31,7 @@ from .leave_one_out import leave_one_out
 from .routing import SplitterRouting
 from .scores import Scoring, select_best
 from .sparse_kfold import sparse_cross_validate
-from .._validation import fitted_copy, fitted_shapes, prepare_fit
+from .._validation import check_penalty_factor, fitted_copy, fitted_shapes, prepare_fit
 from ..ridge import Ridge
 from ..kernels import BACKENDS
 from ..problem import stored_values
@@ -118,6 +118,14 @@ class RidgeCV(SplitterRouting, MultiOutputMixin, RegressorMixin, BaseEstimator):
         Threads for the kernels and BLAS during ``fit``.
     verbose : int, default=0
         Print the scores of each fold (k-fold) or alpha.
+    penalty_factor : array-like of shape (n_features,), default=None
+        Per-feature penalty factors ``d_j >= 0`` as in :class:`ridgejit.Ridge`
+        (``a I`` becomes ``a diag(d)``; 0 leaves a feature unpenalized).
+        Leave-one-out and k-fold then use the primal ``p x p`` form with
+        :func:`ridgejit.cv.eigen.penalized_eigh` (the implicit column scaling
+        ``1/sqrt(d_j)``, the unpenalized features profiled out exactly), for
+        dense and CSR X alike (CSR k-fold: the ``p x p`` fold statistics, not
+        multi-shift CG, whose shifts must be ``a I``; ``solver="cg"`` raises).
 
     Attributes
     ----------
@@ -168,11 +176,12 @@ class RidgeCV(SplitterRouting, MultiOutputMixin, RegressorMixin, BaseEstimator):
         "backend": [StrOptions(set(BACKENDS))],
         "n_jobs": [Integral, None],
         "verbose": ["verbose"],
+        "penalty_factor": ["array-like", None],
     }
 
     def __init__(self, alphas=(0.1, 1.0, 10.0), *, fit_intercept=True, scoring=None, cv=None,
                  gcv_mode=None, store_cv_results=False, alpha_per_target=False, solver="auto",
-                 tol=1e-6, max_iter=None, backend="auto", n_jobs=None, verbose=0):
+                 tol=1e-6, max_iter=None, backend="auto", n_jobs=None, verbose=0, penalty_factor=None):
         self.alphas = alphas
         self.fit_intercept = fit_intercept
         self.scoring = scoring
@@ -186,6 +195,7 @@ class RidgeCV(SplitterRouting, MultiOutputMixin, RegressorMixin, BaseEstimator):
         self.backend = backend
         self.n_jobs = n_jobs
         self.verbose = verbose
+        self.penalty_factor = penalty_factor
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -228,6 +238,10 @@ class RidgeCV(SplitterRouting, MultiOutputMixin, RegressorMixin, BaseEstimator):
             raise ValueError(f"solver={self.solver!r} needs {'CSR' if self.solver == 'cg' else 'dense'} X: "
                              "'cg' (multi-shift CG) is the sparse solver, 'eigen'/'cholesky' the dense ones")
         alphas = check_alphas(self.alphas, strictly_positive=loo)
+        penalty = check_penalty_factor(self.penalty_factor, X.shape[1])
+        if penalty is not None and self.solver == "cg":
+            raise ValueError("solver='cg' (multi-shift CG) solves shifts a I, not a diag(penalty_factor): use "
+                             "solver='auto' (the p x p fold statistics) with penalty_factor")
         per_target = bool(self.alpha_per_target) and y.ndim == 2
         scoring = Scoring(self, loo=loo, per_target=per_target, weighted=sample_weight is not None,
                           labels=self._label_binarizer if is_classifier(self) else None)
@@ -235,11 +249,12 @@ class RidgeCV(SplitterRouting, MultiOutputMixin, RegressorMixin, BaseEstimator):
                 np.errstate(over="ignore", invalid="ignore"):
             self.n_iter_ = 1  # the exact modes; the CG mode counts its passes
             if loo:
-                coef, intercept, scores = self._fit_loo(X, y, Y, sw, alphas, scoring, backend)
-            elif sp.issparse(X):
+                coef, intercept, scores = self._fit_loo(X, y, Y, sw, alphas, scoring, backend, penalty)
+            elif sp.issparse(X) and penalty is None:
                 coef, intercept, scores = self._fit_sparse(X, y, Y, sw, alphas, scoring, backend, split_params)
             else:
-                coef, intercept, scores = self._fit_kfold(X, y, Y, sw, alphas, scoring, backend, split_params)
+                coef, intercept, scores = self._fit_kfold(X, y, Y, sw, alphas, scoring, backend, split_params,
+                                                          penalty)
         return self._store(alphas, scores, coef, intercept, X.dtype, y.ndim)
 
     def _store(self, alphas, scores, coef, intercept, dtype, y_ndim):
@@ -273,14 +288,14 @@ class RidgeCV(SplitterRouting, MultiOutputMixin, RegressorMixin, BaseEstimator):
     def _alpha_vector(self, scores, alphas, k):
         return alphas[self._best_per_target(scores, k)]
 
-    def _fit_loo(self, X, y, Y, sw, alphas, scoring, backend):
+    def _fit_loo(self, X, y, Y, sw, alphas, scoring, backend, penalty):
         keep = None
         if self.store_cv_results:
             keep = "squared" if scoring.kind == "loo_mse" else "predictions"
         elif scoring.needs_predictions:
             keep = "predictions"
         tally, coef_for, x_mean, y_mean, mode = leave_one_out(
-            X, Y, sw, alphas, self.fit_intercept, backend, keep)
+            X, Y, sw, alphas, self.fit_intercept, backend, keep, penalty)
         if scoring.needs_predictions:
             scores = np.array([scoring.call(tally.stored[:, :, a], y, sw) for a in range(len(alphas))])
         else:
@@ -297,16 +312,17 @@ class RidgeCV(SplitterRouting, MultiOutputMixin, RegressorMixin, BaseEstimator):
         coef = coef_for(self._alpha_vector(scores, alphas, Y.shape[1]))
         return coef, y_mean - coef @ x_mean, scores
 
-    def _fit_kfold(self, X, y, Y, sw, alphas, scoring, backend, split_params):
+    def _fit_kfold(self, X, y, Y, sw, alphas, scoring, backend, split_params, penalty):
         splits = self._splits(X, y, split_params)
         solver = "eigen" if self.solver == "auto" else self.solver
         fold_scores, total, mode = cross_validate(
             X, y, Y, sw, alphas, splits, fit_intercept=self.fit_intercept, solver=solver,
-            scoring=scoring, backend=backend, verbose=self.verbose)
+            scoring=scoring, backend=backend, verbose=self.verbose, penalty=penalty)
         scores = fold_scores.mean(axis=0)
         self.fold_scores_ = fold_scores.transpose(0, 2, 1) if fold_scores.ndim == 3 else fold_scores
         self.gcv_mode_, self.solver_ = mode, solver
-        coef, intercept = total.solve(self._alpha_vector(scores, alphas, Y.shape[1]), self.fit_intercept)[:2]
+        coef, intercept = total.solve(self._alpha_vector(scores, alphas, Y.shape[1]), self.fit_intercept,
+                                      penalty)[:2]
         return coef, intercept, scores
 
     def _fit_sparse(self, X, y, Y, sw, alphas, scoring, backend, split_params):

@@ -16,6 +16,7 @@ import dask
 import numpy as np
 from sklearn.base import _fit_context
 
+from .._validation import check_penalty_factor
 from ..cv.ridgecv import RidgeCV as _RidgeCV
 from ..cv.kfold import check_weights, stats_scores
 from ..cv.scores import Scoring
@@ -79,6 +80,7 @@ class RidgeCV(DaskRegressorMixin, _RidgeCV):
             raise ValueError("solver='cg' is for sparse NumPy/SciPy X; dask RidgeCV uses 'eigen' or 'cholesky'")
         rb = row_blocks(X, y, sample_weight)
         alphas = check_alphas(self.alphas, strictly_positive=False)
+        penalty = check_penalty_factor(self.penalty_factor, rb.n_features)
         per_target = bool(self.alpha_per_target) and rb.y_ndim == 2
         scoring = Scoring(self, loo=False, per_target=per_target, weighted=sample_weight is not None)
         if scoring.needs_predictions:
@@ -99,11 +101,11 @@ class RidgeCV(DaskRegressorMixin, _RidgeCV):
             for f, test in enumerate(fold_stats):
                 train = total.subtract(test)
                 check_weights(f, train.weight_sum, test.weight_sum, total.weight_sum)
-                out.append(stats_scores(train, test, alphas, self.fit_intercept, solver, scoring))
+                out.append(stats_scores(train, test, alphas, self.fit_intercept, solver, scoring, penalty))
             fold_scores = np.array(out)
             scores = fold_scores.mean(axis=0)
             alpha = self._alpha_vector(scores, alphas, rb.n_targets)
-            coef, intercept = total.solve(alpha, self.fit_intercept)[:2]
+            coef, intercept = total.solve(alpha, self.fit_intercept, penalty)[:2]
         self.fold_scores_ = fold_scores.transpose(0, 2, 1) if fold_scores.ndim == 3 else fold_scores
         self.gcv_mode_, self.solver_, self.n_iter_ = "blocks", solver, 1
         self._store(alphas, scores, coef, intercept, rb.dtype, rb.y_ndim)

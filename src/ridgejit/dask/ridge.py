@@ -14,7 +14,7 @@ from sklearn.base import _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted
 
-from .._validation import check_alpha, fitted_shapes
+from .._validation import check_alpha, check_penalty_factor, fitted_shapes
 from ..inference import ridge_covariance
 from ..ridge import Ridge as _Ridge
 from ..initializers import initial_coef
@@ -151,8 +151,9 @@ class Ridge(DaskRegressorMixin, _Ridge):
 
     Parameters
     ----------
-    alpha, fit_intercept, solver, tol, max_iter, learning_rate, init, random_state, backend, n_jobs, verbose, positive, cov_type
-        As :class:`ridgejit.Ridge`.  On dask input ``positive`` is not available and
+    alpha, fit_intercept, solver, tol, max_iter, learning_rate, init, random_state, backend, n_jobs, verbose, positive, cov_type, penalty_factor
+        As :class:`ridgejit.Ridge` (``penalty_factor`` on both solvers; ``auto`` is
+        ``direct`` when a factor is 0).  On dask input ``positive`` is not available and
         ``cov_type`` may be ``"classical"`` only (from the merged statistics, no extra
         pass); the sandwich types raise ``ValueError``.  On dask input ``n_jobs`` is the kernel
         threads inside each task (``None``: the worker's setting), and the
@@ -203,8 +204,9 @@ class Ridge(DaskRegressorMixin, _Ridge):
         rb = row_blocks(X, y, sample_weight)
         p, k = rb.n_features, rb.n_targets
         alpha = check_alpha(self.alpha, k)
+        penalty = check_penalty_factor(self.penalty_factor, p)
         backend = get_backend(self.backend).name
-        solver = choose_solver(self.solver, p)
+        solver = choose_solver(self.solver, p, penalty)
         if self.positive:
             raise ValueError("positive=True is not available on dask collections (its QP needs the "
                              "statistics on one machine: fit NumPy data, or compute X'X yourself)")
@@ -214,12 +216,13 @@ class Ridge(DaskRegressorMixin, _Ridge):
                              "the sandwich types need passes not built for Dask")
         try:
             if solver == "direct":
-                result, stats = fit_direct(rb, alpha, self.fit_intercept, backend, self.n_jobs, self.verbose)
+                result, stats = fit_direct(rb, alpha, self.fit_intercept, backend, self.n_jobs, self.verbose,
+                                           penalty)
             else:
                 tol = DEFAULT_TOL[solver] if self.tol is None else self.tol
                 options = SolverOptions(tol=tol, max_iter=self.max_iter, verbose=self.verbose)
                 coef0 = initial_coef(self.init, p, k, self.random_state, previous=getattr(self, "coef_", None))
-                result = fit_cg(rb, alpha, self.fit_intercept, backend, self.n_jobs, coef0, options)
+                result = fit_cg(rb, alpha, self.fit_intercept, backend, self.n_jobs, coef0, options, penalty)
         except FloatingPointError:
             result = None
         if result is None or not (np.isfinite(result.coef).all() and np.isfinite(result.intercept).all()):
@@ -238,7 +241,8 @@ class Ridge(DaskRegressorMixin, _Ridge):
         for attr in ("covariance_", "bse_", "sigma2_", "effective_dof_", "cov_type_"):  # this fit's only
             self.__dict__.pop(attr, None)
         if self.cov_type is not None:
-            covariance = ridge_covariance(stats, result.coef, result.intercept, alpha, self.fit_intercept, "classical")
+            covariance = ridge_covariance(stats, result.coef, result.intercept, alpha, self.fit_intercept, "classical",
+                                          penalty=penalty)
             self._set_covariance(covariance, "classical", stats.n_samples, rb.y_ndim)
         self._remember_columns(rb)
         return self

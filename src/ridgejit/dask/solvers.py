@@ -31,7 +31,7 @@ as :class:`ridgejit.Ridge` does on one machine.
 import dask
 import numpy as np
 
-from ..problem import row_norms_checked
+from ..problem import penalty_diagonal, row_norms_checked
 from ..solvers import SKLEARN_SOLVERS
 from ..solvers.base import History, Result
 from ..solvers.cg import solve_cg
@@ -43,12 +43,14 @@ from .blocks import first_row, persist_prepared, share, sum_over_blocks, tree_re
 DIRECT_MAX_GRAM_BYTES = 512 * 2**20
 
 
-def choose_solver(solver, n_features):
+def choose_solver(solver, n_features, penalty=None):
     """``direct`` or ``cg`` for ``solver`` in ``{"auto", "direct", "cg"}`` (or scikit-learn's
-    ``cholesky``/``svd``/``lsqr``/``sparse_cg``, as :class:`ridgejit.Ridge` maps them); ValueError otherwise."""
+    ``cholesky``/``svd``/``lsqr``/``sparse_cg``, as :class:`ridgejit.Ridge` maps them); ValueError otherwise.
+    ``auto`` is ``direct`` when a penalty factor is 0 (CG's gap bound needs them all > 0)."""
     solver = SKLEARN_SOLVERS.get(solver, solver)
     if solver == "auto":
-        return "direct" if 8 * n_features**2 <= DIRECT_MAX_GRAM_BYTES else "cg"
+        unpenalized = penalty is not None and not penalty.all()
+        return "direct" if unpenalized or 8 * n_features**2 <= DIRECT_MAX_GRAM_BYTES else "cg"
     if solver not in ("direct", "cg"):
         raise ValueError(f"solver={solver!r} is not available on dask collections; use 'auto', "
                          "'direct' or 'cg' (or fit NumPy data)")
@@ -62,7 +64,7 @@ def centre(rb, fit_intercept):
     return first_row(rb)
 
 
-def fit_direct(rb, alpha, fit_intercept, backend, n_jobs, verbose=0):
+def fit_direct(rb, alpha, fit_intercept, backend, n_jobs, verbose=0, penalty=None):
     """Exact fit in one pass over the blocks (see the module docstring).
 
     Returns ``(result, stats)``: a ``Result`` and the merged
@@ -77,6 +79,8 @@ def fit_direct(rb, alpha, fit_intercept, backend, n_jobs, verbose=0):
         Kernel backend name, resolved on each worker.
     n_jobs : int or None
         Kernel threads inside each task.
+    penalty : ndarray of shape (p,) or None
+        Per-feature penalty factors (``alpha I`` becomes ``alpha diag(d)``).
 
     Raises
     ------
@@ -90,7 +94,7 @@ def fit_direct(rb, alpha, fit_intercept, backend, n_jobs, verbose=0):
     (stats,) = dask.compute(tree_reduce(parts, tasks.merge_stats))
     _check_weight_sum(stats.weight_sum)
     with np.errstate(over="ignore", invalid="ignore"):
-        coef, intercept, obj, grad, gap = stats.solve(alpha, fit_intercept)
+        coef, intercept, obj, grad, gap = stats.solve(alpha, fit_intercept, penalty)
     hist.add(obj, np.linalg.norm(grad), gap)
     return Result(coef, intercept, 1, True, "direct", hist.data, gap), stats
 
@@ -110,10 +114,12 @@ class BlockProblem:
     ``(x_0, y_0)`` (zeros without an intercept), centred on the client.
     """
 
-    def __init__(self, blocks, alpha, fit_intercept, backend, n_jobs, x_shift, y_shift):
+    def __init__(self, blocks, alpha, fit_intercept, backend, n_jobs, x_shift, y_shift, penalty=None):
         self.blocks, self.alpha, self.fit_intercept = blocks, alpha, bool(fit_intercept)
         self.backend, self.n_jobs = backend, n_jobs
         self.n_features, self.n_targets = len(x_shift), len(alpha)
+        self.penalty = penalty
+        self.penalty_diag = penalty_diagonal(alpha, penalty, self.n_features)
         sums, sumsq, counts, xty, ysum, yss = sum_over_blocks(tasks.moments, blocks, x_shift, y_shift,
                                                               backend, n_jobs)
         W, self.n_samples = float(counts[0]), int(counts[1])
@@ -140,20 +146,21 @@ class BlockProblem:
         return self.y_mean - coef @ self.x_mean
 
     def normal_product(self, P, out, alpha=None):
-        """``out[t] = (Xc^T S Xc + alpha_t I) P[t]``: one distributed pass.
+        """``out[t] = (Xc^T S Xc + alpha_t D) P[t]``: one distributed pass.
 
         ``P`` (``k x p``) is broadcast to the workers once; each block returns
-        its ``k x p`` share; the client adds ``alpha_t P[t]``.
+        its ``k x p`` share; the client adds the penalty's ``alpha_t D P[t]``
+        (``alpha`` given: ``alpha_t P[t]``).
         """
-        alpha = self.alpha if alpha is None else alpha
+        diag = self.penalty_diag if alpha is None else alpha[:, None]
         P = np.ascontiguousarray(P, dtype=np.float64)
         total = sum_over_blocks(tasks.normal_product, self.blocks, self._x_mean, share(P),
                                 self.backend, self.n_jobs)
-        out[...] = total + alpha[:, None] * P
+        out[...] = total + diag * P
         return out
 
 
-def fit_cg(rb, alpha, fit_intercept, backend, n_jobs, coef0, options):
+def fit_cg(rb, alpha, fit_intercept, backend, n_jobs, coef0, options, penalty=None):
     """Distributed Jacobi-preconditioned CG (see the module docstring); returns a ``Result``.
 
     X is persisted on the workers for the duration of the fit (validated and
@@ -162,7 +169,8 @@ def fit_cg(rb, alpha, fit_intercept, backend, n_jobs, coef0, options):
     the certified bound must reach, see :mod:`ridgejit.solvers.bounds`; ``max_iter``).
     """
     x_shift, y_shift = centre(rb, fit_intercept)
-    problem = BlockProblem(persist_prepared(rb), alpha, fit_intercept, backend, n_jobs, x_shift, y_shift)
+    problem = BlockProblem(persist_prepared(rb), alpha, fit_intercept, backend, n_jobs, x_shift, y_shift,
+                           penalty)
     with np.errstate(over="ignore", invalid="ignore"):
         return solve_cg(problem, coef0, options)
 

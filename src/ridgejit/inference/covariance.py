@@ -50,9 +50,9 @@ class Covariance(NamedTuple):
     dof: np.ndarray  #: (k,) effective degrees of freedom ``tr(H)``
 
 
-def _factor(gram, alpha):
-    """``(M^-1, L^-T)`` for ``M = G + alpha I = L L^T`` (pseudo-inverse if singular)."""
-    M = gram + alpha * np.eye(len(gram))
+def _factor(gram, alpha, penalty):
+    """``(M^-1, L^-T)`` for ``M = G + alpha D = L L^T`` (pseudo-inverse if singular)."""
+    M = gram + alpha * np.diag(np.ones(len(gram)) if penalty is None else penalty)
     try:
         L = linalg.cholesky(M, lower=True)
         Linv = linalg.solve_triangular(L, np.eye(len(M)), lower=True)
@@ -106,7 +106,7 @@ def _cluster_meat(X, se, x_mean, groups, fit_intercept):
 
 
 def ridge_covariance(stats, coef, intercept, alpha, fit_intercept, cov_type, *, backend=None, X=None, Y=None,
-                     sw=None, groups=None):
+                     sw=None, groups=None, penalty=None):
     """Covariance of ``(intercept, coef)`` for every target (see the module docstring).
 
     Parameters
@@ -119,6 +119,8 @@ def ridge_covariance(stats, coef, intercept, alpha, fit_intercept, cov_type, *, 
     backend, X, Y, sw : the fit's kernel backend and data (sandwich types only)
         X dense (C-contiguous) or CSR, Y ``(n, k)`` float64, ``sw`` ``(n,)``.
     groups : array-like of shape (n,), only for ``cluster``
+    penalty : ndarray (p,) or None
+        Per-feature penalty factors ``d``: ``M = G + alpha diag(d)``.
 
     Returns
     -------
@@ -131,7 +133,7 @@ def ridge_covariance(stats, coef, intercept, alpha, fit_intercept, cov_type, *, 
     gram, xty, yty, x_mean, _ = stats.centred(fit_intercept)
     k, p = coef.shape
     q = p + int(fit_intercept)
-    factors = [_factor(gram, a) for a in alpha]
+    factors = [_factor(gram, a, penalty) for a in alpha]
     dof = np.array([np.trace(Minv @ gram) for Minv, _ in factors]) + int(fit_intercept)
     rss = np.array([yty[t, t] - 2 * coef[t] @ xty[:, t] + coef[t] @ gram @ coef[t] for t in range(k)])
     sigma2 = np.maximum(rss, 0.0) / np.maximum(n - dof, 1e-300)
@@ -185,8 +187,9 @@ def solve_with_covariance(problem, cov_type, groups=None, verbose=0):
     hist = History("direct", verbose)
     stats = SufficientStats.around_first_row(problem.X, problem.y, problem.fit_intercept)
     stats.add(problem.backend, problem.X, problem.y, problem.sw)
-    coef, intercept, obj, grad, gap = stats.solve(problem.alpha, problem.fit_intercept)
+    coef, intercept, obj, grad, gap = stats.solve(problem.alpha, problem.fit_intercept, problem.penalty)
     hist.add(obj, np.linalg.norm(grad), gap)
     covariance = ridge_covariance(stats, coef, intercept, problem.alpha, problem.fit_intercept, cov_type,
-                                  backend=problem.backend, X=problem.X, Y=problem.y, sw=problem.sw, groups=groups)
+                                  backend=problem.backend, X=problem.X, Y=problem.y, sw=problem.sw, groups=groups,
+                                  penalty=problem.penalty)
     return Result(coef, intercept, 1, True, "direct", hist.data, gap), covariance

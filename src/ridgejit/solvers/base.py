@@ -55,6 +55,10 @@ class NormalEquations(Protocol):
     centred_target_ss : ndarray (k,)
         ``yc^T S yc = 2 n J_t(0, ybar)``: with it, ``J_t(w) = (yc'S yc - 2 b.w + w'A w) / (2n)``
         needs no pass over the rows.
+    penalty : ndarray (p,) or None
+        Per-feature penalty factors ``d`` (``None``: all ones).
+    penalty_diag : ndarray (k, p)
+        ``alpha_t d_j`` (:func:`ridgejit.problem.penalty_diagonal`): ``A_t = Xc^T S Xc + diag``.
     """
 
     n_samples: int
@@ -68,12 +72,15 @@ class NormalEquations(Protocol):
     rhs: np.ndarray
     rhs_norms: np.ndarray
     centred_target_ss: np.ndarray
+    penalty: np.ndarray | None
+    penalty_diag: np.ndarray
 
     def intercept_for(self, coef):
         """The optimal intercept ``b*(w)`` of every target, shape (k,)."""
 
     def normal_product(self, P, out, alpha=None):
-        """``out[t] = (Xc^T S Xc + alpha_t I) P[t]`` for ``P`` of shape (k, p): one pass."""
+        """``out[t] = (Xc^T S Xc + diag(penalty_diag[t])) P[t]`` for ``P`` of shape (k, p): one pass
+        (``alpha`` given: ``+ alpha_t P[t]`` instead)."""
 
 
 @runtime_checkable

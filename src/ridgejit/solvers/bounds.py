@@ -66,19 +66,22 @@ class CGCertificate:
 
     One per fit, for ``k`` targets in lockstep.  Feed each iteration's step
     lengths and ratios to :meth:`step`; :meth:`bound` gives the bound for the
-    current residual, with the proven node ``mu = alpha / max_j M_jj``.
+    current residual, with the proven node ``mu = min_j alpha d_j / M_jj``
+    (``A = G + alpha D`` with ``G`` semi-definite, so ``M^-1/2 A M^-1/2`` is at
+    least the diagonal ``alpha D M^-1``).
 
     Parameters
     ----------
-    alpha : ndarray (k,)
+    penalty_diag : ndarray (k, p)
+        ``alpha_t d_j``: the penalty's diagonal (``d = 1`` for plain ridge).
     diag : ndarray (k, p)
         The preconditioner ``M_t = diag(A_t)``.
     """
 
-    def __init__(self, alpha, diag):
-        self.alpha = np.asarray(alpha, dtype=np.float64)
+    def __init__(self, penalty_diag, diag):
+        self.alpha = np.min(penalty_diag, axis=1, initial=np.inf)  # lambda_min(A) >= alpha min_j d_j
         with np.errstate(divide="ignore", invalid="ignore"):
-            floor = self.alpha / np.max(diag, axis=1)
+            floor = np.min(penalty_diag / diag, axis=1, initial=np.inf)
         self.mu = np.where(np.isfinite(floor) & (floor > 0), floor, 0.0)
         self.g = np.where(self.mu > 0, 1.0 / np.where(self.mu > 0, self.mu, 1.0), np.inf)
 
@@ -155,6 +158,16 @@ class IterateWindow:
         return coef, gap, certified
 
 
+def require_curvature_floor(problem, name):
+    """Raise ``ValueError`` when a zero penalty factor leaves ``name``'s gap bound without its
+    proven floor ``lambda_min >= alpha min_j d_j`` (which would be 0)."""
+    if problem.penalty is not None and not problem.penalty.all():
+        raise ValueError(
+            f"solver={name!r} stops on a proven gap bound, which needs every penalty_factor > 0: with "
+            f"d_j = 0 (feature {int(np.argmin(problem.penalty))} unpenalized) the objective's curvature "
+            "has no known floor. Use solver='direct' (or 'auto'), or a small positive factor")
+
+
 def start_at_known_optima(problem, coef0):
     """``coef0`` with the rows of targets whose centred y is zero set to 0: their optimum is
     ``w = 0`` (``b = Xc^T S yc = 0``) and ``J* = 0``, where no relative gap can certify
@@ -201,7 +214,7 @@ def rounded_bound(problem, coef, intercept, gap, dtype):
         return gap
     k, p = c.shape
     g, g_b = np.empty((k, p)), np.empty(k)
-    J = problem.kernel("gradient")(problem.y, problem.sw, c, b, problem.alpha, g, g_b)
+    J = problem.gradient_at(c, b, g, g_b)
     delta, delta_b = c - coef, b - intercept
     rise = np.einsum("tj,tj->t", g, delta) + g_b * delta_b
     rounding = 4 * p * np.finfo(np.float64).eps * (np.einsum("tj,tj->t", np.abs(g), np.abs(delta))

@@ -6,11 +6,12 @@ Primal (``n_samples >= n_features``), one pass over X
     The centred Gram ``Xc^T S Xc = D^T S D - W d d^T`` (``d = xbar - x_0``)
     then costs only ``p^2``; solve ``(Xc^T S Xc + alpha I) w = Xc^T S yc`` by
     Cholesky (scipy), once per distinct alpha.
-Dual (``n_features > n_samples``), two passes over X
+Dual (``n_features > n_samples``, no ``penalty_factor``), two passes over X
     Column means (one pass), then ``K = S^1/2 Xc Xc^T S^1/2`` by column-blocked
     ``syrk`` (one pass), ``(K + alpha I) a = S^1/2 yc`` by Cholesky and
     ``w = Xc^T S^1/2 a`` (a ``gemv``).
-A singular system (``alpha = 0`` with dependent columns) falls back to the
+Per-feature penalty factors ``d`` replace ``alpha I`` by ``alpha diag(d)`` (always
+the primal form: ``d_j = 0`` has no dual).  A singular system (``alpha = 0`` with dependent columns) falls back to the
 minimum-norm least-squares solution (SVD), as scikit-learn does.
 
 ``Result.gap_bound``: primal, ``r^T A^-1 r / (2n J)`` for the computed solution's
@@ -31,7 +32,7 @@ from .bounds import full_gradient_bound, gradient_bound
 def _primal(problem):
     stats = SufficientStats.around_first_row(problem.X, problem.y, problem.fit_intercept)
     stats.add(problem.backend, problem.X, problem.y, problem.sw)
-    return stats.solve(problem.alpha, problem.fit_intercept)
+    return stats.solve(problem.alpha, problem.fit_intercept, problem.penalty)
 
 
 #: A ``tol`` at or below this asks for the exact (float64) answer: the float32 refinement
@@ -68,22 +69,22 @@ def _refined(problem, hist, tol):
     stats = SufficientStats.around_first_row(problem.X, problem.y, problem.fit_intercept)
     stats.add(problem.backend, problem.X, problem.y, problem.sw, lowp=True)
     gram, xty, _, x_mean, y_mean = stats.centred(problem.fit_intercept)
-    coef = solve_spd(gram, xty, problem.alpha)
+    coef = solve_spd(gram, xty, problem.alpha, penalty=problem.penalty)
     b = y_mean - coef @ x_mean
     W = stats.weight_sum
-    gradient = problem.kernel("gradient")
     grad, grad_b = np.empty_like(coef), np.empty(k)
     last = np.inf
     for passes in range(1, MAX_REFINE + 1):
-        J = gradient(problem.y, problem.sw, coef, b, problem.alpha, grad, grad_b)
+        J = problem.gradient_at(coef, b, grad, grad_b)
         if not problem.fit_intercept:
             grad_b[:] = 0.0
-        proven = full_gradient_bound(J, grad, grad_b, x_mean, W, n, problem.alpha, problem.fit_intercept)
+        proven = full_gradient_bound(J, grad, grad_b, x_mean, W, n, problem.strong_convexity,
+                                     problem.fit_intercept)
         hist.add(J, np.linalg.norm(grad), proven)
         if tol > EXACT_TOL and np.all(proven <= tol):
             return coef, (b if problem.fit_intercept else np.zeros(k)), passes, proven
         residual = -n * (grad - np.outer(grad_b, x_mean))
-        dw = solve_spd(gram, residual.T, problem.alpha)
+        dw = solve_spd(gram, residual.T, problem.alpha, penalty=problem.penalty)
         db = -n * grad_b / W - dw @ x_mean
         coef += dw
         b += db
@@ -121,7 +122,7 @@ def solve_direct(problem, coef0, options):
         if refined is not None:
             coef, intercept, passes, gap = refined
             return Result(coef, intercept, 1 + passes, True, "direct", hist.data, gap)
-    if problem.n_samples >= problem.n_features:
+    if problem.n_samples >= problem.n_features or problem.penalty is not None:
         coef, intercept, obj, grad, gap = _primal(problem)
     else:
         coef, intercept = _dual(problem)

@@ -25,7 +25,7 @@ import numpy as np
 
 from ..problem import relative_gap
 from .base import History, Result
-from .bounds import gradient_bound, start_at_known_optima
+from .bounds import gradient_bound, require_curvature_floor, start_at_known_optima
 
 
 def _norms(g):
@@ -47,7 +47,7 @@ def _run(problem, coef0, options, eta, accelerated, hist, max_iter):
     t = np.ones(problem.n_targets)
     for it in range(max_iter + 1):
         gn = _norms(g)
-        gap = relative_gap(gradient_bound(gn * gn, n, problem.alpha), J, J)
+        gap = relative_gap(gradient_bound(gn * gn, n, problem.strong_convexity), J, J)
         hist.add(J, np.linalg.norm(gn), gap)
         if (gap <= options.tol).all():
             return y, it, True, gap
@@ -74,6 +74,7 @@ def _run(problem, coef0, options, eta, accelerated, hist, max_iter):
 
 def _solve(problem, coef0, options, accelerated):
     name = "nesterov" if accelerated else "gd"
+    require_curvature_floor(problem, name)
     max_iter = options.max_iter if options.max_iter is not None else 5000
     hist = History(name, options.verbose)
     if options.learning_rate is None:

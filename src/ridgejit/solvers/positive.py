@@ -108,8 +108,10 @@ def projected_gradient(A, c, w):
     return np.where(w > 0, g, np.minimum(g, 0.0))
 
 
-def positive_from_stats(stats, alpha, fit_intercept, max_iter=None):
+def positive_from_stats(stats, alpha, fit_intercept, max_iter=None, penalty=None):
     """Non-negative coefficients of every target from :class:`~ridgejit.stats.SufficientStats`.
+
+    ``penalty``: per-feature factors ``d`` (``alpha I`` becomes ``alpha diag(d)``).
 
     Returns ``(coef (k, p), intercept (k,), objective (k,), projected gradient norm, gap
     bound (k,), exchanges, converged)``; no pass over X.
@@ -119,9 +121,10 @@ def positive_from_stats(stats, alpha, fit_intercept, max_iter=None):
     p, k = xty.shape
     coef, obj, g_sq = np.empty((k, p)), np.empty(k), np.empty(k)
     n_iter, converged, diag = 0, True, np.arange(p)
+    d = np.ones(p) if penalty is None else penalty
     for t in range(k):
         A = gram.copy()
-        A[diag, diag] += alpha[t]
+        A[diag, diag] += alpha[t] * d
         coef[t], it, ok = nonnegative_qp(A, xty[:, t], max_iter)
         n_iter, converged = max(n_iter, it), converged and ok
         g = projected_gradient(A, xty[:, t], coef[t]) / n
@@ -130,7 +133,7 @@ def positive_from_stats(stats, alpha, fit_intercept, max_iter=None):
     if not converged:
         warnings.warn(f"the non-negative QP did not converge in {n_iter} exchanges; its "
                       "gap_bound_ says how far it got", ConvergenceWarning, stacklevel=3)
-    gap = relative_gap(gradient_bound(g_sq, n, alpha), obj, np.diag(yty))
+    gap = relative_gap(gradient_bound(g_sq, n, alpha * d.min(initial=np.inf)), obj, np.diag(yty))
     return coef, y_mean - coef @ x_mean, obj, float(np.sqrt(g_sq.sum())), gap, max(n_iter, 1), converged
 
 
@@ -140,6 +143,6 @@ def solve_positive(problem, coef0, options):
     stats = SufficientStats.around_first_row(problem.X, problem.y, problem.fit_intercept)
     stats.add(problem.backend, problem.X, problem.y, problem.sw)
     coef, intercept, obj, g_norm, gap, n_iter, converged = positive_from_stats(
-        stats, problem.alpha, problem.fit_intercept, options.max_iter)
+        stats, problem.alpha, problem.fit_intercept, options.max_iter, problem.penalty)
     hist.add(obj, g_norm, gap)
     return Result(coef, intercept, n_iter, converged, "positive", hist.data, gap)
