@@ -125,13 +125,18 @@ def exact_ridge(X, y, sw, alpha, fit_intercept=True):
 def augmented_ridge(X, y, sw, alpha, d, fit_intercept=True):
     """``(coef (p,), intercept)`` with per-feature penalty factors ``d``, independently of ridgejit:
     NumPy's SVD ``lstsq`` on ``[S^1/2 X, S^1/2 1; diag(sqrt(alpha d)), 0] (w, b) = [S^1/2 y; 0]``
-    (no normal equations, no centring; a zero factor leaves its feature unpenalized exactly)."""
+    (no normal equations, no centring; a zero factor leaves its feature unpenalized exactly).
+    A 2-D ``d`` is a penalty matrix ``P``: its rows become ``sqrt(alpha) R`` with ``R^T R = P``."""
     X = X.toarray() if hasattr(X, "toarray") else np.asarray(X, dtype=np.float64)
     n, p = X.shape
     s = np.ones(n) if sw is None else np.asarray(sw, dtype=np.float64)
     A = np.hstack([X, np.ones((n, 1))]) if fit_intercept else X
     penalty = np.zeros((p, A.shape[1]))
-    penalty[:, :p] = np.diag(np.sqrt(alpha * d))
+    if np.ndim(d) == 2:
+        mu, U = np.linalg.eigh(d)
+        penalty[:, :p] = np.sqrt(alpha) * (U * np.sqrt(np.maximum(mu, 0.0))).T
+    else:
+        penalty[:, :p] = np.diag(np.sqrt(alpha * d))
     lhs = np.vstack([np.sqrt(s)[:, None] * A, penalty])
     rhs = np.concatenate([np.sqrt(s) * y, np.zeros(p)])
     sol = np.linalg.lstsq(lhs, rhs, rcond=None)[0]

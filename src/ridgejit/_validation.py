@@ -55,6 +55,51 @@ def check_penalty_factor(penalty_factor, n_features):
     return None if np.all(d == 1.0) else d
 
 
+def check_penalty_matrix(penalty_matrix, n_features):
+    """A Tikhonov penalty matrix as float64 ``(p, p)``, symmetric positive semi-definite.
+
+    The penalty becomes ``alpha/(2n) w^T P w`` (difference penalties ``P = L^T L``
+    for smooth coefficient profiles).  Raises ``ValueError`` naming the problem:
+    shape, NaN/inf, complex, asymmetric (beyond ``1e-10`` of its largest entry), or
+    not positive semi-definite (an eigenvalue below ``-1e-10`` times the largest).
+    A diagonal matrix is returned as its diagonal (the per-feature factors).
+    """
+    P = np.asarray(penalty_matrix)
+    if np.iscomplexobj(P):
+        raise ValueError("penalty_matrix must be real, got complex values")
+    P = np.array(P, dtype=np.float64)
+    if P.shape != (n_features, n_features):
+        raise ValueError(f"penalty_matrix must be n_features x n_features ({n_features} x {n_features}), "
+                         f"got shape {P.shape}")
+    if not np.isfinite(P).all():
+        raise ValueError("penalty_matrix contains NaN or infinity")
+    scale = float(np.abs(P).max(initial=0.0))
+    if np.abs(P - P.T).max(initial=0.0) > 1e-10 * scale:
+        raise ValueError("penalty_matrix must be symmetric (P == P.T)")
+    P = (P + P.T) / 2
+    if not np.count_nonzero(P - np.diag(np.diag(P))):
+        return check_penalty_factor(np.diag(P), n_features)
+    lam = np.linalg.eigvalsh(P)
+    if lam[0] < -1e-10 * max(lam[-1], 0.0) or lam[-1] <= 0:
+        raise ValueError(f"penalty_matrix must be positive semi-definite: its smallest eigenvalue is "
+                         f"{lam[0]:.3g} (largest {lam[-1]:.3g})")
+    return P
+
+
+def check_penalty(penalty_factor, penalty_matrix, n_features):
+    """The penalty of an estimator: ``None`` (``alpha I``), factors ``(p,)`` or a matrix ``(p, p)``.
+
+    At most one of ``penalty_factor`` (:func:`check_penalty_factor`) and
+    ``penalty_matrix`` (:func:`check_penalty_matrix`) may be given.
+    """
+    if penalty_factor is not None and penalty_matrix is not None:
+        raise ValueError("give penalty_factor or penalty_matrix, not both (a matrix with the factors on "
+                         "its diagonal is the same as the factors)")
+    if penalty_matrix is not None:
+        return check_penalty_matrix(penalty_matrix, n_features)
+    return check_penalty_factor(penalty_factor, n_features)
+
+
 def canonical_csr(X):
     """``X`` if it is a canonical CSR matrix (sorted indices, no duplicates), else a
     canonical copy (the kernels assume it; the caller's matrix is never modified)."""
@@ -111,13 +156,13 @@ def fitted_copy(source, target, names=()):
     """``to_sklearn()``'s copy: :data:`SKLEARN_FITTED` and ``names`` from fitted ``source``
     onto the unfitted scikit-learn estimator ``target`` (nothing is refitted: its
     ``predict`` is scikit-learn's arithmetic on ridgejit's arrays); returns ``target``.
-    ``ValueError`` when ``source`` has a ``penalty_factor`` other than all ones: scikit-learn's
-    estimators have no per-feature penalty, so no equivalent exists."""
+    ``ValueError`` when ``source`` has a ``penalty_matrix`` or a ``penalty_factor`` other than all
+    ones: scikit-learn's estimators have neither, so no equivalent exists."""
     check_is_fitted(source)
     factor = getattr(source, "penalty_factor", None)
-    if factor is not None and np.any(np.asarray(factor) != 1):
-        raise ValueError(f"scikit-learn's {type(target).__name__} has no penalty_factor: a model fitted "
-                         "with one has no equivalent there")
+    if getattr(source, "penalty_matrix", None) is not None or (factor is not None and np.any(np.asarray(factor) != 1)):
+        raise ValueError(f"scikit-learn's {type(target).__name__} has no penalty_factor or penalty_matrix: "
+                         "a model fitted with one has no equivalent there")
     for name in (*SKLEARN_FITTED, *names):
         if hasattr(source, name):
             setattr(target, name, getattr(source, name))

@@ -2,11 +2,12 @@
 
 For target ``t`` the objective is
 
-    J_t(w, b) = 1/(2n) * sum_i s_i (x_i.w + b - y_it)^2 + alpha_t/(2n) * sum_j d_j w_j^2
+    J_t(w, b) = 1/(2n) * sum_i s_i (x_i.w + b - y_it)^2 + alpha_t/(2n) * w^T D w
 
-with ``n`` the number of rows and ``d`` the per-feature penalty factors (all ones
-unless ``penalty_factor`` is given: the kernels then get ``alpha = 0`` and the
-diagonal penalty is added here, ``O(kp)`` per call).  For a fixed ``w`` the best intercept is
+with ``n`` the number of rows and ``D = I`` unless ``penalty_factor`` (``D =
+diag(d)``) or ``penalty_matrix`` (``D = P``) is given: the kernels then get
+``alpha = 0`` and the penalty is added here (``O(kp)``, or ``O(kp^2)`` for a
+matrix, per call).  For a fixed ``w`` the best intercept is
 ``b*(w) = ybar - xbar.w`` (weighted means), and ``J_t(w, b*(w))`` is the
 objective of the centred problem ``Xc = X - 1 xbar^T``, ``yc = y - ybar``.
 Iterative solvers therefore optimise over ``w`` alone and always pair it with
@@ -51,9 +52,9 @@ def bind(backend, name, X):
 def objective_value(X, y, coef, intercept, alpha, backend="auto", penalty=None):
     """``J(w, b)`` of a fitted model summed over targets (unit weights), in one kernel pass.
 
-    ``J = sum_t 1/(2n) (||X w_t + b_t - y_t||^2 + alpha sum_j d_j w_tj^2)``: the
+    ``J = sum_t 1/(2n) (||X w_t + b_t - y_t||^2 + alpha w_t^T D w_t)``: the
     objective every solver minimizes (float64 accumulation; dense or CSR X;
-    ``penalty`` the factors ``d``, ``None`` for all ones).
+    ``penalty`` as in :func:`penalty_diagonal`, ``None`` for ``D = I``).
     """
     from .kernels import get_backend
 
@@ -64,14 +65,45 @@ def objective_value(X, y, coef, intercept, alpha, backend="auto", penalty=None):
     a = np.broadcast_to(np.asarray(alpha, dtype=np.float64), (Y.shape[1],)).copy()
     X = X if sparse.issparse(X) else readonly_view(np.asarray(X))
     fit = bind(get_backend(backend), "objective", X)(Y, np.ones(n), C, b, np.zeros_like(a))
-    return float(np.sum(fit) + np.sum(penalty_diagonal(a, penalty, C.shape[1]) * C * C) / (2 * n))
+    return float(np.sum(fit) + np.sum(penalty_times(a, penalty, C) * C) / (2 * n))
 
 
 def penalty_diagonal(alpha, penalty, n_features):
-    """``alpha_t d_j``, shape (k, p): the diagonal the penalty adds to ``Xc^T S Xc``
-    (``penalty`` the per-feature factors ``d``, or ``None`` for all ones)."""
-    d = np.ones(n_features) if penalty is None else penalty
+    """``alpha_t D_jj``, shape (k, p): the diagonal the penalty adds to ``Xc^T S Xc``.
+
+    ``penalty`` is ``None`` (``D = I``), the per-feature factors ``d`` (``D = diag(d)``)
+    or a symmetric positive semi-definite matrix ``P`` (``D = P``, a Tikhonov penalty).
+    """
+    if penalty is None:
+        d = np.ones(n_features)
+    else:
+        d = penalty if penalty.ndim == 1 else np.diag(penalty)
     return np.asarray(alpha, dtype=np.float64)[:, None] * d[None, :]
+
+
+def penalty_times(alpha, penalty, W):
+    """``alpha_t D W_t`` for every row ``W_t`` of ``W`` (k, p) (``D`` as in :func:`penalty_diagonal`)."""
+    a = np.asarray(alpha, dtype=np.float64)[:, None]
+    if penalty is None:
+        return a * W
+    return a * (penalty * W if penalty.ndim == 1 else W @ penalty)
+
+
+def penalty_matrix_of(penalty, n_features):
+    """``D`` as a dense ``(p, p)`` matrix (for the ``p x p`` solves that form ``G + alpha D``)."""
+    if penalty is None:
+        return np.eye(n_features)
+    return np.diag(penalty) if penalty.ndim == 1 else penalty
+
+
+def penalty_range(penalty):
+    """``(lambda_min(D), lambda_max(D))``: the penalty's curvature per unit alpha."""
+    if penalty is None:
+        return 1.0, 1.0
+    if penalty.ndim == 1:
+        return float(penalty.min(initial=np.inf)), float(penalty.max(initial=0.0))
+    lam = np.linalg.eigvalsh(penalty)
+    return max(float(lam[0]), 0.0) if lam.size else np.inf, float(lam[-1]) if lam.size else 0.0
 
 
 def stored_values(X):
@@ -149,9 +181,10 @@ class Problem:
         L2 strength per target, in scikit-learn ``Ridge`` units.
     fit_intercept : bool
     backend : ridgejit.kernels.Backend
-    penalty : ndarray of shape (p,), float64, or None
-        Per-feature penalty factors ``d_j >= 0`` (``None``: all ones), validated
-        by :func:`ridgejit._validation.check_penalty_factor`.
+    penalty : ndarray of shape (p,) or (p, p), float64, or None
+        Per-feature penalty factors ``d_j >= 0`` or a symmetric positive
+        semi-definite penalty matrix (``None``: the identity), validated by
+        :func:`ridgejit._validation.check_penalty`.
     """
 
     def __init__(self, X, y, sample_weight, alpha, fit_intercept, backend, penalty=None):
@@ -257,18 +290,23 @@ class Problem:
     # -- the penalty --------------------------------------------------------------
     @cached_property
     def penalty_diag(self):
-        """``alpha_t d_j``, shape (k, p) (:func:`penalty_diagonal`)."""
+        """``alpha_t D_jj``, shape (k, p) (:func:`penalty_diagonal`)."""
         return penalty_diagonal(self.alpha, self.penalty, self.n_features)
 
     @cached_property
+    def penalty_floor(self):
+        """``lambda_min(D)`` (1 for plain ridge, ``min_j d_j`` for factors)."""
+        return penalty_range(self.penalty)[0]
+
+    @property
     def strong_convexity(self):
-        """``alpha_t min_j d_j``, shape (k,): a proven floor of ``lambda_min(Xc^T S Xc + alpha_t D)``."""
-        return self.penalty_diag.min(axis=1, initial=np.inf)
+        """``alpha_t lambda_min(D)``, shape (k,): a proven floor of ``lambda_min(Xc^T S Xc + alpha_t D)``."""
+        return self.alpha * self.penalty_floor
 
     def _add_penalty(self, coef, J=None, grad=None):
         if self.penalty is None:
             return J
-        scaled = self.penalty_diag * coef
+        scaled = penalty_times(self.alpha, self.penalty, coef)
         if grad is not None:
             grad += scaled / self.n_samples
         return None if J is None else J + np.einsum("tj,tj->t", scaled, coef) / (2 * self.n_samples)
@@ -309,13 +347,13 @@ class Problem:
             return out
         self.kernel("normal_product")(self.sw, self.x_mean, P, self._kernel_alpha, out)
         if self.penalty is not None:
-            out += self.penalty_diag * P
+            out += penalty_times(self.alpha, self.penalty, P)
         return out
 
     def lipschitz(self, n_iter=100, rtol=1e-3):
         """Lipschitz constants ``L_t`` of ``grad J_t``, shape (k,), in units of 1/n.
 
-        ``L_t = (lambda_max(Xc^T S Xc) + alpha_t max_j d_j) / n``; ``lambda_max`` by power
+        ``L_t = (lambda_max(Xc^T S Xc) + alpha_t lambda_max(D)) / n``; ``lambda_max`` by power
         iteration (one normal-equations pass each) from a fixed start, stopped
         when the Rayleigh quotient changes by less than ``rtol``, then inflated
         by ``2 * rtol`` since the quotient approaches from below.
@@ -337,4 +375,4 @@ class Problem:
                 lam = new
                 break
             lam = new
-        return (lam * (1.0 + 2.0 * rtol) + self.penalty_diag.max(axis=1, initial=0.0)) / self.n_samples
+        return (lam * (1.0 + 2.0 * rtol) + self.alpha * penalty_range(self.penalty)[1]) / self.n_samples

@@ -14,7 +14,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._threads import thread_limit
-from ._validation import (check_alpha, check_penalty_factor, fitted_copy, fitted_shapes, non_finite_error,
+from ._validation import (check_alpha, check_penalty, fitted_copy, fitted_shapes, non_finite_error,
                           prepare_fit)
 from .inference import COV_TYPES, CoefficientTable, solve_with_covariance
 from .initializers import INITIALIZERS, initial_coef
@@ -39,7 +39,7 @@ class Ridge(ExactStream, CoefficientTable, RegressorMixin, BaseEstimator):
 
     over the coefficients ``w`` and the unpenalized intercept ``b`` (``s_i``
     sample weights, ``n`` rows; with ``penalty_factor`` the penalty is
-    ``alpha/(2n) * sum_j d_j w_j^2``).  This has the same minimizer as
+    ``alpha/(2n) * sum_j d_j w_j^2``, with ``penalty_matrix`` ``alpha/(2n) * w^T P w``).  This has the same minimizer as
     ``sklearn.linear_model.Ridge(alpha=alpha)`` (which minimizes ``2n J``) and
     ``alpha`` is the textbook ``lambda`` of
     ``1/(2m) sum (h(x) - y)^2 + lambda/(2m) sum theta^2``.  The intercept is
@@ -119,6 +119,13 @@ class Ridge(ExactStream, CoefficientTable, RegressorMixin, BaseEstimator):
         ``nesterov`` need every ``d_j > 0`` (their proven gap bound stands on
         ``alpha min_j d_j``) and ``sag``/``saga`` refuse it, with a ``ValueError``
         that says so.  The covariance types honour it.
+    penalty_matrix : array-like of shape (n_features, n_features), default=None
+        A symmetric positive semi-definite Tikhonov matrix ``P``: the penalty
+        becomes ``alpha/(2n) w^T P w`` (difference penalties ``P = L^T L`` for
+        smooth coefficient profiles).  Validated (shape, symmetry, PSD: a clear
+        ``ValueError`` otherwise); exact solvers add ``alpha P`` to the Gram,
+        ``cg``/``gd``/``nesterov`` need ``P`` positive definite (their node is
+        ``alpha lambda_min(P)``).  Not with ``penalty_factor``.
 
     Attributes
     ----------
@@ -167,6 +174,7 @@ class Ridge(ExactStream, CoefficientTable, RegressorMixin, BaseEstimator):
         "positive": ["boolean"],
         "cov_type": [StrOptions(set(COV_TYPES)), None],
         "penalty_factor": ["array-like", None],
+        "penalty_matrix": ["array-like", None],
         "tol": [Interval(Real, 0, None, closed="left"), None],
         "max_iter": [Interval(Integral, 1, None, closed="left"), None],
         "learning_rate": [Interval(Real, 0, None, closed="neither"), None],
@@ -194,6 +202,7 @@ class Ridge(ExactStream, CoefficientTable, RegressorMixin, BaseEstimator):
         positive=False,
         cov_type=None,
         penalty_factor=None,
+        penalty_matrix=None,
     ):
         self.alpha = alpha
         self.fit_intercept = fit_intercept
@@ -201,6 +210,7 @@ class Ridge(ExactStream, CoefficientTable, RegressorMixin, BaseEstimator):
         self.positive = positive
         self.cov_type = cov_type
         self.penalty_factor = penalty_factor
+        self.penalty_matrix = penalty_matrix
         self.tol = tol
         self.max_iter = max_iter
         self.learning_rate = learning_rate
@@ -244,7 +254,8 @@ class Ridge(ExactStream, CoefficientTable, RegressorMixin, BaseEstimator):
         if self.cov_type is not None and solver not in ("auto", "direct"):
             raise ValueError(f"cov_type needs the exact statistics: solver='auto' or 'direct' without "
                              f"positive, not solver={self.solver!r}")
-        problem = Problem(X, Y, sw, alpha, self.fit_intercept, backend, check_penalty_factor(self.penalty_factor, p))
+        penalty = check_penalty(self.penalty_factor, self.penalty_matrix, p)
+        problem = Problem(X, Y, sw, alpha, self.fit_intercept, backend, penalty)
         tol = DEFAULT_TOL[solver] if self.tol is None else self.tol
         options = SolverOptions(
             tol=tol, max_iter=self.max_iter, learning_rate=self.learning_rate,
@@ -286,7 +297,8 @@ class Ridge(ExactStream, CoefficientTable, RegressorMixin, BaseEstimator):
     def to_sklearn(self):
         """The equivalent fitted ``sklearn.linear_model.Ridge`` (for tools that check types).
 
-        Raises ``ValueError`` with ``penalty_factor`` (scikit-learn has no equivalent).
+        Raises ``ValueError`` with ``penalty_factor`` or ``penalty_matrix`` (scikit-learn has no
+        equivalent).
 
         Returns
         -------

@@ -26,7 +26,7 @@ import numpy as np
 from scipy import linalg, sparse
 from scipy.linalg import lapack
 
-from .problem import bind, raise_if_not_finite, relative_gap
+from .problem import bind, penalty_times, raise_if_not_finite, relative_gap
 
 
 #: Reciprocal condition numbers below this are treated as singular.
@@ -36,8 +36,8 @@ RCOND_MIN = 1e-13
 def solve_spd(A, B, alpha, forms=False, penalty=None):
     """Solve ``(A + alpha_t P) x_t = B[:, t]`` for every target; returns ``(k, m)``.
 
-    ``P = diag(penalty)`` (per-feature penalty factors ``d_j >= 0``; ``None`` is
-    the identity).
+    ``P = diag(penalty)`` for per-feature penalty factors ``d_j >= 0`` (1-D),
+    ``P = penalty`` for a penalty matrix (2-D), ``None`` the identity.
 
     One Cholesky factorization per distinct value in ``alpha``, then LAPACK's
     ``pocon`` estimate of the reciprocal condition number.  When the matrix
@@ -46,8 +46,8 @@ def solve_spd(A, B, alpha, forms=False, penalty=None):
     ``lstsq``, as scikit-learn's ``svd`` solver) is used, with a
     ``LinAlgWarning``.
 
-    ``forms=True`` also returns ``q`` (k,): ``q_t = r_t^T (A + alpha_t I)^-1 r_t``
-    for the computed solution's residual ``r_t = B[:, t] - (A + alpha_t I) x_t``
+    ``forms=True`` also returns ``q`` (k,): ``q_t = r_t^T (A + alpha_t P)^-1 r_t``
+    for the computed solution's residual ``r_t = B[:, t] - (A + alpha_t P) x_t``
     (by the same factor, ``O(m^2)`` per target): ``q_t / (2n)`` is the objective
     gap of a solution of the normal equations (see :mod:`ridgejit.solvers.bounds`).
     """
@@ -55,12 +55,19 @@ def solve_spd(A, B, alpha, forms=False, penalty=None):
     out = np.empty((k, m))
     q = np.empty(k)
     diag = np.arange(m)
-    factor = 1.0 if penalty is None else np.asarray(penalty, dtype=np.float64)
-    column = factor if penalty is None else factor[:, None]
+    P = None if penalty is None or penalty.ndim == 1 else penalty
+    factor = 1.0 if penalty is None else penalty  # the diagonal (unused for a matrix)
+
+    def add(M, value):
+        if P is None:
+            M[diag, diag] += value * factor
+        else:
+            M += value * P
+        return M
+
     for value in (alpha[:1] if k == 1 else np.unique(alpha)):
         cols = np.flatnonzero(alpha == value)
-        M = A.copy()
-        M[diag, diag] += value * factor
+        M = add(A.copy(), value)
         anorm = float(np.abs(M).sum(axis=0).max())
         try:
             # LAPACK directly: scipy's cho_factor/cho_solve checks cost more than a 10 x 10 solve
@@ -79,12 +86,11 @@ def solve_spd(A, B, alpha, forms=False, penalty=None):
                 linalg.LinAlgWarning,
                 stacklevel=3,
             )
-            M = A.copy()
-            M[diag, diag] += value * factor
+            M = add(A.copy(), value)
             out[cols] = linalg.lstsq(M, B[:, cols], check_finite=False)[0].T
             inverse = lambda R: linalg.lstsq(M, R, check_finite=False)[0]  # noqa: E731
         if forms:
-            R = B[:, cols] - A @ out[cols].T - value * column * out[cols].T
+            R = B[:, cols] - add(A.copy(), value) @ out[cols].T
             q[cols] = np.einsum("jt,jt->t", R, inverse(R))
     return (out, np.maximum(q, 0.0)) if forms else out
 
@@ -195,8 +201,8 @@ class SufficientStats:
     def solve(self, alpha, fit_intercept, penalty=None):
         """The exact solution from the statistics, with no pass over X: a :class:`Solution`.
 
-        ``penalty``: per-feature factors ``d`` (the penalty is ``alpha sum_j d_j w_j^2``;
-        ``None``: all ones), so ``I`` below is ``diag(d)``.
+        ``penalty``: per-feature factors ``d`` or a penalty matrix ``P`` (the penalty is
+        ``alpha w^T D w`` with ``D = diag(d)`` or ``P``; ``None``: ``D = I``), so ``I`` below is ``D``.
         ``2n J = yc'S yc - 2 w.Xc'S yc + w'(G + alpha I) w`` and the gradient come
         from the statistics; ``gap_bound`` is the relative objective gap of the
         computed solution, ``r^T (G + alpha I)^-1 r / (2n J)`` with ``r`` the
@@ -205,7 +211,7 @@ class SufficientStats:
         n = self.n_samples
         gram, xty, yty, x_mean, y_mean = self.centred(fit_intercept)
         coef, q = solve_spd(gram, xty, alpha, forms=True, penalty=penalty)
-        Gw = coef @ gram + alpha[:, None] * coef * (1.0 if penalty is None else penalty)
+        Gw = coef @ gram + penalty_times(alpha, penalty, coef)
         grad = (Gw - xty.T) / n
         bx = np.einsum("tj,jt->t", coef, xty)
         obj = (np.diag(yty) - 2 * bx + np.einsum("tj,tj->t", coef, Gw)) / (2 * n)

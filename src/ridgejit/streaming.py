@@ -19,7 +19,7 @@ from sklearn.base import _fit_context
 from sklearn.utils._available_if import available_if
 
 from ._threads import thread_limit
-from ._validation import check_alpha, check_penalty_factor, fitted_shapes, prepare_fit
+from ._validation import check_alpha, check_penalty, fitted_shapes, prepare_fit
 from .inference import ridge_covariance
 from .problem import readonly_view, stored_values
 from .solvers import resolve_solver
@@ -49,7 +49,7 @@ class _Stream:
 class ExactStream:
     """``partial_fit`` for :class:`ridgejit.Ridge`: statistics added chunk by chunk, solved on read.
 
-    A mixin: it reads the estimator's ``alpha``, ``penalty_factor``, ``fit_intercept``, ``solver``,
+    A mixin: it reads the estimator's ``alpha``, ``penalty_factor``, ``penalty_matrix``, ``fit_intercept``, ``solver``,
     ``positive``, ``cov_type``, ``max_iter`` and ``n_jobs``.
     """
 
@@ -140,7 +140,7 @@ class ExactStream:
     def _solve_stream(self, stream):
         stats = stream.stats  # weights are positive somewhere: every chunk's are (prepare_fit)
         alpha = check_alpha(self.alpha, stats.xty.shape[1])
-        penalty = check_penalty_factor(self.penalty_factor, stats.xty.shape[0])
+        penalty = check_penalty(self.penalty_factor, self.penalty_matrix, stats.xty.shape[0])
         with np.errstate(over="ignore", invalid="ignore"):
             if self.positive:
                 coef, intercept, obj, g_norm, gap, _, _ = positive_from_stats(stats, alpha, self.fit_intercept,

@@ -114,7 +114,7 @@ def training_scores(est, X, y, alpha):
     from ..problem import objective_value, penalty_diagonal
 
     factor = getattr(est, "penalty_factor", None)
-    factor = None if factor is None else np.asarray(factor, dtype=np.float64)
+    factor = None if factor is None else np.asarray(factor, dtype=np.float64).reshape(-1)
     if hasattr(est, "residual_sums"):
         from ..dask.ridge import r2_from_parts
 

@@ -64,7 +64,9 @@ def inverse_shifts(eigvals, alphas, free=None):
 def penalized_eigh(gram, penalty=None):
     """``(l, V, free)``: the generalized eigendecomposition of ``G + a D`` for every ``a``.
 
-    ``penalty`` is ``d`` (``None``: all ones, plain ``eigh``).  With ``P`` the
+    ``penalty`` is ``d`` (``D = diag(d)``; ``None``: all ones, plain ``eigh``) or a
+    penalty matrix ``P = U diag(mu) U^T`` (then the same in the coordinates ``U^T w``,
+    with factors ``mu``: its null space is the free directions).  With ``P`` the
     penalized features (``d_j > 0``) and ``Z`` the free ones (``d_j = 0``):
     ``T = G_ZZ^-1 G_ZP``, the Schur complement ``S = G_PP - G_PZ T`` scaled to
     ``D_P^-1/2 S D_P^-1/2 = U diag(l_P) U^T``; the directions are
@@ -79,6 +81,11 @@ def penalized_eigh(gram, penalty=None):
     if penalty is None:
         lam, V = np.linalg.eigh(gram)
         return lam, V, None
+    if penalty.ndim == 2:  # D = U diag(mu) U^T: factors mu in the rotated coordinates U^T w
+        mu, U = np.linalg.eigh(penalty)
+        mu[mu <= p * np.finfo(np.float64).eps * max(mu.max(initial=0.0), 0.0)] = 0.0
+        lam, V, free = penalized_eigh(U.T @ gram @ U, mu)
+        return lam, U @ V, free
     pen, free = np.flatnonzero(penalty > 0), np.flatnonzero(penalty == 0)
     scale = 1.0 / np.sqrt(penalty[pen])
     S = gram[np.ix_(pen, pen)]
@@ -87,8 +94,9 @@ def penalized_eigh(gram, penalty=None):
         try:
             L = linalg.cholesky(gram[np.ix_(free, free)], lower=True)
         except linalg.LinAlgError:
-            raise ValueError("the unpenalized features (penalty_factor == 0) are linearly dependent (or "
-                             "constant) in this data: their coefficients are not determined") from None
+            raise ValueError("the unpenalized features (penalty_factor == 0, or the null space of "
+                             "penalty_matrix) are linearly dependent (or constant) in this data: their "
+                             "coefficients are not determined") from None
         T = linalg.cho_solve((L, True), gram[np.ix_(free, pen)])
         S = S - gram[np.ix_(pen, free)] @ T
         V[np.ix_(free, np.arange(pen.size, p))] = linalg.solve_triangular(L, np.eye(free.size), lower=True).T

@@ -12,7 +12,7 @@ from sklearn.utils.validation import _assert_all_finite, _check_sample_weight, c
 from .._threads import thread_limit
 from .eigen import DualEigen, PrimalEigen
 from .sparse_kfold import FoldSystems
-from .._validation import canonical_csr, check_penalty_factor
+from .._validation import canonical_csr, check_penalty
 from ..kernels import get_backend
 from ..problem import readonly_view, stored_values
 from ..stats import SufficientStats
@@ -60,7 +60,7 @@ def _path(X, Y, sw, alphas, fit_intercept, backend, penalty=None):
 
 
 def ridge_path(X, y, alphas, *, fit_intercept=True, sample_weight=None, backend="auto", n_jobs=None,
-               tol=1e-10, max_iter=None, penalty_factor=None):
+               tol=1e-10, max_iter=None, penalty_factor=None, penalty_matrix=None):
     """Ridge coefficients and intercepts for every alpha, from one decomposition.
 
     For each ``a`` in ``alphas`` this is the minimizer of
@@ -78,7 +78,8 @@ def ridge_path(X, y, alphas, *, fit_intercept=True, sample_weight=None, backend=
       target) with one pass over the stored values per iteration; the
       iterations are those of the smallest alpha.
 
-    * ``penalty_factor`` (any X, dense or CSR): the penalty ``a sum_j d_j w_j^2``;
+    * ``penalty_factor`` or ``penalty_matrix`` (any X, dense or CSR): the penalty
+      ``a sum_j d_j w_j^2`` or ``a w^T P w``;
       the primal form with :func:`ridgejit.cv.eigen.penalized_eigh` (one pass,
       ``p x p``), exact for every alpha, zero factors included.
 
@@ -106,6 +107,8 @@ def ridge_path(X, y, alphas, *, fit_intercept=True, sample_weight=None, backend=
         when reached.
     penalty_factor : array-like of shape (n_features,), default=None
         Per-feature penalty factors ``d_j >= 0``, as in :class:`ridgejit.Ridge`.
+    penalty_matrix : array-like of shape (n_features, n_features), default=None
+        A Tikhonov penalty ``a w^T P w``, as in :class:`ridgejit.Ridge`.
 
     Returns
     -------
@@ -120,7 +123,7 @@ def ridge_path(X, y, alphas, *, fit_intercept=True, sample_weight=None, backend=
     Y = np.array(y, dtype=np.float64, order="C", copy=True).reshape(X.shape[0], -1)
     sw = np.array(_check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True))
     alphas = check_alphas(alphas, strictly_positive=False)
-    penalty = check_penalty_factor(penalty_factor, X.shape[1])
+    penalty = check_penalty(penalty_factor, penalty_matrix, X.shape[1])
     be = get_backend(backend)
     with thread_limit(n_jobs, be.name, stored_values(X).size):
         if penalty is not None:

@@ -31,7 +31,7 @@ from .leave_one_out import leave_one_out
 from .routing import SplitterRouting
 from .scores import Scoring, select_best
 from .sparse_kfold import sparse_cross_validate
-from .._validation import check_penalty_factor, fitted_copy, fitted_shapes, prepare_fit
+from .._validation import check_penalty, fitted_copy, fitted_shapes, prepare_fit
 from ..ridge import Ridge
 from ..kernels import BACKENDS
 from ..problem import stored_values
@@ -126,6 +126,10 @@ class RidgeCV(SplitterRouting, MultiOutputMixin, RegressorMixin, BaseEstimator):
         ``1/sqrt(d_j)``, the unpenalized features profiled out exactly), for
         dense and CSR X alike (CSR k-fold: the ``p x p`` fold statistics, not
         multi-shift CG, whose shifts must be ``a I``; ``solver="cg"`` raises).
+    penalty_matrix : array-like of shape (n_features, n_features), default=None
+        A Tikhonov penalty ``a w^T P w`` as in :class:`ridgejit.Ridge`: the same
+        paths as ``penalty_factor`` in the eigenbasis of ``P`` (its null space
+        unpenalized, exactly).
 
     Attributes
     ----------
@@ -177,11 +181,13 @@ class RidgeCV(SplitterRouting, MultiOutputMixin, RegressorMixin, BaseEstimator):
         "n_jobs": [Integral, None],
         "verbose": ["verbose"],
         "penalty_factor": ["array-like", None],
+        "penalty_matrix": ["array-like", None],
     }
 
     def __init__(self, alphas=(0.1, 1.0, 10.0), *, fit_intercept=True, scoring=None, cv=None,
                  gcv_mode=None, store_cv_results=False, alpha_per_target=False, solver="auto",
-                 tol=1e-6, max_iter=None, backend="auto", n_jobs=None, verbose=0, penalty_factor=None):
+                 tol=1e-6, max_iter=None, backend="auto", n_jobs=None, verbose=0, penalty_factor=None,
+                 penalty_matrix=None):
         self.alphas = alphas
         self.fit_intercept = fit_intercept
         self.scoring = scoring
@@ -196,6 +202,7 @@ class RidgeCV(SplitterRouting, MultiOutputMixin, RegressorMixin, BaseEstimator):
         self.n_jobs = n_jobs
         self.verbose = verbose
         self.penalty_factor = penalty_factor
+        self.penalty_matrix = penalty_matrix
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -238,10 +245,10 @@ class RidgeCV(SplitterRouting, MultiOutputMixin, RegressorMixin, BaseEstimator):
             raise ValueError(f"solver={self.solver!r} needs {'CSR' if self.solver == 'cg' else 'dense'} X: "
                              "'cg' (multi-shift CG) is the sparse solver, 'eigen'/'cholesky' the dense ones")
         alphas = check_alphas(self.alphas, strictly_positive=loo)
-        penalty = check_penalty_factor(self.penalty_factor, X.shape[1])
+        penalty = check_penalty(self.penalty_factor, self.penalty_matrix, X.shape[1])
         if penalty is not None and self.solver == "cg":
-            raise ValueError("solver='cg' (multi-shift CG) solves shifts a I, not a diag(penalty_factor): use "
-                             "solver='auto' (the p x p fold statistics) with penalty_factor")
+            raise ValueError("solver='cg' (multi-shift CG) solves shifts a I, not a D (penalty_factor, "
+                             "penalty_matrix): use solver='auto' (the p x p fold statistics)")
         per_target = bool(self.alpha_per_target) and y.ndim == 2
         scoring = Scoring(self, loo=loo, per_target=per_target, weighted=sample_weight is not None,
                           labels=self._label_binarizer if is_classifier(self) else None)

@@ -16,7 +16,7 @@ import dask
 import numpy as np
 from sklearn.base import _fit_context
 
-from .._validation import check_penalty_factor
+from .._validation import check_penalty
 from ..cv.ridgecv import RidgeCV as _RidgeCV
 from ..cv.kfold import check_weights, stats_scores
 from ..cv.scores import Scoring
@@ -80,7 +80,7 @@ class RidgeCV(DaskRegressorMixin, _RidgeCV):
             raise ValueError("solver='cg' is for sparse NumPy/SciPy X; dask RidgeCV uses 'eigen' or 'cholesky'")
         rb = row_blocks(X, y, sample_weight)
         alphas = check_alphas(self.alphas, strictly_positive=False)
-        penalty = check_penalty_factor(self.penalty_factor, rb.n_features)
+        penalty = check_penalty(self.penalty_factor, self.penalty_matrix, rb.n_features)
         per_target = bool(self.alpha_per_target) and rb.y_ndim == 2
         scoring = Scoring(self, loo=False, per_target=per_target, weighted=sample_weight is not None)
         if scoring.needs_predictions:

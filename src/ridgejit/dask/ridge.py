@@ -14,7 +14,7 @@ from sklearn.base import _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted
 
-from .._validation import check_alpha, check_penalty_factor, fitted_shapes
+from .._validation import check_alpha, check_penalty, fitted_shapes
 from ..inference import ridge_covariance
 from ..ridge import Ridge as _Ridge
 from ..initializers import initial_coef
@@ -151,9 +151,9 @@ class Ridge(DaskRegressorMixin, _Ridge):
 
     Parameters
     ----------
-    alpha, fit_intercept, solver, tol, max_iter, learning_rate, init, random_state, backend, n_jobs, verbose, positive, cov_type, penalty_factor
-        As :class:`ridgejit.Ridge` (``penalty_factor`` on both solvers; ``auto`` is
-        ``direct`` when a factor is 0).  On dask input ``positive`` is not available and
+    alpha, fit_intercept, solver, tol, max_iter, learning_rate, init, random_state, backend, n_jobs, verbose, positive, cov_type, penalty_factor, penalty_matrix
+        As :class:`ridgejit.Ridge` (the penalties on both solvers; ``auto`` is
+        ``direct`` when the penalty has a null space).  On dask input ``positive`` is not available and
         ``cov_type`` may be ``"classical"`` only (from the merged statistics, no extra
         pass); the sandwich types raise ``ValueError``.  On dask input ``n_jobs`` is the kernel
         threads inside each task (``None``: the worker's setting), and the
@@ -204,7 +204,7 @@ class Ridge(DaskRegressorMixin, _Ridge):
         rb = row_blocks(X, y, sample_weight)
         p, k = rb.n_features, rb.n_targets
         alpha = check_alpha(self.alpha, k)
-        penalty = check_penalty_factor(self.penalty_factor, p)
+        penalty = check_penalty(self.penalty_factor, self.penalty_matrix, p)
         backend = get_backend(self.backend).name
         solver = choose_solver(self.solver, p, penalty)
         if self.positive:

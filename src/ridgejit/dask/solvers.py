@@ -31,7 +31,7 @@ as :class:`ridgejit.Ridge` does on one machine.
 import dask
 import numpy as np
 
-from ..problem import penalty_diagonal, row_norms_checked
+from ..problem import penalty_diagonal, penalty_range, penalty_times, row_norms_checked
 from ..solvers import SKLEARN_SOLVERS
 from ..solvers.base import History, Result
 from ..solvers.cg import solve_cg
@@ -46,10 +46,10 @@ DIRECT_MAX_GRAM_BYTES = 512 * 2**20
 def choose_solver(solver, n_features, penalty=None):
     """``direct`` or ``cg`` for ``solver`` in ``{"auto", "direct", "cg"}`` (or scikit-learn's
     ``cholesky``/``svd``/``lsqr``/``sparse_cg``, as :class:`ridgejit.Ridge` maps them); ValueError otherwise.
-    ``auto`` is ``direct`` when a penalty factor is 0 (CG's gap bound needs them all > 0)."""
+    ``auto`` is ``direct`` when the penalty has a null space (CG's gap bound needs none)."""
     solver = SKLEARN_SOLVERS.get(solver, solver)
     if solver == "auto":
-        unpenalized = penalty is not None and not penalty.all()
+        unpenalized = penalty is not None and not penalty_range(penalty)[0] > 0
         return "direct" if unpenalized or 8 * n_features**2 <= DIRECT_MAX_GRAM_BYTES else "cg"
     if solver not in ("direct", "cg"):
         raise ValueError(f"solver={solver!r} is not available on dask collections; use 'auto', "
@@ -120,6 +120,7 @@ class BlockProblem:
         self.n_features, self.n_targets = len(x_shift), len(alpha)
         self.penalty = penalty
         self.penalty_diag = penalty_diagonal(alpha, penalty, self.n_features)
+        self.penalty_floor = penalty_range(penalty)[0]
         sums, sumsq, counts, xty, ysum, yss = sum_over_blocks(tasks.moments, blocks, x_shift, y_shift,
                                                               backend, n_jobs)
         W, self.n_samples = float(counts[0]), int(counts[1])
@@ -152,11 +153,10 @@ class BlockProblem:
         its ``k x p`` share; the client adds the penalty's ``alpha_t D P[t]``
         (``alpha`` given: ``alpha_t P[t]``).
         """
-        diag = self.penalty_diag if alpha is None else alpha[:, None]
         P = np.ascontiguousarray(P, dtype=np.float64)
         total = sum_over_blocks(tasks.normal_product, self.blocks, self._x_mean, share(P),
                                 self.backend, self.n_jobs)
-        out[...] = total + diag * P
+        out[...] = total + (penalty_times(self.alpha, self.penalty, P) if alpha is None else alpha[:, None] * P)
         return out
 
 

@@ -31,7 +31,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy import linalg, sparse
 
-from ..problem import readonly_view
+from ..problem import penalty_matrix_of, readonly_view
 from ..solvers.base import History, Result
 from ..stats import SufficientStats
 
@@ -52,7 +52,7 @@ class Covariance(NamedTuple):
 
 def _factor(gram, alpha, penalty):
     """``(M^-1, L^-T)`` for ``M = G + alpha D = L L^T`` (pseudo-inverse if singular)."""
-    M = gram + alpha * np.diag(np.ones(len(gram)) if penalty is None else penalty)
+    M = gram + alpha * penalty_matrix_of(penalty, len(gram))
     try:
         L = linalg.cholesky(M, lower=True)
         Linv = linalg.solve_triangular(L, np.eye(len(M)), lower=True)
@@ -119,8 +119,9 @@ def ridge_covariance(stats, coef, intercept, alpha, fit_intercept, cov_type, *, 
     backend, X, Y, sw : the fit's kernel backend and data (sandwich types only)
         X dense (C-contiguous) or CSR, Y ``(n, k)`` float64, ``sw`` ``(n,)``.
     groups : array-like of shape (n,), only for ``cluster``
-    penalty : ndarray (p,) or None
-        Per-feature penalty factors ``d``: ``M = G + alpha diag(d)``.
+    penalty : ndarray (p,) or (p, p), or None
+        Per-feature penalty factors ``d`` (``M = G + alpha diag(d)``) or a penalty
+        matrix ``P`` (``M = G + alpha P``).
 
     Returns
     -------

@@ -159,15 +159,15 @@ def plan(problem, tol, model=None):
     fallback)`` with ``cap = None`` when no exact fallback can run."""
     model = model or cost_model()
     n, p, k = problem.n_samples, problem.n_features, problem.n_targets
-    if problem.penalty is not None and not problem.penalty.all():
-        return "direct", 0  # an unpenalized feature: CG's gap bound has no curvature floor
+    if problem.penalty is not None and not problem.penalty_floor > 0:
+        return "direct", 0  # an unpenalized direction: CG's gap bound has no curvature floor
     iters = model.iterations(tol, n, p, sparse=problem.sparse)
     if problem.sparse:
         direct, cg, one = model.sparse_direct(problem.X, k), model.sparse_cg(problem.X, iters), \
             model.sparse_pass(problem.X)
     else:
         itemsize = problem.X.dtype.itemsize
-        # penalty factors always take the primal form (p x p), never the dual
+        # a penalty other than alpha I always takes the primal form (p x p), never the dual
         rows = n if problem.penalty is None else max(n, p)
         direct, cg = model.dense_direct(rows, p, k, itemsize), model.dense_cg(n, p, itemsize, iters)
         one = model.dense_pass(n, p, itemsize)

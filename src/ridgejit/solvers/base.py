@@ -55,10 +55,12 @@ class NormalEquations(Protocol):
     centred_target_ss : ndarray (k,)
         ``yc^T S yc = 2 n J_t(0, ybar)``: with it, ``J_t(w) = (yc'S yc - 2 b.w + w'A w) / (2n)``
         needs no pass over the rows.
-    penalty : ndarray (p,) or None
-        Per-feature penalty factors ``d`` (``None``: all ones).
+    penalty : ndarray (p,) or (p, p), or None
+        Per-feature penalty factors ``d`` or a penalty matrix ``P`` (``None``: ``D = I``).
     penalty_diag : ndarray (k, p)
-        ``alpha_t d_j`` (:func:`ridgejit.problem.penalty_diagonal`): ``A_t = Xc^T S Xc + diag``.
+        ``alpha_t D_jj`` (:func:`ridgejit.problem.penalty_diagonal`): the diagonal of ``alpha_t D``.
+    penalty_floor : float
+        ``lambda_min(D)`` (:func:`ridgejit.problem.penalty_range`).
     """
 
     n_samples: int
@@ -74,12 +76,13 @@ class NormalEquations(Protocol):
     centred_target_ss: np.ndarray
     penalty: np.ndarray | None
     penalty_diag: np.ndarray
+    penalty_floor: float
 
     def intercept_for(self, coef):
         """The optimal intercept ``b*(w)`` of every target, shape (k,)."""
 
     def normal_product(self, P, out, alpha=None):
-        """``out[t] = (Xc^T S Xc + diag(penalty_diag[t])) P[t]`` for ``P`` of shape (k, p): one pass
+        """``out[t] = (Xc^T S Xc + alpha_t D) P[t]`` for ``P`` of shape (k, p): one pass
         (``alpha`` given: ``+ alpha_t P[t]`` instead)."""
 
 

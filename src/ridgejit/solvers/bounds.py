@@ -66,22 +66,26 @@ class CGCertificate:
 
     One per fit, for ``k`` targets in lockstep.  Feed each iteration's step
     lengths and ratios to :meth:`step`; :meth:`bound` gives the bound for the
-    current residual, with the proven node ``mu = min_j alpha d_j / M_jj``
-    (``A = G + alpha D`` with ``G`` semi-definite, so ``M^-1/2 A M^-1/2`` is at
-    least the diagonal ``alpha D M^-1``).
+    current residual, with the proven node ``mu``, a floor of
+    ``lambda_min(M^-1/2 A M^-1/2)``: ``A = G + alpha D`` with ``G`` semi-definite, so
+    it is at least ``min_j alpha d_j / M_jj`` for a diagonal ``D = diag(d)`` and
+    ``alpha lambda_min(D) / max_j M_jj`` for any ``D``.
 
     Parameters
     ----------
-    penalty_diag : ndarray (k, p)
-        ``alpha_t d_j``: the penalty's diagonal (``d = 1`` for plain ridge).
+    problem : NormalEquations
+        Its ``alpha``, ``penalty`` and ``penalty_floor`` (``lambda_min(D)``).
     diag : ndarray (k, p)
         The preconditioner ``M_t = diag(A_t)``.
     """
 
-    def __init__(self, penalty_diag, diag):
-        self.alpha = np.min(penalty_diag, axis=1, initial=np.inf)  # lambda_min(A) >= alpha min_j d_j
+    def __init__(self, problem, diag):
+        self.alpha = problem.alpha * problem.penalty_floor  # lambda_min(A) >= alpha lambda_min(D)
         with np.errstate(divide="ignore", invalid="ignore"):
-            floor = np.min(penalty_diag / diag, axis=1, initial=np.inf)
+            if problem.penalty is None or problem.penalty.ndim == 1:
+                floor = np.min(problem.penalty_diag / diag, axis=1, initial=np.inf)
+            else:
+                floor = self.alpha / np.max(diag, axis=1)
         self.mu = np.where(np.isfinite(floor) & (floor > 0), floor, 0.0)
         self.g = np.where(self.mu > 0, 1.0 / np.where(self.mu > 0, self.mu, 1.0), np.inf)
 
@@ -159,13 +163,14 @@ class IterateWindow:
 
 
 def require_curvature_floor(problem, name):
-    """Raise ``ValueError`` when a zero penalty factor leaves ``name``'s gap bound without its
-    proven floor ``lambda_min >= alpha min_j d_j`` (which would be 0)."""
-    if problem.penalty is not None and not problem.penalty.all():
+    """Raise ``ValueError`` when a penalty with a null space (a zero factor, a singular penalty
+    matrix) leaves ``name``'s gap bound without its proven floor ``alpha lambda_min(D)``."""
+    if problem.penalty is not None and not problem.penalty_floor > 0:
+        what = ("every penalty_factor > 0" if problem.penalty.ndim == 1
+                else "a positive definite penalty_matrix")
         raise ValueError(
-            f"solver={name!r} stops on a proven gap bound, which needs every penalty_factor > 0: with "
-            f"d_j = 0 (feature {int(np.argmin(problem.penalty))} unpenalized) the objective's curvature "
-            "has no known floor. Use solver='direct' (or 'auto'), or a small positive factor")
+            f"solver={name!r} stops on a proven gap bound, which needs {what}: with an unpenalized "
+            "direction the objective's curvature has no known floor. Use solver='direct' (or 'auto')")
 
 
 def start_at_known_optima(problem, coef0):

@@ -4,8 +4,8 @@ Solves ``A_t w_t = b_t`` with ``A_t = Xc^T S Xc + alpha_t I`` and
 ``b_t = Xc^T S yc`` for all ``k`` targets in lockstep: each iteration is ONE
 fused pass over X (``normal_product`` computes ``A_t d_t`` for every target,
 implicit centring included).  Jacobi preconditioner
-``M_t = diag(A_t) = x_var_sum + alpha_t d`` (``d`` the penalty factors, ones by
-default), which removes the effect of column scales.  Set-up: the problem's single first pass (column moments and ``b``
+``M_t = diag(A_t) = x_var_sum + alpha_t diag(D)`` (``D`` the penalty: ``I`` by
+default, ``diag(d)`` for factors, a penalty matrix), which removes the effect of column scales.  Set-up: the problem's single first pass (column moments and ``b``
 together), none when they are known already.
 
 Stops once the relative objective gap ``(J(w) - J*) / J(w)`` of some iterate is
@@ -51,7 +51,7 @@ def solve_cg(problem, coef0, options):
     inv_m = 1.0 / (problem.x_var_sum[None, :] + problem.penalty_diag)
     inv_m[~np.isfinite(inv_m)] = 1.0  # zero column and alpha == 0
     c = problem.centred_target_ss  # 2n J(0), per target
-    cert = CGCertificate(problem.penalty_diag, 1.0 / inv_m)
+    cert = CGCertificate(problem, 1.0 / inv_m)
     window = IterateWindow(b.shape, options.tol)
     w = np.array(start_at_known_optima(problem, coef0), dtype=np.float64)
     Ad = np.empty_like(w)
@@ -93,7 +93,7 @@ def solve_cg(problem, coef0, options):
             z = inv_m * r
             d = z.copy()
             rz = _dot(r, z)
-            cert = CGCertificate(problem.penalty_diag, 1.0 / inv_m)
+            cert = CGCertificate(problem, 1.0 / inv_m)
             continue
         if n_iter >= max_iter:
             break

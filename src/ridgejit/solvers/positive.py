@@ -30,7 +30,7 @@ import numpy as np
 from scipy import linalg
 from sklearn.exceptions import ConvergenceWarning
 
-from ..problem import relative_gap
+from ..problem import penalty_matrix_of, penalty_range, relative_gap
 from ..stats import SufficientStats
 from .base import History, Result
 from .bounds import gradient_bound
@@ -111,7 +111,8 @@ def projected_gradient(A, c, w):
 def positive_from_stats(stats, alpha, fit_intercept, max_iter=None, penalty=None):
     """Non-negative coefficients of every target from :class:`~ridgejit.stats.SufficientStats`.
 
-    ``penalty``: per-feature factors ``d`` (``alpha I`` becomes ``alpha diag(d)``).
+    ``penalty``: per-feature factors ``d`` or a penalty matrix (``alpha I`` becomes
+    ``alpha diag(d)`` or ``alpha P``).
 
     Returns ``(coef (k, p), intercept (k,), objective (k,), projected gradient norm, gap
     bound (k,), exchanges, converged)``; no pass over X.
@@ -120,11 +121,11 @@ def positive_from_stats(stats, alpha, fit_intercept, max_iter=None, penalty=None
     gram, xty, yty, x_mean, y_mean = stats.centred(fit_intercept)
     p, k = xty.shape
     coef, obj, g_sq = np.empty((k, p)), np.empty(k), np.empty(k)
-    n_iter, converged, diag = 0, True, np.arange(p)
-    d = np.ones(p) if penalty is None else penalty
+    n_iter, converged = 0, True
+    D = penalty_matrix_of(penalty, p)
     for t in range(k):
         A = gram.copy()
-        A[diag, diag] += alpha[t] * d
+        A += alpha[t] * D
         coef[t], it, ok = nonnegative_qp(A, xty[:, t], max_iter)
         n_iter, converged = max(n_iter, it), converged and ok
         g = projected_gradient(A, xty[:, t], coef[t]) / n
@@ -133,7 +134,7 @@ def positive_from_stats(stats, alpha, fit_intercept, max_iter=None, penalty=None
     if not converged:
         warnings.warn(f"the non-negative QP did not converge in {n_iter} exchanges; its "
                       "gap_bound_ says how far it got", ConvergenceWarning, stacklevel=3)
-    gap = relative_gap(gradient_bound(g_sq, n, alpha * d.min(initial=np.inf)), obj, np.diag(yty))
+    gap = relative_gap(gradient_bound(g_sq, n, alpha * penalty_range(penalty)[0]), obj, np.diag(yty))
     return coef, y_mean - coef @ x_mean, obj, float(np.sqrt(g_sq.sum())), gap, max(n_iter, 1), converged
 
 

@@ -32,8 +32,8 @@ METHODS = {"sag": SAGMethod, "saga": SAGAMethod}
 
 def _solve(name, problem, coef0, options):
     if problem.penalty is not None:
-        raise ValueError(f"solver={name!r} does not take penalty_factor (its epochs shrink every "
-                         "coefficient alike); use solver='direct', 'cg' or 'auto'")
+        raise ValueError(f"solver={name!r} does not take penalty_factor or penalty_matrix (its epochs "
+                         "shrink every coefficient alike); use solver='direct', 'cg' or 'auto'")
     k = problem.n_targets
     coef, intercept, gap = np.empty_like(coef0), np.empty(k), np.empty(k)
     sgd_options = SGDOptions(learning_rate="auto", max_iter=options.max_iter or DEFAULT_EPOCHS,

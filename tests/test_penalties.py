@@ -1,4 +1,5 @@
-"""Per-feature penalty factors (issue 22): ``alpha/(2n) sum_j d_j w_j^2``.
+"""Per-feature penalty factors and Tikhonov matrices (issue 22): ``alpha/(2n) sum_j d_j w_j^2``
+and ``alpha/(2n) w^T P w``.
 
 The reference is an independent least-squares solve of the augmented system
 ``[S^1/2 X, S^1/2 1; diag(sqrt(alpha d)), 0] (w, b) = [S^1/2 y; 0]`` by NumPy's
@@ -191,3 +192,66 @@ def test_dask_estimators_take_the_factors(client):
     assert_allclose(cg.coef_, w1, rtol=1e-5)
     cv = rjd.RidgeCV(alphas=[0.1, 10.0, 1000.0], cv=2, penalty_factor=D).fit(Xd, yd)
     assert_allclose(cv.coef_, augmented(X, y, None, cv.alpha_, D)[0], rtol=1e-9)
+    tikhonov = rjd.Ridge(5.0, penalty_matrix=DIFF2).fit(Xd, yd, sample_weight=wd)
+    assert tikhonov.solver_ == "direct"
+    assert_allclose(tikhonov.coef_, augmented(X, y, sw, 5.0, DIFF2)[0], rtol=1e-10)
+
+
+#: a second-difference (smoothness) penalty: singular, its null space the constant and linear profiles
+DIFF2 = (lambda L: L.T @ L)(np.diff(np.eye(8), 2, axis=0))
+
+
+@pytest.mark.parametrize("fmt", ["dense", "csr"])
+def test_penalty_matrix_equals_the_closed_form(fmt):
+    X, y, sw = make_data(n=200, p=8, seed=9)
+    Xf = sp.csr_matrix(X) if fmt == "csr" else X
+    w, b = augmented(X, y, sw, 20.0, DIFF2)
+    for solver in ("auto", "direct"):
+        m = Ridge(20.0, penalty_matrix=DIFF2, solver=solver).fit(Xf, y, sample_weight=sw)
+        assert_allclose(m.coef_, w, rtol=1e-10, atol=1e-10 * np.abs(w).max())
+        assert m.intercept_ == pytest.approx(b, rel=1e-10)
+        assert m.history_["objective"][-1] == pytest.approx(
+            (sw @ (X @ w + b - y) ** 2 + 20.0 * w @ DIFF2 @ w) / (2 * len(y)), rel=1e-10)
+    P = DIFF2 + 0.05 * np.eye(8)  # positive definite: cg, gd, nesterov certify their gap
+    w, b = augmented(X, y, sw, 20.0, P)
+    J = lambda c, i: (sw @ (X @ c + i - y) ** 2 + 20.0 * c @ P @ c) / (2 * len(y))  # noqa: E731
+    for solver in ("cg", "gd", "nesterov"):
+        m = Ridge(20.0, penalty_matrix=P, solver=solver, tol=1e-10, max_iter=100000).fit(Xf, y, sample_weight=sw)
+        assert -1e-14 <= (J(m.coef_, m.intercept_) - J(w, b)) / J(w, b) <= m.gap_bound_ <= 1e-10
+    m = Ridge(20.0, penalty_matrix=DIFF2, cov_type="classical").fit(X, y, sample_weight=sw)
+    Xc = X - sw @ X / sw.sum()
+    G = Xc.T @ (sw[:, None] * Xc)
+    Minv = np.linalg.inv(G + 20.0 * DIFF2)
+    assert_allclose(m.covariance_[1:, 1:] / m.sigma2_, Minv @ G @ Minv, rtol=1e-8)
+
+
+def test_penalty_matrix_in_cross_validation_and_paths():
+    X, y, _ = make_data(n=60, p=8, seed=10)
+    alphas = np.logspace(-2, 4, 10)
+    gs = GridSearchCV(Ridge(penalty_matrix=DIFF2, solver="direct"), {"alpha": alphas}, cv=LeaveOneOut(),
+                      scoring="neg_mean_squared_error").fit(X, y)
+    cv = RidgeCV(alphas=alphas, penalty_matrix=DIFF2).fit(X, y)
+    assert cv.alpha_ == gs.best_params_["alpha"]
+    assert cv.best_score_ == pytest.approx(gs.best_score_, rel=1e-9)
+    cv5 = RidgeCV(alphas=alphas, penalty_matrix=DIFF2, cv=KFold(5)).fit(X, y)
+    gs5 = GridSearchCV(Ridge(penalty_matrix=DIFF2, solver="direct"), {"alpha": alphas}, cv=KFold(5)).fit(X, y)
+    assert cv5.alpha_ == gs5.best_params_["alpha"]
+    coefs, _ = ridge_path(X, y, alphas[:3], penalty_matrix=DIFF2)
+    for a, c in zip(alphas[:3], coefs):
+        assert_allclose(c, augmented(X, y, None, a, DIFF2)[0], rtol=1e-9, atol=1e-12)
+
+
+def test_penalty_matrix_validation():
+    X, y, _ = make_data(n=50, p=8)
+    cases = [(DIFF2[:3], "n_features x n_features"), (DIFF2 + np.triu(np.ones((8, 8)), 1), "symmetric"),
+             (-DIFF2, "positive semi-definite"), (DIFF2 * np.nan, "NaN or infinity"), (DIFF2 * 1j, "complex")]
+    for bad, match in cases:
+        with pytest.raises(ValueError, match=match):
+            Ridge(penalty_matrix=bad).fit(X, y)
+    with pytest.raises(ValueError, match="not both"):
+        Ridge(penalty_factor=D, penalty_matrix=DIFF2).fit(X, y)
+    with pytest.raises(ValueError, match="positive definite penalty_matrix"):
+        Ridge(penalty_matrix=DIFF2, solver="cg").fit(X, y)
+    # a diagonal matrix is the factors on its diagonal
+    assert_allclose(Ridge(penalty_matrix=np.diag(D)).fit(X, y).coef_, Ridge(penalty_factor=D).fit(X, y).coef_,
+                    rtol=1e-13)
