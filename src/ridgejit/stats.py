@@ -132,6 +132,14 @@ class SufficientStats:
             return cls(np.array(X[0], dtype=np.float64), np.array(Y[0], dtype=np.float64))
         return cls(np.zeros(X.shape[1]), np.zeros(Y.shape[1]))
 
+    @classmethod
+    def of_rows(cls, backend, X, Y, sw, fit_intercept, lowp=False):
+        """The statistics of all rows of ``X`` (one pass), around the first row (see
+        :meth:`around_first_row`); ``lowp`` as in :meth:`add`."""
+        stats = cls.around_first_row(X, Y, fit_intercept)
+        stats.add(backend, X, Y, sw, lowp=lowp)
+        return stats
+
     def add(self, backend, X, y, sw, lowp=False):
         """Accumulate the rows of ``X`` (read-only view or CSR), ``y`` (n, k) and weights ``sw``.
 

@@ -77,8 +77,7 @@ class LooTally:
 
 
 def _primal(X, Y, sw, alphas, fit_intercept, backend, tally, penalty):
-    stats = SufficientStats.around_first_row(X, Y, fit_intercept)
-    stats.add(backend, X, Y, sw)  # pass 1
+    stats = SufficientStats.of_rows(backend, X, Y, sw, fit_intercept)  # pass 1
     eig = PrimalEigen(stats, fit_intercept, penalty)
     n, p = X.shape
     A, k = len(alphas), Y.shape[1]

@@ -46,8 +46,7 @@ def _path(X, Y, sw, alphas, fit_intercept, backend, penalty=None):
     """``(coefs (A, k, p), intercepts (A, k), mode)`` for every alpha."""
     n, p = X.shape
     if n >= p or penalty is not None:
-        stats = SufficientStats.around_first_row(X, Y, fit_intercept)
-        stats.add(backend, X, Y, sw)
+        stats = SufficientStats.of_rows(backend, X, Y, sw, fit_intercept)
         eig = PrimalEigen(stats, fit_intercept, penalty)
         coefs, x_mean, y_mean, mode = eig.coefs(alphas), eig.x_mean, eig.y_mean, "primal"
     else:

@@ -186,8 +186,7 @@ def solve_with_covariance(problem, cov_type, groups=None, verbose=0):
     pass beyond the fit's own; a sandwich type reads X once or twice more.
     """
     hist = History("direct", verbose)
-    stats = SufficientStats.around_first_row(problem.X, problem.y, problem.fit_intercept)
-    stats.add(problem.backend, problem.X, problem.y, problem.sw)
+    stats = SufficientStats.of_rows(problem.backend, problem.X, problem.y, problem.sw, problem.fit_intercept)
     coef, intercept, obj, grad, gap = stats.solve(problem.alpha, problem.fit_intercept, problem.penalty)
     hist.add(obj, np.linalg.norm(grad), gap)
     covariance = ridge_covariance(stats, coef, intercept, problem.alpha, problem.fit_intercept, cov_type,

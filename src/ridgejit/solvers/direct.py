@@ -30,8 +30,7 @@ from .bounds import full_gradient_bound, gradient_bound
 
 
 def _primal(problem):
-    stats = SufficientStats.around_first_row(problem.X, problem.y, problem.fit_intercept)
-    stats.add(problem.backend, problem.X, problem.y, problem.sw)
+    stats = SufficientStats.of_rows(problem.backend, problem.X, problem.y, problem.sw, problem.fit_intercept)
     return stats.solve(problem.alpha, problem.fit_intercept, problem.penalty)
 
 
@@ -66,8 +65,8 @@ def _refined(problem, hist, tol):
     Returns ``(coef, intercept, n_passes, gap estimate)`` or ``None``.
     """
     n, k = problem.n_samples, problem.n_targets
-    stats = SufficientStats.around_first_row(problem.X, problem.y, problem.fit_intercept)
-    stats.add(problem.backend, problem.X, problem.y, problem.sw, lowp=True)
+    stats = SufficientStats.of_rows(problem.backend, problem.X, problem.y, problem.sw, problem.fit_intercept,
+                                    lowp=True)
     gram, xty, _, x_mean, y_mean = stats.centred(problem.fit_intercept)
     coef = solve_spd(gram, xty, problem.alpha, penalty=problem.penalty)
     b = y_mean - coef @ x_mean
