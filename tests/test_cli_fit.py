@@ -166,8 +166,13 @@ def test_positive_and_sklearn_solver_names(tmp_path, capsys):
     assert_coef_close(load_model(tmp_path / "m.npz")[0].coef_, ref.coef_, rtol=1e-5)
     s = fit_json(capsys, tmp_path / "d.npz", "--solver", "cholesky", "--out", tmp_path / "m.npz")
     assert s["solver_used"] == "direct"
-    assert main(["fit", str(tmp_path / "d.npz"), "--positive", "--cv", "3", "--out", str(tmp_path / "c.npz")]) == 2
+    assert main(["fit", str(tmp_path / "d.npz"), "--positive", "--cv", "loo", "--out", str(tmp_path / "c.npz")]) == 2
     assert "--positive is for Ridge" in capsys.readouterr().err
+    s = fit_json(capsys, tmp_path / "d.npz", "--positive", "--cv", "3", "--alphas", "0.1,1,10", "--out",
+                 tmp_path / "c.npz")
+    alpha = s["alpha"]
+    ref = SkRidge(alpha=alpha, positive=True, tol=1e-12).fit(X, y)
+    assert_coef_close(load_model(tmp_path / "c.npz")[0].coef_, ref.coef_, rtol=1e-5)
 
 
 def test_standard_errors_are_printed_and_saved(tmp_path, capsys):

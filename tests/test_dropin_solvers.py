@@ -127,3 +127,28 @@ def test_sag_falls_back_to_the_proven_step_when_the_large_one_diverges(monkeypat
     model = Ridge(alpha=2.0, solver="sag", tol=1e-12, max_iter=20000, random_state=0).fit(X, y)
     assert factors == [1.0, SAGMethod.rate_factor]  # the large step, then the proven one
     assert_coef_close(model.coef_, exact_ridge(X, y, None, 2.0)[0][0], rtol=1e-5)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_ridgecv_positive_equals_a_grid_search_of_the_exact_qp(sparse):
+    """RidgeCV(positive=True) against GridSearchCV over Ridge(positive=True) on the same folds,
+    and its refit against the NNLS of the augmented problem."""
+    from sklearn.model_selection import GridSearchCV, KFold
+
+    from ridgejit import RidgeCV
+
+    X, y, _ = make_data(n=240, p=10, seed=7)
+    y = y - 2.0 * X[:, 0] + 1.5 * X[:, 5]
+    Xf = sp.csr_matrix(X) if sparse else X
+    alphas = np.logspace(-2, 4, 9)
+    grid = GridSearchCV(Ridge(positive=True), {"alpha": alphas}, cv=KFold(4)).fit(Xf, y)
+    cv = RidgeCV(alphas=alphas, cv=KFold(4), positive=True).fit(Xf, y)
+    assert cv.alpha_ == grid.best_params_["alpha"] and cv.solver_ == "positive"
+    assert_coef_close(cv.fold_scores_, np.array([grid.cv_results_[f"split{s}_test_score"] for s in range(4)]),
+                      rtol=1e-9)
+    w, b = _nnls_ridge(X, y, None, cv.alpha_, True)
+    assert_coef_close(cv.coef_, w, rtol=1e-9)
+    with pytest.raises(ValueError, match="leave-one-out has no closed form"):
+        RidgeCV(alphas=alphas, positive=True).fit(Xf, y)
+    with pytest.raises(ValueError, match="no positive=True"):
+        cv.to_sklearn()

@@ -177,7 +177,7 @@ def test_ridge_path_with_factors(fmt):
         assert b == pytest.approx(b_ref, rel=1e-9)
 
 
-def test_dask_estimators_take_the_factors(client):
+def test_dask_estimators_take_the_penalties_and_positive(client):
     da = pytest.importorskip("dask.array")
     import ridgejit.dask as rjd
 
@@ -192,6 +192,9 @@ def test_dask_estimators_take_the_factors(client):
     assert_allclose(cg.coef_, w1, rtol=1e-5)
     cv = rjd.RidgeCV(alphas=[0.1, 10.0, 1000.0], cv=2, penalty_factor=D).fit(Xd, yd)
     assert_allclose(cv.coef_, augmented(X, y, None, cv.alpha_, D)[0], rtol=1e-9)
+    nonneg = rjd.RidgeCV(alphas=[0.1, 10.0, 1000.0], cv=2, positive=True).fit(Xd, yd)
+    assert nonneg.solver_ == "positive" and (nonneg.coef_ >= 0).all()
+    assert_allclose(nonneg.coef_, Ridge(nonneg.alpha_, positive=True).fit(X, y).coef_, rtol=1e-10, atol=1e-12)
     tikhonov = rjd.Ridge(5.0, penalty_matrix=DIFF2).fit(Xd, yd, sample_weight=wd)
     assert tikhonov.solver_ == "direct"
     assert_allclose(tikhonov.coef_, augmented(X, y, sw, 5.0, DIFF2)[0], rtol=1e-10)

@@ -24,7 +24,7 @@ from .inference import ridge_covariance
 from .problem import readonly_view, stored_values
 from .solvers import resolve_solver
 from .solvers.base import History
-from .solvers.positive import positive_from_stats
+from .solvers.positive import exact_from_stats
 from .stats import SufficientStats
 
 #: What ``partial_fit`` can run (after :func:`~ridgejit.solvers.resolve_solver`): they need
@@ -142,12 +142,8 @@ class ExactStream:
         alpha = check_alpha(self.alpha, stats.xty.shape[1])
         penalty = check_penalty(self.penalty_factor, self.penalty_matrix, stats.xty.shape[0])
         with np.errstate(over="ignore", invalid="ignore"):
-            if self.positive:
-                coef, intercept, obj, g_norm, gap, _, _ = positive_from_stats(stats, alpha, self.fit_intercept,
-                                                                             self.max_iter, penalty)
-            else:
-                coef, intercept, obj, grad, gap = stats.solve(alpha, self.fit_intercept, penalty)
-                g_norm = np.linalg.norm(grad)
+            coef, intercept, obj, g_norm, gap = exact_from_stats(stats, alpha, self.fit_intercept, penalty=penalty,
+                                                                 positive=self.positive, max_iter=self.max_iter)
         if not (np.isfinite(coef).all() and np.isfinite(intercept).all()):
             raise ValueError("the statistics summed by partial_fit give non-finite coefficients: "
                              "rescale X and y (e.g. sklearn.preprocessing.StandardScaler)")

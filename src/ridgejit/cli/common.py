@@ -46,16 +46,17 @@ def make_estimator(args, *, dask=False):
     if factor is not None and args.solver in STOCHASTIC_SOLVERS:
         raise DataError("--penalty-factor is for Ridge and RidgeCV (solvers auto, direct, cholesky, svd, cg, lsqr, "
                         "sparse_cg, gd, nesterov), not the stochastic solvers")
-    if positive and (dask or check_cv_mode(args) or args.solver in STOCHASTIC_SOLVERS):
-        raise DataError("--positive is for Ridge on one machine (solver auto or lbfgs), not with "
-                        "--dask, --alphas/--cv or the stochastic solvers")
+    loo = check_cv_mode(args) and (args.cv is None or args.cv.lower() == "loo")
+    if positive and (dask or loo or args.solver in STOCHASTIC_SOLVERS):
+        raise DataError("--positive is for Ridge on one machine (solver auto or lbfgs) or RidgeCV with "
+                        "--cv K, not with --dask, leave-one-out or the stochastic solvers")
     if se and (check_cv_mode(args) or args.solver in STOCHASTIC_SOLVERS or (dask and se != "classical")):
         raise DataError("--se is for Ridge's exact solvers (auto, direct, cholesky; with --dask only "
                         "--se classical), not with --alphas/--cv or the stochastic solvers")
     if check_cv_mode(args):
         from .fit_cv import make_cv_estimator
 
-        return make_cv_estimator(args, dask=dask, penalty_factor=factor)
+        return make_cv_estimator(args, dask=dask, penalty_factor=factor, positive=positive)
     if dask:
         from ..dask import Ridge, SGDRidge
     else:

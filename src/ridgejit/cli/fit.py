@@ -174,7 +174,7 @@ def add_parsers(sub):
                    help="also compute standard errors (Ridge's cov_type: classical, HC0..HC3), print the "
                         "coefficient table and save the standard errors in the model file")
     f.add_argument("--positive", action="store_true",
-                   help="coefficients >= 0 (Ridge on one machine: the exact QP of solver auto or lbfgs)")
+                   help="coefficients >= 0 (the exact QP: Ridge with solver auto or lbfgs, or RidgeCV with --cv K)")
     f.add_argument("--penalty-factor", metavar="FILE|LIST", default=None,
                    help="per-feature penalty factors (0 = unpenalized), one per feature column: a comma "
                         "list (0,1,1,2) or a file of them (.npy or text); Ridge and RidgeCV")

@@ -23,14 +23,19 @@ statistics centred on their own means ``(xbar_v, ybar_v)``:
 with ``b_t`` the training intercept: no second pass.  A scorer that needs
 predictions costs pass 2: each fold's test rows are read in blocks and
 ``X_b @ [w(a_1) ... w(a_m)]`` predicts every alpha at once.  The final model
-refits ``alpha_`` from the total statistics (Cholesky, no pass).
+refits ``alpha_`` from the total statistics (Cholesky, no pass).  With
+``positive=True`` each (alpha, fold, target) model is the exact non-negative QP on
+the same statistics (:class:`AlphaSolves`): still one pass over X for everything.
 """
+
+from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
 
 from .eigen import block_rows, inverse_shifts, penalized_eigh
-from ..problem import readonly_view
+from ..problem import penalty_matrix_of, readonly_view
+from ..solvers.positive import exact_from_stats, nonnegative_qp
 from ..stats import SufficientStats, solve_spd
 
 def _index_blocks(rows, size):
@@ -74,17 +79,38 @@ def fold_labels(splits, n):
     return label
 
 
-def _coefs(train, alphas, fit_intercept, solver, penalty):
-    """Coefficients ``(A, k, p)`` and intercepts ``(A, k)`` of every alpha on a training set."""
-    gram, xty, _, x_mean, y_mean = train.centred(fit_intercept)
-    k = xty.shape[1]
-    if solver == "eigen":
-        lam, V, free = penalized_eigh(gram, penalty)
-        D = inverse_shifts(lam, alphas, free)
-        coefs = np.einsum("pj,ja,jt->atp", V, D, V.T @ xty)
-    else:
-        coefs = np.stack([solve_spd(gram, xty, np.full(k, a), penalty=penalty) for a in alphas])
-    return coefs, y_mean - coefs @ x_mean
+class AlphaSolves(NamedTuple):
+    """How every alpha is solved from a training set's statistics (no pass over X).
+
+    ``solver``: ``"eigen"`` (one generalized eigendecomposition,
+    :func:`ridgejit.cv.eigen.penalized_eigh`, then ``O(p^2)`` per alpha) or
+    ``"cholesky"`` (one per alpha); ``penalty``: ``None``, factors or a matrix;
+    ``positive``: the non-negative QP (:func:`ridgejit.solvers.positive.nonnegative_qp`)
+    per alpha and target instead, whatever ``solver``.
+    """
+
+    solver: str = "eigen"
+    penalty: np.ndarray | None = None
+    positive: bool = False
+
+    def coefs(self, train, alphas, fit_intercept):
+        """Coefficients ``(A, k, p)`` and intercepts ``(A, k)`` of every alpha on ``train``."""
+        gram, xty, _, x_mean, y_mean = train.centred(fit_intercept)
+        p, k = xty.shape
+        if self.positive:
+            D = penalty_matrix_of(self.penalty, p)
+            coefs = np.array([[nonnegative_qp(gram + a * D, xty[:, t])[0] for t in range(k)] for a in alphas])
+        elif self.solver == "eigen":
+            lam, V, free = penalized_eigh(gram, self.penalty)
+            D = inverse_shifts(lam, alphas, free)
+            coefs = np.einsum("pj,ja,jt->atp", V, D, V.T @ xty)
+        else:
+            coefs = np.stack([solve_spd(gram, xty, np.full(k, a), penalty=self.penalty) for a in alphas])
+        return coefs, y_mean - coefs @ x_mean
+
+    def refit(self, total, alpha, fit_intercept):
+        """``(coef (k, p), intercept (k,))`` with ``alpha[t]`` for target ``t`` on all rows."""
+        return exact_from_stats(total, alpha, fit_intercept, penalty=self.penalty, positive=self.positive)[:2]
 
 
 def _sse(test, coefs, intercepts):
@@ -96,13 +122,14 @@ def _sse(test, coefs, intercepts):
     return np.maximum(sse, 0.0), np.diag(yty).copy()
 
 
-def stats_scores(train, test, alphas, fit_intercept, solver, scoring, penalty=None):
+def stats_scores(train, test, alphas, fit_intercept, solves, scoring):
     """Scores of every alpha on one split from its training and test statistics alone.
 
-    ``scoring`` must not need predictions (``r2``, ``neg_mean_squared_error``,
-    ``neg_root_mean_squared_error``).  Returns ``(n_alphas,)`` or ``(n_alphas, k)``.
+    ``solves`` is an :class:`AlphaSolves`; ``scoring`` must not need predictions (``r2``,
+    ``neg_mean_squared_error``, ``neg_root_mean_squared_error``).  Returns
+    ``(n_alphas,)`` or ``(n_alphas, k)``.
     """
-    coefs, intercepts = _coefs(train, alphas, fit_intercept, solver, penalty)
+    coefs, intercepts = solves.coefs(train, alphas, fit_intercept)
     sse, sst = _sse(test, coefs, intercepts)
     return scoring.from_sums(sse, sst, test.weight_sum, test.n_samples)
 
@@ -136,8 +163,7 @@ def check_weights(s, train_weight, test_weight, total_weight):
         raise ValueError(f"fold {s} of the cross-validation has zero total sample weight in its training set")
 
 
-def cross_validate(X, y, Y, sw, alphas, splits, *, fit_intercept, solver, scoring, backend, verbose=0,
-                   penalty=None):
+def cross_validate(X, y, Y, sw, alphas, splits, *, fit_intercept, solves, scoring, backend, verbose=0):
     """Scores of every alpha on every split, and the total statistics for the refit.
 
     Parameters
@@ -146,10 +172,8 @@ def cross_validate(X, y, Y, sw, alphas, splits, *, fit_intercept, solver, scorin
     Y : ndarray (n, k) float64 ; sw : ndarray (n,)
     alphas : ndarray (n_alphas,), >= 0
     splits : list of (train, test) index arrays
-    fit_intercept : bool ; solver : {"eigen", "cholesky"}
+    fit_intercept : bool ; solves : AlphaSolves
     scoring : ridgejit.cv.scores.Scoring ; backend : kernels.Backend
-    penalty : ndarray (p,) or None
-        Per-feature penalty factors (:func:`ridgejit.cv.eigen.penalized_eigh`).
 
     Returns
     -------
@@ -178,11 +202,11 @@ def cross_validate(X, y, Y, sw, alphas, splits, *, fit_intercept, solver, scorin
     for s, ((_, test_rows), (train, test)) in enumerate(zip(splits, pairs)):
         check_weights(s, train.weight_sum, test.weight_sum, total.weight_sum)
         if scoring.needs_predictions:  # pass 2, over this fold's test rows
-            coefs, intercepts = _coefs(train, alphas, fit_intercept, solver, penalty)
+            coefs, intercepts = solves.coefs(train, alphas, fit_intercept)
             P = predictions(X, test_rows, coefs, intercepts)
             scores = scoring.from_predictions(P, y[test_rows], sw[test_rows])
         else:
-            scores = stats_scores(train, test, alphas, fit_intercept, solver, scoring, penalty)
+            scores = stats_scores(train, test, alphas, fit_intercept, solves, scoring)
         if verbose:
             print(f"[RidgeCV] fold {s}: scores {np.array2string(np.asarray(scores), precision=5)}")
         out.append(scores)

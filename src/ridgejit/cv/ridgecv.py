@@ -26,7 +26,7 @@ from sklearn.metrics import get_scorer_names
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._threads import thread_limit
-from .kfold import cross_validate
+from .kfold import AlphaSolves, cross_validate
 from .leave_one_out import leave_one_out
 from .routing import SplitterRouting
 from .scores import Scoring, select_best
@@ -126,6 +126,12 @@ class RidgeCV(SplitterRouting, MultiOutputMixin, RegressorMixin, BaseEstimator):
         ``1/sqrt(d_j)``, the unpenalized features profiled out exactly), for
         dense and CSR X alike (CSR k-fold: the ``p x p`` fold statistics, not
         multi-shift CG, whose shifts must be ``a I``; ``solver="cg"`` raises).
+    positive : bool, default=False
+        Non-negative coefficients, as ``Ridge(positive=True)``: every (alpha, fold)
+        model is the exact non-negative QP on the ``p x p`` fold statistics (no
+        extra pass over X: all alphas and folds from the one pass; scikit-learn's
+        RidgeCV has no such option).  k-fold only (``cv`` an int or splitter,
+        dense or CSR X); leave-one-out raises, as it has no closed form then.
     penalty_matrix : array-like of shape (n_features, n_features), default=None
         A Tikhonov penalty ``a w^T P w`` as in :class:`ridgejit.Ridge`: the same
         paths as ``penalty_factor`` in the eigenbasis of ``P`` (its null space
@@ -150,7 +156,7 @@ class RidgeCV(SplitterRouting, MultiOutputMixin, RegressorMixin, BaseEstimator):
         Leave-one-out from ``X^T X`` (cov) or ``X X^T`` (gram); k-fold in one
         pass (folds: a partition) or a pass per split (splits); multi-shift
         CG over all splits (multishift, CSR X).
-    solver_ : {"eigen", "cholesky", "cg"}
+    solver_ : {"eigen", "cholesky", "cg", "positive"}
     n_iter_ : int
         CG iterations (passes over X) when ``solver_ == "cg"``; 1 for the
         exact (dense) modes.
@@ -182,12 +188,13 @@ class RidgeCV(SplitterRouting, MultiOutputMixin, RegressorMixin, BaseEstimator):
         "verbose": ["verbose"],
         "penalty_factor": ["array-like", None],
         "penalty_matrix": ["array-like", None],
+        "positive": ["boolean"],
     }
 
     def __init__(self, alphas=(0.1, 1.0, 10.0), *, fit_intercept=True, scoring=None, cv=None,
                  gcv_mode=None, store_cv_results=False, alpha_per_target=False, solver="auto",
                  tol=1e-6, max_iter=None, backend="auto", n_jobs=None, verbose=0, penalty_factor=None,
-                 penalty_matrix=None):
+                 penalty_matrix=None, positive=False):
         self.alphas = alphas
         self.fit_intercept = fit_intercept
         self.scoring = scoring
@@ -203,6 +210,7 @@ class RidgeCV(SplitterRouting, MultiOutputMixin, RegressorMixin, BaseEstimator):
         self.verbose = verbose
         self.penalty_factor = penalty_factor
         self.penalty_matrix = penalty_matrix
+        self.positive = positive
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -246,9 +254,13 @@ class RidgeCV(SplitterRouting, MultiOutputMixin, RegressorMixin, BaseEstimator):
                              "'cg' (multi-shift CG) is the sparse solver, 'eigen'/'cholesky' the dense ones")
         alphas = check_alphas(self.alphas, strictly_positive=loo)
         penalty = check_penalty(self.penalty_factor, self.penalty_matrix, X.shape[1])
-        if penalty is not None and self.solver == "cg":
-            raise ValueError("solver='cg' (multi-shift CG) solves shifts a I, not a D (penalty_factor, "
-                             "penalty_matrix): use solver='auto' (the p x p fold statistics)")
+        if (penalty is not None or self.positive) and self.solver == "cg":
+            raise ValueError("solver='cg' (multi-shift CG) solves unconstrained shifts a I, not a D "
+                             "(penalty_factor, penalty_matrix) or positive=True: use solver='auto' "
+                             "(the p x p fold statistics)")
+        if self.positive and loo:
+            raise ValueError("positive=True needs cv != None (e.g. cv=5): leave-one-out has no closed form "
+                             "for constrained fits")
         per_target = bool(self.alpha_per_target) and y.ndim == 2
         scoring = Scoring(self, loo=loo, per_target=per_target, weighted=sample_weight is not None,
                           labels=self._label_binarizer if is_classifier(self) else None)
@@ -257,11 +269,13 @@ class RidgeCV(SplitterRouting, MultiOutputMixin, RegressorMixin, BaseEstimator):
             self.n_iter_ = 1  # the exact modes; the CG mode counts its passes
             if loo:
                 coef, intercept, scores = self._fit_loo(X, y, Y, sw, alphas, scoring, backend, penalty)
-            elif sp.issparse(X) and penalty is None:
+            elif sp.issparse(X) and penalty is None and not self.positive:
                 coef, intercept, scores = self._fit_sparse(X, y, Y, sw, alphas, scoring, backend, split_params)
             else:
+                solves = AlphaSolves("eigen" if self.solver == "auto" else self.solver, penalty,
+                                     bool(self.positive))
                 coef, intercept, scores = self._fit_kfold(X, y, Y, sw, alphas, scoring, backend, split_params,
-                                                          penalty)
+                                                          solves)
         return self._store(alphas, scores, coef, intercept, X.dtype, y.ndim)
 
     def _store(self, alphas, scores, coef, intercept, dtype, y_ndim):
@@ -319,17 +333,15 @@ class RidgeCV(SplitterRouting, MultiOutputMixin, RegressorMixin, BaseEstimator):
         coef = coef_for(self._alpha_vector(scores, alphas, Y.shape[1]))
         return coef, y_mean - coef @ x_mean, scores
 
-    def _fit_kfold(self, X, y, Y, sw, alphas, scoring, backend, split_params, penalty):
+    def _fit_kfold(self, X, y, Y, sw, alphas, scoring, backend, split_params, solves):
         splits = self._splits(X, y, split_params)
-        solver = "eigen" if self.solver == "auto" else self.solver
         fold_scores, total, mode = cross_validate(
-            X, y, Y, sw, alphas, splits, fit_intercept=self.fit_intercept, solver=solver,
-            scoring=scoring, backend=backend, verbose=self.verbose, penalty=penalty)
+            X, y, Y, sw, alphas, splits, fit_intercept=self.fit_intercept, solves=solves,
+            scoring=scoring, backend=backend, verbose=self.verbose)
         scores = fold_scores.mean(axis=0)
         self.fold_scores_ = fold_scores.transpose(0, 2, 1) if fold_scores.ndim == 3 else fold_scores
-        self.gcv_mode_, self.solver_ = mode, solver
-        coef, intercept = total.solve(self._alpha_vector(scores, alphas, Y.shape[1]), self.fit_intercept,
-                                      penalty)[:2]
+        self.gcv_mode_, self.solver_ = mode, "positive" if solves.positive else solves.solver
+        coef, intercept = solves.refit(total, self._alpha_vector(scores, alphas, Y.shape[1]), self.fit_intercept)
         return coef, intercept, scores
 
     def _fit_sparse(self, X, y, Y, sw, alphas, scoring, backend, split_params):
@@ -349,6 +361,9 @@ class RidgeCV(SplitterRouting, MultiOutputMixin, RegressorMixin, BaseEstimator):
     def to_sklearn(self):
         """The equivalent fitted ``sklearn.linear_model.RidgeCV`` (for tools that check types).
 
+        Raises ``ValueError`` for ``positive``, ``penalty_factor`` or ``penalty_matrix``
+        (scikit-learn's RidgeCV has none of them).
+
         Returns
         -------
         sklearn.linear_model.RidgeCV
@@ -357,6 +372,8 @@ class RidgeCV(SplitterRouting, MultiOutputMixin, RegressorMixin, BaseEstimator):
         """
         from sklearn.linear_model import RidgeCV as SkRidgeCV
 
+        if self.positive:
+            raise ValueError("scikit-learn's RidgeCV has no positive=True: this model has no equivalent there")
         out = SkRidgeCV(alphas=self.alphas, fit_intercept=self.fit_intercept, scoring=self.scoring, cv=self.cv,
                         gcv_mode=self.gcv_mode, store_cv_results=self.store_cv_results,
                         alpha_per_target=self.alpha_per_target)

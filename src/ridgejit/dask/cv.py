@@ -18,7 +18,7 @@ from sklearn.base import _fit_context
 
 from .._validation import check_penalty
 from ..cv.ridgecv import RidgeCV as _RidgeCV
-from ..cv.kfold import check_weights, stats_scores
+from ..cv.kfold import AlphaSolves, check_weights, stats_scores
 from ..cv.scores import Scoring
 from ..kernels import get_backend
 from ..cv.path import check_alphas
@@ -96,18 +96,19 @@ class RidgeCV(DaskRegressorMixin, _RidgeCV):
         fold_stats = dask.compute(*trees)  # the one pass: k small results reach the client
         total = tasks.merge_stats(*fold_stats)
         solver = "eigen" if self.solver == "auto" else self.solver
+        solves = AlphaSolves(solver, penalty, bool(self.positive))
         out = []
         with np.errstate(over="ignore", invalid="ignore"):
             for f, test in enumerate(fold_stats):
                 train = total.subtract(test)
                 check_weights(f, train.weight_sum, test.weight_sum, total.weight_sum)
-                out.append(stats_scores(train, test, alphas, self.fit_intercept, solver, scoring, penalty))
+                out.append(stats_scores(train, test, alphas, self.fit_intercept, solves, scoring))
             fold_scores = np.array(out)
             scores = fold_scores.mean(axis=0)
             alpha = self._alpha_vector(scores, alphas, rb.n_targets)
-            coef, intercept = total.solve(alpha, self.fit_intercept, penalty)[:2]
+            coef, intercept = solves.refit(total, alpha, self.fit_intercept)
         self.fold_scores_ = fold_scores.transpose(0, 2, 1) if fold_scores.ndim == 3 else fold_scores
-        self.gcv_mode_, self.solver_, self.n_iter_ = "blocks", solver, 1
+        self.gcv_mode_, self.solver_, self.n_iter_ = "blocks", "positive" if self.positive else solver, 1
         self._store(alphas, scores, coef, intercept, rb.dtype, rb.y_ndim)
         self._remember_columns(rb)
         return self

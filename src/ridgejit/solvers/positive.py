@@ -138,11 +138,20 @@ def positive_from_stats(stats, alpha, fit_intercept, max_iter=None, penalty=None
     return coef, y_mean - coef @ x_mean, obj, float(np.sqrt(g_sq.sum())), gap, max(n_iter, 1), converged
 
 
+def exact_from_stats(stats, alpha, fit_intercept, *, penalty=None, positive=False, max_iter=None):
+    """The exact fit from statistics alone, non-negative or not: ``(coef, intercept, objective,
+    gradient norm, gap bound)`` (:func:`positive_from_stats` or
+    :meth:`ridgejit.stats.SufficientStats.solve`); no pass over X."""
+    if positive:
+        return positive_from_stats(stats, alpha, fit_intercept, max_iter, penalty)[:5]
+    coef, intercept, obj, grad, gap = stats.solve(alpha, fit_intercept, penalty)
+    return coef, intercept, obj, float(np.linalg.norm(grad)), gap
+
+
 def solve_positive(problem, coef0, options):
     """Exact non-negative ridge (see the module docstring): one pass over X; ``coef0`` is ignored."""
     hist = History("positive", options.verbose)
-    stats = SufficientStats.around_first_row(problem.X, problem.y, problem.fit_intercept)
-    stats.add(problem.backend, problem.X, problem.y, problem.sw)
+    stats = SufficientStats.of_rows(problem.backend, problem.X, problem.y, problem.sw, problem.fit_intercept)
     coef, intercept, obj, g_norm, gap, n_iter, converged = positive_from_stats(
         stats, problem.alpha, problem.fit_intercept, options.max_iter, problem.penalty)
     hist.add(obj, g_norm, gap)
