@@ -56,3 +56,48 @@ def test_concurrent_fits_equal_serial_fits_here():
     with ThreadPoolExecutor(4) as ex:
         for coef in ex.map(lambda i: SGDRidge(random_state=1, max_iter=3, tol=None).fit(X, y).coef_, range(4)):
             assert_array_equal(coef, sgd)
+
+
+def _blas_threads():
+    from threadpoolctl import threadpool_info
+
+    return sorted((m["filepath"], m["num_threads"]) for m in threadpool_info() if m["user_api"] == "blas")
+
+
+def test_overlapping_limits_share_the_largest_and_restore_the_original():
+    """Interleaved holders, in both exit orders: the limit is the largest request while any
+    holds it, and the process's own limits come back after the last (threadpoolctl's
+    per-context restore would leave the first holder's request in force here)."""
+    from contextlib import ExitStack
+
+    from threadpoolctl import threadpool_info
+
+    from ridgejit._threads import SharedBlasLimit
+
+    shared = SharedBlasLimit()
+    original = _blas_threads()
+    if not original:
+        pytest.skip("threadpoolctl finds no BLAS library in this process")
+    for first_out in ("small", "large"):
+        with ExitStack() as small, ExitStack() as large:
+            small.enter_context(shared.hold(1))
+            assert shared.current == 1
+            large.enter_context(shared.hold(3))
+            assert shared.current == 3
+            assert all(m["num_threads"] == 3 for m in threadpool_info() if m["user_api"] == "blas")
+            (small if first_out == "small" else large).close()
+            assert shared.current == (3 if first_out == "small" else 1)
+        assert shared.current is None
+        assert _blas_threads() == original
+
+
+def test_concurrent_fits_with_different_n_jobs_leave_the_limits_as_they_were():
+    X, y, _ = make_data(n=20000, p=100)  # above UNTOUCHED_BELOW: every fit sets its limits
+    before = _blas_threads()
+    serial = {j: Ridge(solver="cg", tol=1e-10, n_jobs=j).fit(X, y).coef_ for j in (1, 2)}
+    with ThreadPoolExecutor(4) as ex:
+        out = list(ex.map(lambda i: (1 + i % 2, Ridge(solver="cg", tol=1e-10, n_jobs=1 + i % 2).fit(X, y).coef_),
+                          range(8)))
+    for j, coef in out:  # BLAS may split a product differently on another thread count: rounding only
+        np.testing.assert_allclose(coef, serial[j], rtol=1e-12, atol=1e-14)
+    assert _blas_threads() == before

@@ -16,6 +16,15 @@ chosen: it is picked at the first parallel launch), every fit on the Numba
 backend holds one process-wide lock, so concurrent fits run one after the
 other instead of aborting.  Under ``omp`` or ``tbb`` no lock is taken and
 fits run concurrently.  The threading layer itself is never changed.
+
+Numba's thread count is per Python thread, so concurrent fits each get their
+own ``n_jobs`` there.  BLAS/OpenMP limits are process-wide: fits that overlap
+in time share ONE limit (:data:`BLAS_LIMITS`), the largest ``n_jobs`` among
+those running (none runs on fewer threads than it asked for; oversubscription
+is bounded by the largest request), and the limits in effect before the first
+of them started are restored exactly when the last one ends, whatever the
+order of their ends.  (Per-fit ``threadpoolctl`` contexts would instead restore
+each other's values when they interleave and leave the process at a wrong limit.)
 """
 
 import contextlib
@@ -42,6 +51,48 @@ def blas_controller():
     from threadpoolctl import ThreadpoolController
 
     return ThreadpoolController()
+
+
+class SharedBlasLimit:
+    """One process-wide BLAS thread limit for every fit running now (see the module docstring).
+
+    ``hold(threads)`` is a context manager: the first holder saves the original
+    limits (``threadpoolctl``), each entry and exit sets the limit to the largest
+    request among the holders left, and the last exit restores the originals.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._requests = []
+        self._original = None
+        self.current = None  #: the limit set now (None: no fit holds it)
+
+    def _apply(self, threads):
+        limiter = blas_controller().limit(limits=threads)
+        if self._original is None:
+            self._original = limiter  # remembers the limits from before the first holder
+        self.current = threads
+
+    @contextlib.contextmanager
+    def hold(self, threads):
+        with self._lock:
+            self._requests.append(threads)
+            if max(self._requests) != self.current:
+                self._apply(max(self._requests))
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._requests.remove(threads)
+                if not self._requests:
+                    self._original.restore_original_limits()
+                    self._original, self.current = None, None
+                elif max(self._requests) != self.current:
+                    self._apply(max(self._requests))
+
+
+#: The BLAS limit shared by concurrent fits.
+BLAS_LIMITS = SharedBlasLimit()
 
 
 @functools.lru_cache(maxsize=1)
@@ -96,7 +147,7 @@ def thread_limit(n_jobs, backend_name, size=None):
             previous = numba.get_num_threads()
             numba.set_num_threads(threads)
         try:
-            with blas_controller().limit(limits=threads):
+            with BLAS_LIMITS.hold(threads):
                 yield
         finally:
             if previous is not None:
