@@ -363,3 +363,11 @@ def test_progress_line_on_a_terminal_only(monkeypatch, capsys):
             time.sleep(0.6)
         shown = "fitting x: 00:00" in stream.getvalue()
         assert shown == (enabled and isinstance(stream, Terminal))
+
+
+def test_csv_without_pandas_names_the_extra(tmp_path, capsys, monkeypatch):
+    X, y = make_xy()
+    write_csv(tmp_path / "d.csv", X, y)
+    monkeypatch.setitem(sys.modules, "pandas", None)
+    assert main(["fit", str(tmp_path / "d.csv"), "--target", "y", "--out", str(tmp_path / "m.npz")]) == 2
+    assert 'pip install "ridgejit[cli]"' in capsys.readouterr().err

@@ -1,6 +1,8 @@
 """Ridge(cov_type=...): covariances against statsmodels (alpha = 0) and a NumPy evaluation of the
 formulas on the augmented design (alpha > 0); coef_table against statsmodels' (issue 22)."""
 
+import sys
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -103,3 +105,11 @@ def test_multi_target_streams_and_refusals():
     with pytest.raises(AttributeError, match="cov_type"):
         Ridge().fit(X, y).coef_table()
     assert "covariance_" not in vars(Ridge(cov_type="HC0").fit(X, y).set_params(cov_type=None).fit(X, y))
+
+
+def test_coef_table_without_pandas_names_the_extra(monkeypatch):
+    X, y = np.random.default_rng(0).standard_normal((50, 3)), np.arange(50.0)
+    model = Ridge(cov_type="classical").fit(X, y)
+    monkeypatch.setitem(sys.modules, "pandas", None)  # "import pandas" raises ImportError
+    with pytest.raises(ImportError, match=r"ridgejit\[cli\]"):
+        model.coef_table()

@@ -200,8 +200,8 @@ def csv_separator(path):
 def _read_csv(path, target):
     try:
         import pandas as pd
-    except ImportError:  # pragma: no cover - pandas is in the test extra
-        raise DataError(f"{path}: reading CSV needs pandas (pip install pandas)") from None
+    except ImportError:
+        raise DataError(f"{path}: reading CSV needs pandas: pip install \"ridgejit[cli]\"") from None
     sep = csv_separator(path)
     try:
         df = pd.read_csv(path, sep=sep, engine="c" if sep else "python")

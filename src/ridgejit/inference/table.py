@@ -47,8 +47,11 @@ class CoefficientTable:
             ``z`` (sandwich), ``p_value`` (two-sided, against 0), ``ci_low``,
             ``ci_high``; ``attrs`` holds ``cov_type``, ``level`` and ``dof``.
         """
-        import pandas as pd
-
+        try:
+            import pandas as pd
+        except ImportError:
+            raise ImportError('coef_table returns a pandas DataFrame: pip install "ridgejit[cli]" '
+                              "(or pandas); the numbers are in bse_ and covariance_ without it") from None
         if not hasattr(self, "covariance_"):
             raise AttributeError("coef_table needs a fit with cov_type set (e.g. Ridge(cov_type='HC3'))")
         if not 0 < level < 1:
