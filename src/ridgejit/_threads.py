@@ -25,6 +25,11 @@ is bounded by the largest request), and the limits in effect before the first
 of them started are restored exactly when the last one ends, whatever the
 order of their ends.  (Per-fit ``threadpoolctl`` contexts would instead restore
 each other's values when they interleave and leave the process at a wrong limit.)
+Results equal serial fits to rounding, not bit for bit: OpenBLAS 0.3.30+ does
+not apply a limit set from one Python thread to the calls of another the same
+way (measured: a ``threadpoolctl`` limit of 1 set in a worker thread reads back
+2 there), so a fit in a worker thread may split a product on another thread
+count than in the main thread (differences ~1e-14 here).
 """
 
 import contextlib
