@@ -34,7 +34,7 @@ LAYERS = [
     ("ridgejit.ridge", "ridgejit.stochastic", "ridgejit.streaming", "ridgejit.classifier"),
     ("ridgejit.cv",),
     ("ridgejit.dask",),
-    ("ridgejit.bench", "ridgejit._info"),
+    ("ridgejit.bench", "ridgejit._info", "ridgejit.plot"),
     ("ridgejit.cli",),
     ("ridgejit",),
 ]

@@ -210,11 +210,11 @@ def report(args, est, summary, feature_names, zero_based=None):
                "solver_used": getattr(est, "solver_", solver), "n_iter": int(np.max(est.n_iter_)),
                **summary}
     if cv_mode:
-        from .fit_cv import cv_summary, format_cv_table, plot_validation_curve
+        from .fit_cv import cv_summary, format_cv_table, save_validation_curve
 
         summary["cv"] = cv_summary(est)
         if args.plot:
-            plot_validation_curve(summary["cv"], args.plot, f"RidgeCV on {os.path.basename(args.data)}")
+            save_validation_curve(est, args.plot, f"RidgeCV on {os.path.basename(args.data)}")
             summary["plot"] = args.plot
     table = est.coef_table() if getattr(est, "cov_type_", None) else None
     if table is not None and feature_names is not None:  # the file's column names

@@ -90,19 +90,16 @@ def cv_summary(est):
     ``score``: the mean validation score of every alpha (averaged over targets);
     ``std``: its standard deviation over the folds (None for leave-one-out).
     """
-    scores = np.asarray(est.mean_scores_, dtype=np.float64)
-    folds = est.fold_scores_
-    std = None
-    if folds is not None:
-        folds = np.asarray(folds, dtype=np.float64)
-        std = (folds.mean(axis=1) if folds.ndim == 3 else folds).std(axis=0).tolist()
+    from ..plot import validation_curve
+
+    alphas, score, std, best = validation_curve(est)
     return {
         "cv": "loo" if est.cv is None else str(est.cv),
         "scoring": est.scoring if isinstance(est.scoring, str) or est.scoring is None else "callable",
-        "alphas": est.alphas_.tolist(),
-        "score": (scores.mean(axis=0) if scores.ndim == 2 else scores).tolist(),
-        "std": std,
-        "best_alpha": float(np.ravel(est.alpha_)[0]),
+        "alphas": alphas.tolist(),
+        "score": score.tolist(),
+        "std": None if std is None else std.tolist(),
+        "best_alpha": best,
         "best_score": float(np.mean(est.best_score_)),
         "mode": est.gcv_mode_,
     }
@@ -120,35 +117,15 @@ def format_cv_table(cv):
     return "\n".join(lines)
 
 
-def plot_validation_curve(cv, path, title=""):
-    """Draw the mean score against log alpha, a band of +-1 fold std, the chosen alpha marked.
-
-    Parameters
-    ----------
-    cv : dict
-        From :func:`cv_summary`.
-    path : str
-        Image file to write (matplotlib: ``pip install "ridgejit[bench]"``).
-    title : str, default=""
-    """
+def save_validation_curve(est, path, title=""):
+    """Write a fitted RidgeCV's validation curve (:func:`ridgejit.plot.plot_validation_curve`)
+    to the image file ``path`` (matplotlib: ``pip install "ridgejit[bench]"``)."""
     from ..bench.plot import pyplot
+    from ..plot import plot_validation_curve
 
     plt = pyplot()
-    a, s = np.asarray(cv["alphas"]), np.asarray(cv["score"])
-    order = np.argsort(a)
-    a, s = a[order], s[order]
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    ax.plot(a, s, "o-", color="#1f77b4", label="mean validation score")
-    if cv["std"]:
-        sd = np.asarray(cv["std"])[order]
-        ax.fill_between(a, s - sd, s + sd, color="#1f77b4", alpha=0.2, label="+-1 std over folds")
-    ax.axvline(cv["best_alpha"], color="#d62728", ls="--", label=f"chosen alpha = {cv['best_alpha']:.4g}")
-    ax.set_xscale("log")
-    ax.set_xlabel("alpha (log scale)")
-    ax.set_ylabel(f"score ({cv['scoring'] or ('neg. LOO MSE' if cv['cv'] == 'loo' else 'r2')})")
-    ax.set_title(title or f"RidgeCV validation curve (cv={cv['cv']})")
-    ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=9)
+    plot_validation_curve(est, ax=ax, title=title or None)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
