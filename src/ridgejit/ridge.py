@@ -61,15 +61,11 @@ class Ridge(ExactStream, CoefficientTable, RegressorMixin, BaseEstimator):
         :mod:`ridgejit.solvers.auto`).  scikit-learn's names run the solver
         that computes the same thing, and ``solver_`` records it:
 
-        ==============================  ===================================
-        ``solver=``                     runs
-        ==============================  ===================================
-        ``"cholesky"``, ``"svd"``        ``direct`` (exact; ``svd``'s
-                                        minimum-norm answer when singular)
-        ``"lsqr"``, ``"sparse_cg"``      ``cg``
-        ``"sag"``, ``"saga"``            ``sag``, ``saga``
-        ``"lbfgs"`` (``positive=True``)  ``positive``, the exact QP
-        ==============================  ===================================
+        - ``"cholesky"``, ``"svd"``: ``direct`` (exact; ``svd``'s minimum-norm
+          answer when singular);
+        - ``"lsqr"``, ``"sparse_cg"``: ``cg``;
+        - ``"sag"``, ``"saga"``: ``sag``, ``saga``;
+        - ``"lbfgs"`` (``positive=True``): ``positive``, the exact QP.
     tol : float, default=None
         The relative objective gap ``(J(w) - J*) / J(w)`` to reach: iterative
         solvers stop when a bound on it is at most ``tol`` for every target
