@@ -30,8 +30,37 @@ def _skip(reason):
     )
 
 
+#: The fast-math subset of the Numba kernels (_config.FASTMATH): reassociation (vectorized
+#: reductions), no signed zeros, contraction, reciprocals; never -ffinite-math-only, so NaN/inf
+#: stay visible to the checks.
+FASTMATH = ["-fno-math-errno", "-fno-trapping-math", "-fassociative-math", "-fno-signed-zeros",
+            "-freciprocal-math", "-ffp-contract=fast"]
+
+
+def compiler_flags(compiler_type, platform):
+    """``(compile args, link args)`` for OpenMP and optimization, per toolchain.
+
+    GCC-like (Linux, MinGW): ``-fopenmp``.  Apple clang has no ``-fopenmp`` driver flag:
+    OpenMP comes from Homebrew's libomp through ``CPPFLAGS="-Xpreprocessor -fopenmp"``,
+    ``CFLAGS=-I...`` and ``LDFLAGS=-L... -lomp`` (set by the cibuildwheel configuration in
+    pyproject.toml; delocate then bundles libomp into the wheel).  MSVC: ``/openmp`` with
+    its default precise floating point (``/fp:fast`` would assume no NaN).
+    """
+    if compiler_type == "msvc":
+        return ["/O2", "/openmp"], []
+    if platform == "darwin":
+        return ["-O3", *FASTMATH], []
+    return ["-O3", "-fopenmp", *FASTMATH], ["-fopenmp"]
+
+
 class OptionalBuildExt(build_ext):
     """``build_ext`` that reports, instead of failing, unless RIDGEJIT_REQUIRE_CYTHON=1."""
+
+    def build_extensions(self):
+        compile_args, link_args = compiler_flags(self.compiler.compiler_type, sys.platform)
+        for ext in self.extensions:
+            ext.extra_compile_args, ext.extra_link_args = list(compile_args), list(link_args)
+        super().build_extensions()
 
     def run(self):
         try:
@@ -60,13 +89,7 @@ def extensions():
             depends=["src/ridgejit/kernels/_layout.pxd"],
             include_dirs=[numpy.get_include()],
             define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
-            # The fast-math subset of the Numba kernels (_config.FASTMATH): reassociation
-            # (vectorized reductions), no signed zeros, contraction, reciprocals; never
-            # -ffinite-math-only, so NaN/inf stay visible to the checks.
-            extra_compile_args=["-O3", "-fopenmp", "-fno-math-errno", "-fno-trapping-math",
-                                "-fassociative-math", "-fno-signed-zeros", "-freciprocal-math",
-                                "-ffp-contract=fast"],
-            extra_link_args=["-fopenmp"],
+            # compile and link flags: per toolchain, in OptionalBuildExt.build_extensions
         )
         for name in MODULES
     ]
