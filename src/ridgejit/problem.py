@@ -96,14 +96,26 @@ def penalty_matrix_of(penalty, n_features):
     return np.diag(penalty) if penalty.ndim == 1 else penalty
 
 
+def penalty_eigh(P):
+    """``(mu, U)`` with ``P = U diag(mu) U^T`` (ascending), for a penalty matrix ``P``.
+
+    Eigenvalues within rounding of zero (``p eps mu_max``: a singular difference penalty
+    computes its null space as +-1e-16) are set to 0, so a penalty with a null space
+    never passes for positive definite and its null space is left unpenalized exactly.
+    """
+    mu, U = np.linalg.eigh(P)
+    mu[mu <= len(mu) * np.finfo(np.float64).eps * max(mu.max(initial=0.0), 0.0)] = 0.0
+    return mu, U
+
+
 def penalty_range(penalty):
     """``(lambda_min(D), lambda_max(D))``: the penalty's curvature per unit alpha."""
     if penalty is None:
         return 1.0, 1.0
     if penalty.ndim == 1:
         return float(penalty.min(initial=np.inf)), float(penalty.max(initial=0.0))
-    lam = np.linalg.eigvalsh(penalty)
-    return max(float(lam[0]), 0.0) if lam.size else np.inf, float(lam[-1]) if lam.size else 0.0
+    mu = penalty_eigh(penalty)[0]
+    return (float(mu[0]), float(mu[-1])) if mu.size else (np.inf, 0.0)
 
 
 def stored_values(X):

@@ -18,18 +18,17 @@ pass over X for all alphas at once).  No centred copy of X is made in either
 form: centring happens in the statistics or in block-sized temporaries.
 
 Per-feature penalty factors ``d`` (``penalty_factor``: ``a I`` becomes ``a D``,
-``D = diag(d)``) take the primal form always, through
+``D = diag(d)``) and penalty matrices (``penalty_matrix``: ``D = P``) take the
+primal form always, through
 :func:`penalized_eigh`: directions ``V`` with ``V^T G V = diag(l)`` and
 ``V^T D V = diag(0 where free else 1)``, so every alpha is again one division
 per direction.
 """
 
 import numpy as np
-from scipy import sparse
+from scipy import linalg, sparse
 
-from scipy import linalg
-
-from ..problem import Problem, raise_if_not_finite
+from ..problem import Problem, penalty_eigh, raise_if_not_finite
 
 #: Bytes of one float64 row-block temporary in the passes over X.
 BLOCK_BYTES = 8 << 20
@@ -82,8 +81,7 @@ def penalized_eigh(gram, penalty=None):
         lam, V = np.linalg.eigh(gram)
         return lam, V, None
     if penalty.ndim == 2:  # D = U diag(mu) U^T: factors mu in the rotated coordinates U^T w
-        mu, U = np.linalg.eigh(penalty)
-        mu[mu <= p * np.finfo(np.float64).eps * max(mu.max(initial=0.0), 0.0)] = 0.0
+        mu, U = penalty_eigh(penalty)
         lam, V, free = penalized_eigh(U.T @ gram @ U, mu)
         return lam, U @ V, free
     pen, free = np.flatnonzero(penalty > 0), np.flatnonzero(penalty == 0)
@@ -130,8 +128,8 @@ class PrimalEigen:
     stats : SufficientStats
         Statistics of the rows (``around_first_row`` with this ``fit_intercept``).
     fit_intercept : bool
-    penalty : ndarray (p,) or None
-        Per-feature penalty factors (:func:`penalized_eigh`).
+    penalty : ndarray (p,) or (p, p), or None
+        Per-feature penalty factors or a penalty matrix (:func:`penalized_eigh`).
 
     Attributes
     ----------

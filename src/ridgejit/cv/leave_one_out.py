@@ -144,10 +144,10 @@ def leave_one_out(X, Y, sw, alphas, fit_intercept, backend, keep, penalty=None):
     fit_intercept : bool ; backend : kernels.Backend
     keep : None, "squared" or "predictions"
         What to store per sample (see :class:`LooTally`).
-    penalty : ndarray (p,) or None
-        Per-feature penalty factors: the primal form whatever the shape, with
+    penalty : ndarray (p,) or (p, p), or None
+        Penalty factors or a penalty matrix: the primal form whatever the shape, with
         ``V`` from :func:`ridgejit.cv.eigen.penalized_eigh` (the leverages then
-        include the unpenalized features' projection exactly).
+        include the unpenalized directions' projection exactly).
 
     Returns
     -------

@@ -5,7 +5,8 @@ Solves ``A_t w_t = b_t`` with ``A_t = Xc^T S Xc + alpha_t I`` and
 fused pass over X (``normal_product`` computes ``A_t d_t`` for every target,
 implicit centring included).  Jacobi preconditioner
 ``M_t = diag(A_t) = x_var_sum + alpha_t diag(D)`` (``D`` the penalty: ``I`` by
-default, ``diag(d)`` for factors, a penalty matrix), which removes the effect of column scales.  Set-up: the problem's single first pass (column moments and ``b``
+default, ``diag(d)`` for factors, a penalty matrix), which removes the effect of
+column scales.  Set-up: the problem's single first pass (column moments and ``b``
 together), none when they are known already.
 
 Stops once the relative objective gap ``(J(w) - J*) / J(w)`` of some iterate is

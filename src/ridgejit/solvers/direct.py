@@ -6,12 +6,13 @@ Primal (``n_samples >= n_features``), one pass over X
     The centred Gram ``Xc^T S Xc = D^T S D - W d d^T`` (``d = xbar - x_0``)
     then costs only ``p^2``; solve ``(Xc^T S Xc + alpha I) w = Xc^T S yc`` by
     Cholesky (scipy), once per distinct alpha.
-Dual (``n_features > n_samples``, no ``penalty_factor``), two passes over X
+Dual (``n_features > n_samples``, plain ``alpha I``), two passes over X
     Column means (one pass), then ``K = S^1/2 Xc Xc^T S^1/2`` by column-blocked
     ``syrk`` (one pass), ``(K + alpha I) a = S^1/2 yc`` by Cholesky and
     ``w = Xc^T S^1/2 a`` (a ``gemv``).
-Per-feature penalty factors ``d`` replace ``alpha I`` by ``alpha diag(d)`` (always
-the primal form: ``d_j = 0`` has no dual).  A singular system (``alpha = 0`` with dependent columns) falls back to the
+A penalty ``D`` (factors or a matrix) replaces ``alpha I`` by ``alpha D``, always in
+the primal form (an unpenalized direction has no dual).  A singular system
+(``alpha = 0`` with dependent columns) falls back to the
 minimum-norm least-squares solution (SVD), as scikit-learn does.
 
 ``Result.gap_bound``: primal, ``r^T A^-1 r / (2n J)`` for the computed solution's
