@@ -11,8 +11,8 @@ Usage::
   ``classical``, heteroscedastic for ``HC3``) the 95 % interval of every coefficient either
   covers the estimand or not; prints the coverage of each coefficient.
 * cost: ``Ridge().fit`` against ``Ridge(cov_type="classical")`` and ``"HC3"`` on
-  ``--n-samples`` x 100 (data made before timing, kernels compiled before timing): median and
-  best of ``--repeats``, and the ratios to the plain fit.
+  ``--n-samples`` x 100 (data made before timing, kernels compiled before timing), the three
+  interleaved in each of ``--repeats`` rounds: median and best, and the ratios to the plain fit.
 * penalty: ``Ridge(penalty_factor=d)`` (a fifth of the factors 0, the rest in [0.1, 10]) on
   20000 x 100, dense and CSR (5 % stored), against an independent solve of the augmented
   least-squares system (``numpy.linalg.lstsq``); ``RidgeCV(penalty_factor=d)`` (leave-one-out
@@ -57,15 +57,16 @@ def cost(n, repeats):
     for lo in range(0, n, 100_000):
         X[lo:lo + 100_000] = rng.standard_normal((min(100_000, n - lo), 100))
     y = X @ rng.standard_normal(100) + rng.standard_normal(n)
-    out = {}
-    for cov_type in (None, "classical", "HC3"):
+    kinds = (None, "classical", "HC3")
+    for cov_type in kinds:
         Ridge(cov_type=cov_type).fit(X, y)  # compile, and the first large allocations, outside the timing
-        times = []
-        for _ in range(repeats):
+    times = {kind: [] for kind in kinds}
+    for _ in range(repeats):  # interleaved: a slow spell of the shared machine hits every variant
+        for cov_type in kinds:
             t0 = time.perf_counter()
             Ridge(cov_type=cov_type).fit(X, y)
-            times.append(time.perf_counter() - t0)
-        out[str(cov_type)] = {"median_s": float(np.median(times)), "best_s": float(np.min(times))}
+            times[cov_type].append(time.perf_counter() - t0)
+    out = {str(k): {"median_s": float(np.median(t)), "best_s": float(np.min(t))} for k, t in times.items()}
     base = out["None"]
     for key in ("classical", "HC3"):
         out[key]["ratio_median"] = out[key]["median_s"] / base["median_s"]

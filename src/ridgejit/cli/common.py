@@ -88,7 +88,7 @@ def parse_penalty_factor(text):
                 return np.load(text, allow_pickle=False).astype(np.float64).reshape(-1)
             with open(text) as fh:
                 return np.array(fh.read().replace(",", " ").split(), dtype=np.float64)
-        return np.array([v for v in text.split(",")], dtype=np.float64)
+        return np.array(text.split(","), dtype=np.float64)
     except ValueError:
         raise DataError(f"--penalty-factor {text!r}: give a comma list of numbers (one per feature) or a "
                         "file of them (.npy, or text)") from None
