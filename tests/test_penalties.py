@@ -249,7 +249,8 @@ def test_penalty_matrix_in_cross_validation_and_paths():
 def test_penalty_matrix_validation():
     X, y, _ = make_data(n=50, p=8)
     cases = [(DIFF2[:3], "n_features x n_features"), (DIFF2 + np.triu(np.ones((8, 8)), 1), "symmetric"),
-             (-DIFF2, "positive semi-definite"), (DIFF2 * np.nan, "NaN or infinity"), (DIFF2 * 1j, "complex")]
+             (-DIFF2, "positive semi-definite"), (np.diag(-1.0 - D), "positive semi-definite"),
+             (DIFF2 * np.nan, "NaN or infinity"), (DIFF2 * 1j, "complex")]
     for bad, match in cases:
         with pytest.raises(ValueError, match=match):
             Ridge(penalty_matrix=bad).fit(X, y)

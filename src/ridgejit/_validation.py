@@ -77,12 +77,12 @@ def check_penalty_matrix(penalty_matrix, n_features):
     if np.abs(P - P.T).max(initial=0.0) > 1e-10 * scale:
         raise ValueError("penalty_matrix must be symmetric (P == P.T)")
     P = (P + P.T) / 2
-    if not np.count_nonzero(P - np.diag(np.diag(P))):
-        return check_penalty_factor(np.diag(P), n_features)
     lam = np.linalg.eigvalsh(P)
-    if lam[0] < -1e-10 * max(lam[-1], 0.0) or lam[-1] <= 0:
+    if lam[0] < -1e-10 * max(lam[-1], 0.0):
         raise ValueError(f"penalty_matrix must be positive semi-definite: its smallest eigenvalue is "
                          f"{lam[0]:.3g} (largest {lam[-1]:.3g})")
+    if not np.count_nonzero(P - np.diag(np.diag(P))):  # diagonal: the factors on it, clipped at 0
+        return check_penalty_factor(np.maximum(np.diag(P), 0.0), n_features)
     return P
 
 
