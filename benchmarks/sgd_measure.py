@@ -8,9 +8,10 @@ Run from the repository root::
 Sections:
 
 1. Epoch time, ``(T6 - T1) / 5`` (fits of 6 and 1 epochs with ``tol=None``, so
-   set-up passes cancel), for default ``SGDRidge(solver="sgd")`` (block shuffle),
-   ``SGDRidge(shuffle=True)`` and ``SGDRegressor`` (its default shuffle) on the
-   same data in the same run; median and best of the repeats.  Numba is
+   set-up passes cancel), for default ``SGDRidge(solver="sgd")`` (block shuffle,
+   preconditioned), ``SGDRidge(shuffle=True)``, ``SGDRidge(precondition=False)``
+   and ``SGDRegressor`` (its default shuffle) on the same data in the same run;
+   median and best of the repeats.  Numba is
    compiled before any timing (a small fit of each variant).
 2. Convergence of the block shuffle against the full shuffle: relative gap
    ``(J(w) - J*) / J(w)`` of averaged SGD after 1, 5 and 10 epochs, 5 seeds,
@@ -19,7 +20,13 @@ Sections:
 3. Mini-batch with defaults on standardized 20000 x 50: gap after the fit
    (``max_iter=30``) and per epoch against averaged ``sgd``.
 4. Five of 20 columns multiplied by 1e3: R^2 after 20 default ``sgd`` epochs
-   against ``Ridge``, and epochs to a gap of 1e-3 scaled against unscaled.
+   against ``Ridge``, and epochs to a gap of 1e-3 (and 1e-5) scaled against
+   unscaled; ``precondition=False`` beside it.
+5. Sparse text-like data (5e4 x 2e4, log counts of Zipf-distributed columns):
+   gaps after 1, 5 and 10 epochs, preconditioned (the default) against plain;
+   ``J*`` from scikit-learn's ``Ridge(solver="sparse_cg", tol=1e-10)``.
+6. Ten targets in one pass: default ``sgd`` epoch time with y of shape
+   (n, 10) against 1-D y, (T6 - T1) / 5, 1e6 x 100, medians of 3.
 """
 
 import argparse
@@ -27,6 +34,7 @@ import time
 import warnings
 
 import numpy as np
+from scipy import sparse
 from sklearn.linear_model import Ridge, SGDRegressor
 
 from ridgejit import SGDRidge
@@ -58,6 +66,8 @@ def epoch_times(n, p, repeats):
         "SGDRidge (blocks, default)": lambda e: SGDRidge(alpha=alpha, max_iter=e, tol=None, random_state=0),
         "SGDRidge (shuffle=True)": lambda e: SGDRidge(alpha=alpha, max_iter=e, tol=None, shuffle=True,
                                                       random_state=0),
+        "SGDRidge (precondition=False)": lambda e: SGDRidge(alpha=alpha, max_iter=e, tol=None,
+                                                            precondition=False, random_state=0),
         "SGDRegressor": lambda e: SGDRegressor(alpha=alpha / n, max_iter=e, tol=None, random_state=0),
     }
     for make in makers.values():  # compile Numba (and warm caches) outside the timings
@@ -133,8 +143,8 @@ def minibatch():
         print(f"| {epochs} | " + " | ".join(f"{g:.2e}" for g in row) + " |")
 
 
-def epochs_to(X, y, alpha, target, J_star, limit=200):
-    m = SGDRidge(alpha=alpha, random_state=0, max_iter=1, tol=None)
+def epochs_to(X, y, alpha, target, J_star, limit=200, **kw):
+    m = SGDRidge(alpha=alpha, random_state=0, max_iter=1, tol=None, **kw)
     for epoch in range(1, limit + 1):
         m.partial_fit(X, y)
         if gap(X, y, alpha, m, J_star) <= target:
@@ -147,13 +157,72 @@ def scaled_columns():
     Xs = X.copy()
     Xs[:, :5] *= 1e3
     alpha = 1.0
-    print("\n## Five of 20 columns times 1e3, default sgd")
-    print("| data | Ridge R^2 | SGDRidge R^2 (20 epochs) | epochs to gap 1e-3 (partial_fit) |")
-    print("|---|---|---|---|")
+    print("\n## Five of 20 columns times 1e3, default sgd (precondition=False in brackets)")
+    print("| data | Ridge R^2 | SGDRidge R^2 (20 epochs) | epochs to gap 1e-3 | epochs to gap 1e-5 |")
+    print("|---|---|---|---|---|")
     for label, Z in (("unscaled", X), ("scaled", Xs)):
         r2_ridge = Ridge(alpha=alpha).fit(Z, y).score(Z, y)
-        r2 = SGDRidge(alpha=alpha, max_iter=20, tol=None, random_state=0).fit(Z, y).score(Z, y)
-        print(f"| {label} | {r2_ridge:.4f} | {r2:.4f} | {epochs_to(Z, y, alpha, 1e-3, optimum(Z, y, alpha))} |")
+        J_star = optimum(Z, y, alpha)
+        cells = []
+        for kw in ({}, {"precondition": False}):
+            r2 = SGDRidge(alpha=alpha, max_iter=20, tol=None, random_state=0, **kw).fit(Z, y).score(Z, y)
+            cells.append((f"{r2:.4f}", epochs_to(Z, y, alpha, 1e-3, J_star, **kw),
+                          epochs_to(Z, y, alpha, 1e-5, J_star, **kw)))
+        row = [f"{a} ({b})" for a, b in zip(*cells)]
+        print(f"| {label} | {r2_ridge:.4f} | " + " | ".join(row) + " |")
+
+
+def text_like(n=50000, p=20000, per_row=50, seed=0):
+    """CSR X with Zipf-distributed columns (a few frequent, most rare) and log1p counts."""
+    rng = np.random.default_rng(seed)
+    cols = np.minimum(rng.zipf(1.3, n * per_row) - 1, p - 1)
+    rows = np.repeat(np.arange(n), per_row)
+    X = sparse.csr_matrix((rng.poisson(1.0, n * per_row) + 1.0, (rows, cols)), shape=(n, p))
+    X.sum_duplicates()
+    X.data = np.log1p(X.data)
+    w = rng.standard_normal(p) * (rng.random(p) < 0.1)
+    return X, X @ w + 0.5 * rng.standard_normal(n)
+
+
+def sparse_text():
+    X, y = text_like()
+    alpha = 10.0
+    ref = Ridge(alpha=alpha, solver="sparse_cg", tol=1e-10, max_iter=5000).fit(X, y)
+    J_star = objective(X, y, alpha, ref.coef_, ref.intercept_)
+    print(f"\n## Sparse text-like {X.shape[0]} x {X.shape[1]}, {X.nnz / X.shape[0]:.1f} values per row")
+    print("| epochs | gap, preconditioned (default) | gap, precondition=False |")
+    print("|---|---|---|")
+    for epochs in (1, 5, 10):
+        g = [gap(X, y, alpha, SGDRidge(alpha=alpha, max_iter=epochs, tol=None, random_state=0, **kw)
+                 .fit(X, y), J_star) for kw in ({}, {"precondition": False})]
+        print(f"| {epochs} | {g[0]:.3e} | {g[1]:.3e} |")
+
+
+def many_targets(n=1000000, p=100, k=10, repeats=3):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((n, p))
+    Y = X @ rng.standard_normal((p, k)) + rng.standard_normal((n, k))
+    targets = {"1 target": Y[:, 0].copy(), f"{k} targets": Y}
+    for y in targets.values():  # compile outside the timings
+        SGDRidge(max_iter=2, tol=None, random_state=0).fit(X[:2000], y[:2000])
+    per_epoch = {name: [] for name in targets}
+    for _ in range(repeats):  # interleaved, so a slow spell of the machine hits both
+        for name, y in targets.items():
+            t = []
+            for e in (6, 1):
+                t0 = time.perf_counter()
+                SGDRidge(max_iter=e, tol=None, random_state=0).fit(X, y)
+                t.append(time.perf_counter() - t0)
+            per_epoch[name].append((t[0] - t[1]) / 5)
+    med = {name: float(np.median(v)) for name, v in per_epoch.items()}
+    best = {name: float(np.min(v)) for name, v in per_epoch.items()}
+    print(f"\n## {k} targets in one pass, default sgd, {n} x {p} ({repeats} repeats)")
+    print("| y | median s/epoch | best s/epoch |")
+    print("|---|---|---|")
+    for name in targets:
+        print(f"| {name} | {med[name]:.3f} | {best[name]:.3f} |")
+    one, many = "1 target", f"{k} targets"
+    print(f"ratio {many} / {one}: {med[many] / med[one]:.2f}x (median), {best[many] / best[one]:.2f}x (best)")
 
 
 def main():
@@ -171,6 +240,8 @@ def main():
         convergence(200000, 50)
     minibatch()
     scaled_columns()
+    sparse_text()
+    many_targets(200000 if args.quick else 1000000)
 
 
 if __name__ == "__main__":

@@ -136,7 +136,8 @@ def test_moments_and_sufficient_stats_match_reference(compiled, prob, unit):
 def test_max_row_norm_matches_reference(compiled, prob):
     X, sw = prob["X"], prob["sw"]
     mean = _x64(X).mean(axis=0)
-    assert compiled.max_row_norm(X, sw, mean) == pytest.approx(REF.max_row_norm(X, sw, mean), rel=1e-12)
+    q = np.linspace(0.5, 2.0, X.shape[1])
+    assert compiled.max_row_norm(X, sw, mean, q) == pytest.approx(REF.max_row_norm(X, sw, mean, q), rel=1e-12)
 
 
 # -- the stochastic kernels, a few epochs -----------------------------------------------
@@ -147,7 +148,7 @@ def _sgd_setup(prob, seed):
     rng = np.random.default_rng(seed)
     mean = _x64(X).mean(axis=0)
     orders = [rng.permutation(n).astype(np.int64), rng.integers(0, n, n).astype(np.int64)]
-    safe = 1.0 / (REF.max_row_norm(X, sw, mean) + sw.max() + 1.0)
+    safe = 1.0 / (REF.max_row_norm(X, sw, mean, np.ones(X.shape[1])) + sw.max() + 1.0)
     return X, y[:, 0], sw, mean, orders, safe, rng
 
 

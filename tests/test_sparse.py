@@ -93,8 +93,10 @@ def test_user_matrix_untouched_and_non_canonical_input():
 
 @pytest.mark.parametrize("solver", ["sgd", "minibatch", "sag", "saga", "svrg"])
 def test_sgd_family_sparse_equals_dense(solver):
+    # preconditioned sgd (the default) applies its penalty every ceil(p n / nnz) updates on
+    # CSR X and every update on dense X: test_scaled_sgd.py covers it
     X, y, sw = sparse_data(n=500, p=20)
-    kw = dict(solver=solver, alpha=3.0, max_iter=20, tol=None, random_state=0)
+    kw = dict(solver=solver, alpha=3.0, max_iter=20, tol=None, random_state=0, precondition=False)
     a = SGDRidge(**kw).fit(X, y, sample_weight=sw)
     b = SGDRidge(**kw).fit(X.toarray(), y, sample_weight=sw)
     assert_coef_close(a.coef_, b.coef_, rtol=1e-8, atol=1e-10)

@@ -101,7 +101,11 @@ def test_moments_stats_gram_and_row_norm(sbackend, case):
         for a, b in zip(*res):
             assert_allclose(a, b, rtol=1e-9, atol=1e-9 * max(1.0, np.abs(b).max()))
     mean = sw @ D / sw.sum()
-    assert_allclose(sbackend.max_row_norm_sparse(*args(X), sw, mean), REF.max_row_norm(D, sw, mean), rtol=1e-9)
+    q = np.random.default_rng(1).uniform(0.1, 3.0, p)  # a diagonal preconditioner's weights
+    for weights in (np.ones(p), q):
+        expected = np.max(sw * (((D - mean) ** 2) @ weights))  # the definition, written out
+        assert_allclose(sbackend.max_row_norm_sparse(*args(X), sw, mean, weights), expected, rtol=1e-9)
+        assert_allclose(REF.max_row_norm(D, sw, mean, weights), expected, rtol=1e-12)
     m = min(n, 60)
     K, K0 = np.empty((m, m)), np.empty((m, m))
     Xm, Dm = X[:m], D[:m]

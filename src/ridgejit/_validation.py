@@ -7,6 +7,8 @@ with ridgejit's memory rules: X is never copied when it can be used as given
 pass of its own (the solvers' first pass sees them); y and the weights are copied.
 """
 
+import contextlib
+
 import numpy as np
 from scipy import sparse
 from sklearn.utils.validation import _assert_all_finite, _check_sample_weight, check_is_fitted, validate_data
@@ -178,3 +180,46 @@ def non_finite_error(X, y, what):
         f"(max |X| = {x_max:.3g}, max |y| = {float(np.max(np.abs(y))):.3g}). "
         "Rescale X and y (e.g. sklearn.preprocessing.StandardScaler) and fit again."
     )
+
+
+def n_targets_of(y):
+    """Columns of a 2-D y (1 for 1-D y), read before validation so that an estimator can
+    say why it refuses several targets."""
+    shape = getattr(y, "shape", None)
+    if not isinstance(shape, tuple):
+        shape = np.asarray(y).shape  # lists; array-likes without a shape (their __array__)
+    return shape[1] if len(shape) == 2 else 1
+
+
+@contextlib.contextmanager
+def overflow_is_value_error(X, Y):
+    """Finite X whose statistics overflow (``FloatingPointError`` from the problem's first
+    pass) raises the ``ValueError`` that :class:`ridgejit.Ridge` raises for it."""
+    try:
+        yield
+    except FloatingPointError:
+        raise non_finite_error(X, Y, "column statistic") from None
+
+
+def holdout(X, y, sw, fraction, rng):
+    """``(train rows, score)`` of a random validation split of ``fraction`` of the rows
+    (early stopping): ``score(coef, intercept)`` is the weighted R^2 on the held-out rows."""
+    n = X.shape[0]
+    n_val = max(1, int(round(fraction * n)))
+    if n - n_val < 1:
+        raise ValueError(f"validation_fraction={fraction} leaves no training rows")
+    perm = rng.permutation(n)
+    val, train = np.sort(perm[:n_val]), np.sort(perm[n_val:])
+    return train, lambda coef, b: r2_on_rows(X, y, sw, val, coef.astype(X.dtype), b)
+
+
+def r2_on_rows(X, y, sw, rows, coef, intercept, chunk=8192):
+    """Weighted R^2 of ``X[rows] @ coef + intercept`` against ``y[rows]`` (a validation
+    split's score), in row chunks (no copy of the validation rows of X as a whole)."""
+    pred = np.empty(len(rows))
+    for lo in range(0, len(rows), chunk):
+        pred[lo : lo + chunk] = X[rows[lo : lo + chunk]] @ coef + intercept
+    yt, wt = y[rows], sw[rows]
+    ss_res = wt @ (yt - pred) ** 2
+    ss_tot = wt @ (yt - np.average(yt, weights=wt)) ** 2
+    return 1.0 - ss_res / ss_tot if ss_tot > 0 else (1.0 if ss_res == 0 else 0.0)

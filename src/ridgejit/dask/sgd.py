@@ -91,8 +91,8 @@ random_state, warm_start, backend, n_jobs, verbose
     def __init__(self, alpha=1.0, *, mode="sequential", solver="sgd", learning_rate="auto", eta0=None,
                  power_t=0.25, batch_size="auto", average="auto", max_iter=1000, tol=1e-4,
                  early_stopping=False, validation_fraction=0.1, n_iter_no_change=5,
-                 shuffle="blocks", fit_intercept=True, init="zeros", random_state=None, warm_start=False,
-                 backend="auto", n_jobs=None, verbose=0):
+                 shuffle="blocks", precondition="auto", fit_intercept=True, init="zeros", random_state=None,
+                 warm_start=False, backend="auto", n_jobs=None, verbose=0):
         single = {k: v for k, v in locals().items() if k not in ("self", "mode", "__class__")}
         super().__init__(**single)
         self.mode = mode

@@ -38,6 +38,8 @@ KERNELS = (
     "saga_epoch",
     "svrg_inner",
     "minibatch_epoch",
+    "scaled_sgd_epoch",
+    "scaled_sgd_epoch_multi",
 )
 
 #: The CSR twins: ``name_sparse(data, indices, indptr, *rest)`` for ``name(X, *rest)``.
@@ -55,7 +57,8 @@ _MODULES = {
     "numpy": ("ridgejit.kernels.reference", "ridgejit.kernels.reference_sgd",
               "ridgejit.kernels.reference_sparse"),
     "numba": ("ridgejit.kernels.numba_dense", "ridgejit.kernels.numba_sgd",
-              "ridgejit.kernels.numba_sparse", "ridgejit.kernels.numba_sparse_sgd"),
+              "ridgejit.kernels.numba_sparse", "ridgejit.kernels.numba_sparse_sgd",
+              "ridgejit.kernels.numba_scaled"),
     "cython": ("ridgejit.kernels.cython_backend",),
 }
 

@@ -140,26 +140,27 @@ def column_moments(const floating[:, ::1] X, const double[:, ::1] y, const doubl
     return W
 
 
-def max_row_norm(const floating[:, ::1] X, const double[::1] sw, const double[::1] x_mean):
-    """``max_i s_i ||x_i - xbar||^2`` in one parallel pass."""
+def max_row_norm(const floating[:, ::1] X, const double[::1] sw, const double[::1] x_mean,
+                 const double[::1] q):
+    """``max_i s_i sum_j q_j (x_ij - xbar_j)^2`` in one parallel pass."""
     cdef Py_ssize_t n = X.shape[0]
     cdef Py_ssize_t p = X.shape[1]
     cdef Py_ssize_t nb = layout.n_blocks(n, 1)
     cdef Py_ssize_t step = (n + nb - 1) // nb
     cdef Py_ssize_t b, i, j
-    cdef double q, d
+    cdef double z, d
     best_np = np.zeros(nb)
     cdef double[::1] best = best_np
     with nogil:
         for b in prange(nb, schedule="static"):
             for i in range(b * step, min(n, (b + 1) * step)):
-                q = 0.0
+                z = 0.0
                 for j in range(p):
                     d = X[i, j] - x_mean[j]
-                    q = q + d * d
-                q = q * sw[i]
-                if q > best[b]:
-                    best[b] = q
+                    z = z + q[j] * d * d
+                z = z * sw[i]
+                if z > best[b]:
+                    best[b] = z
     return float(best_np.max())
 
 
@@ -229,4 +230,15 @@ def layout_constants():
         "MB_BATCH": layout.MB_BATCH,
         "MB_AVG_START": layout.MB_AVG_START,
         "MB_HYPER_SIZE": layout.MB_HYPER_SIZE,
+        "PS_T": layout.PS_T,
+        "PS_B": layout.PS_B,
+        "PS_BAVG": layout.PS_BAVG,
+        "PS_PENDING": layout.PS_PENDING,
+        "PS_NAVG": layout.PS_NAVG,
+        "PS_STATE_SIZE": layout.PS_STATE_SIZE,
+        "PS_ETA": layout.PS_ETA,
+        "PS_AVG_START": layout.PS_AVG_START,
+        "PS_FIT_B": layout.PS_FIT_B,
+        "PS_STRETCH": layout.PS_STRETCH,
+        "PS_HYPER_SIZE": layout.PS_HYPER_SIZE,
     }

@@ -217,31 +217,33 @@ def column_moments_sparse(const floating[::1] data, const index_t[::1] indices,
 
 
 def max_row_norm_sparse(const floating[::1] data, const index_t[::1] indices,
-                        const index_t[::1] indptr, const double[::1] sw, const double[::1] x_mean):
-    """``max_i s_i ||x_i - xbar||^2`` in one pass:
-    ``||x_i - xbar||^2 = sum_stored ((x - m)^2 - m^2) + ||xbar||^2``."""
+                        const index_t[::1] indptr, const double[::1] sw, const double[::1] x_mean,
+                        const double[::1] q):
+    """``max_i s_i sum_j q_j (x_ij - xbar_j)^2`` in one pass:
+    ``sum_stored q ((x - m)^2 - m^2) + sum_j q_j m_j^2``."""
     cdef Py_ssize_t n = indptr.shape[0] - 1
     cdef Py_ssize_t p = x_mean.shape[0]
     cdef Py_ssize_t nb = layout.n_blocks(n, 1)
     cdef Py_ssize_t step = (n + nb - 1) // nb
     cdef Py_ssize_t b, i, e, j
-    cdef double mm = 0.0, m, q, c, d
+    cdef double mm = 0.0, m, z, c, d
     best_np = np.zeros(nb)
     cdef double[::1] best = best_np
     with nogil:
         for j in range(p):
-            mm = mm + x_mean[j] * x_mean[j]
+            mm = mm + q[j] * x_mean[j] * x_mean[j]
         for b in prange(nb, schedule="static"):
             m = 0.0
             for i in range(b * step, min(n, (b + 1) * step)):
-                q = mm
+                z = mm
                 for e in range(indptr[i], indptr[i + 1]):
-                    c = x_mean[indices[e]]
+                    j = indices[e]
+                    c = x_mean[j]
                     d = data[e] - c
-                    q = q + (d * d - c * c)
-                q = max(q, 0.0) * sw[i]
-                if q > m:
-                    m = q
+                    z = z + q[j] * (d * d - c * c)
+                z = max(z, 0.0) * sw[i]
+                if z > m:
+                    m = z
             best[b] = m
     return float(best_np.max())
 

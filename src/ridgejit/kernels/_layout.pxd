@@ -54,6 +54,17 @@ cdef enum:
     MB_BATCH = 3
     MB_AVG_START = 4
     MB_HYPER_SIZE = 5
+    PS_T = 0
+    PS_B = 1
+    PS_BAVG = 2
+    PS_PENDING = 3
+    PS_NAVG = 4
+    PS_STATE_SIZE = 5
+    PS_ETA = 0
+    PS_AVG_START = 1
+    PS_FIT_B = 2
+    PS_STRETCH = 3
+    PS_HYPER_SIZE = 4
 
 
 cdef inline Py_ssize_t n_blocks(Py_ssize_t n, Py_ssize_t width) noexcept nogil:

@@ -1,14 +1,21 @@
 """The ``cython`` backend: the compiled extensions plus the blocked-BLAS Gram kernels.
 
 Importing this module raises ``ImportError`` naming the cause when the
-optional extensions ``ridgejit.kernels._cython_dense``/``_cython_sgd`` (dense X)
-or ``_cython_sparse``/``_cython_sparse_sgd`` (their CSR twins) were not built
+optional extensions ``ridgejit.kernels._cython_dense``/``_cython_sgd`` (dense X),
+``_cython_sparse``/``_cython_sparse_sgd`` (their CSR twins) or ``_cython_scaled``
+(preconditioned SGD, both formats) were not built
 (no C compiler, no OpenMP, or a failed build: ``pip install`` says so, and
 ``RIDGEJIT_REQUIRE_CYTHON=1`` turns that into an error).
 """
 
 try:
     from ._cython_dense import column_moments, gradient, max_row_norm, normal_product, objective  # noqa: F401
+    from ._cython_scaled import (  # noqa: F401
+        scaled_sgd_epoch,
+        scaled_sgd_epoch_multi,
+        scaled_sgd_epoch_multi_sparse,
+        scaled_sgd_epoch_sparse,
+    )
     from ._cython_sgd import minibatch_epoch, saga_epoch, sgd_epoch, svrg_inner  # noqa: F401
     from ._cython_sparse import (  # noqa: F401
         raw_stats_sparse,
@@ -28,7 +35,7 @@ try:
 except ImportError as exc:  # pragma: no cover - depends on the build
     raise ImportError(
         "the optional Cython extensions ridgejit.kernels._cython_dense/_cython_sgd/"
-        f"_cython_sparse/_cython_sparse_sgd are not built ({exc}); reinstall with a C compiler "
+        f"_cython_sparse/_cython_sparse_sgd/_cython_scaled are not built ({exc}); reinstall with a C compiler "
         "(RIDGEJIT_REQUIRE_CYTHON=1 makes a failed build an error)"
     ) from exc
 

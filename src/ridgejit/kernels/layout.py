@@ -99,6 +99,19 @@ MB_BATCH = 3  # hyper: rows per batch
 MB_AVG_START = 4  # hyper: update count from which the average is taken (inf: none)
 MB_HYPER_SIZE = 5
 
+# -- scaled_sgd_epoch (diagonally preconditioned SGD, a constant step) --------------------
+PS_T = 0  # state: updates done so far
+PS_B = 1  # state: intercept of the centred model
+PS_BAVG = 2  # state: averaged intercept
+PS_PENDING = 3  # state: updates since the penalty was last applied
+PS_NAVG = 4  # state: iterates in the average so far
+PS_STATE_SIZE = 5
+PS_ETA = 0  # hyper: step
+PS_AVG_START = 1  # hyper: update count from which the average is taken (inf: none)
+PS_FIT_B = 2  # hyper: 1.0 to fit the intercept
+PS_STRETCH = 3  # hyper: updates between two applications of the penalty (>= 1)
+PS_HYPER_SIZE = 4
+
 
 def new_state(intercept=0.0):
     """A fresh ``sgd_epoch`` ``state``: no updates yet, unit divisors, intercept ``intercept``."""

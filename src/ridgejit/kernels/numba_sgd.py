@@ -188,8 +188,8 @@ def sgd_epoch(X, y, sw, x_mean, order, v, a, state, schedule, hyper):
 
 
 @njit(**PARALLEL)
-def max_row_norm(X, sw, x_mean):
-    """``max_i s_i ||x_i - xbar||^2`` in one parallel pass (see ``reference_sgd``)."""
+def max_row_norm(X, sw, x_mean, q):
+    """``max_i s_i sum_j q_j (x_ij - xbar_j)^2`` in one parallel pass (see ``reference_sgd``)."""
     n, p = X.shape
     nb = n_blocks(n, 1)
     step = (n + nb - 1) // nb
@@ -198,13 +198,13 @@ def max_row_norm(X, sw, x_mean):
         m = 0.0
         for i in range(b * step, min(n, (b + 1) * step)):
             x = X[i]
-            q = 0.0
+            z = 0.0
             for j in range(p):
                 d = x[j] - x_mean[j]
-                q += d * d
-            q *= sw[i]
-            if q > m:
-                m = q
+                z += q[j] * d * d
+            z *= sw[i]
+            if z > m:
+                m = z
         best[b] = m
     return best.max()
 

@@ -209,28 +209,29 @@ def column_moments_sparse(data, indices, indptr, y, sw, x_shift, y_shift, sums, 
 
 
 @njit(**PARALLEL)
-def max_row_norm_sparse(data, indices, indptr, sw, x_mean):
-    """``max_i s_i ||x_i - xbar||^2`` in one pass:
-    ``||x_i - xbar||^2 = sum_stored ((x - m)^2 - m^2) + ||xbar||^2``."""
+def max_row_norm_sparse(data, indices, indptr, sw, x_mean, q):
+    """``max_i s_i sum_j q_j (x_ij - xbar_j)^2`` in one pass:
+    ``sum_stored q ((x - m)^2 - m^2) + sum_j q_j m_j^2``."""
     n = indptr.shape[0] - 1
     p = x_mean.shape[0]
     mm = 0.0
     for j in range(p):
-        mm += x_mean[j] * x_mean[j]
+        mm += q[j] * x_mean[j] * x_mean[j]
     nb = n_blocks(n, 1)
     step = (n + nb - 1) // nb
     best = np.zeros(nb)
     for b in prange(nb):
         m = 0.0
         for i in range(b * step, min(n, (b + 1) * step)):
-            q = mm
+            z = mm
             for a in range(np.uintp(indptr[i]), np.uintp(indptr[i + 1])):
-                c = x_mean[np.uintp(indices[a])]
+                j = np.uintp(indices[a])
+                c = x_mean[j]
                 d = data[a] - c
-                q += d * d - c * c
-            q = max(q, 0.0) * sw[i]
-            if q > m:
-                m = q
+                z += q[j] * (d * d - c * c)
+            z = max(z, 0.0) * sw[i]
+            if z > m:
+                m = z
         best[b] = m
     return best.max()
 

@@ -47,6 +47,8 @@ max_row_norm_sparse = _twin(reference_sgd.max_row_norm, _cols(1))
 saga_epoch_sparse = _twin(reference_sgd.saga_epoch, _cols(2))
 svrg_inner_sparse = _twin(reference_sgd.svrg_inner, _cols(2))
 minibatch_epoch_sparse = _twin(reference_sgd.minibatch_epoch, _cols(2))
+scaled_sgd_epoch_sparse = _twin(reference_sgd.scaled_sgd_epoch, _cols(2))
+scaled_sgd_epoch_multi_sparse = _twin(reference_sgd.scaled_sgd_epoch_multi, _cols(2))
 
 
 def fold_product_sparse(data, indices, indptr, train, sw, column_split, x_mean, P, out):

@@ -19,7 +19,7 @@ thing, and ``Ridge.solver_`` records which.
 
 Stochastic methods (:class:`~ridgejit.solvers.epochs.StochasticMethod`, run by
 :func:`~ridgejit.solvers.epochs.run_epochs`), by name in :data:`STOCHASTIC_METHODS`:
-``sgd`` (:mod:`.sgd`), ``minibatch`` (:mod:`.minibatch`), ``sag``, ``saga``,
+``sgd`` (:mod:`.sgd`; preconditioned: :mod:`.scaled_sgd`), ``minibatch`` (:mod:`.minibatch`), ``sag``, ``saga``,
 ``svrg`` (:mod:`.variance_reduced`).
 
 Layer: imports :mod:`ridgejit.stats`, :mod:`ridgejit.problem` and
@@ -34,6 +34,7 @@ from .epochs import SGDOptions, StochasticMethod, run_epochs
 from .gd import solve_gd, solve_nesterov
 from .minibatch import MinibatchMethod
 from .positive import solve_positive
+from .scaled_sgd import ScaledSGDMethod
 from .sgd import SGDMethod
 from .stochastic_batch import solve_saga, solve_sag
 from .variance_reduced import SAGAMethod, SAGMethod, SVRGMethod
@@ -88,6 +89,16 @@ ITERATIVE = frozenset({"cg", "gd", "nesterov", "sag", "saga"})
 #: SGDRidge's solvers: name -> StochasticMethod subclass (one constructor signature)
 STOCHASTIC_METHODS = {cls.name: cls for cls in (SGDMethod, MinibatchMethod, SAGMethod, SAGAMethod, SVRGMethod)}
 
+
+def stochastic_method(solver, options):
+    """The :class:`StochasticMethod` subclass that runs ``solver`` with ``options``
+    (``sgd`` with ``options.precondition``: :class:`~.scaled_sgd.ScaledSGDMethod`)."""
+    if options.precondition:
+        if solver != "sgd":
+            raise ValueError(f"precondition=True is implemented for solver='sgd', not {solver!r}")
+        return ScaledSGDMethod
+    return STOCHASTIC_METHODS[solver]
+
 __all__ = ["SOLVERS", "SKLEARN_SOLVERS", "POSITIVE_SOLVERS", "RIDGE_SOLVER_NAMES",
-           "resolve_solver", "DEFAULT_TOL", "ITERATIVE", "STOCHASTIC_METHODS", "Result", "SolverOptions", "SGDOptions",
+           "resolve_solver", "DEFAULT_TOL", "ITERATIVE", "STOCHASTIC_METHODS", "stochastic_method", "Result", "SolverOptions", "SGDOptions",
            "StochasticMethod", "run_epochs"]

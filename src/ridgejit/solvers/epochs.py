@@ -34,6 +34,7 @@ class SGDOptions:
     n_iter_no_change: int = 5
     shuffle: bool | str = "blocks"
     batch_size: int | str = "auto"
+    precondition: bool = False
     verbose: int = 0
 
 
@@ -102,9 +103,14 @@ class StochasticMethod(ABC):
         return False
 
 
-def safe_rate(problem, x_mean, lam):
-    """The ``auto`` rate ``1 / (max_i s_i (||x_i - xbar||^2 + 1) + lam)`` (one pass)."""
-    R = problem.kernel("max_row_norm")(problem.sw, x_mean)
+def safe_rate(problem, x_mean, lam, q=None):
+    """The ``auto`` rate ``1 / (max_i s_i (||x_i - xbar||_Q^2 + 1) + lam)`` (one pass).
+
+    ``||z||_Q^2 = sum_j q_j z_j^2`` in the metric of a diagonal preconditioner
+    ``q`` (default: all ones, the plain norm).
+    """
+    q = np.ones(problem.n_features) if q is None else q
+    R = problem.kernel("max_row_norm")(problem.sw, x_mean, q)
     return 1.0 / (R + float(np.max(problem.sw)) * problem.fit_intercept + lam)
 
 
@@ -138,7 +144,7 @@ def run_epochs(problem, method, options, rng, max_epochs, train_idx=None, valida
     the orders do not depend on the overlap).
     """
     n = problem.n_samples
-    method.prepare(problem, float(problem.alpha[0]) / n)
+    method.prepare(problem, problem.alpha / n if problem.n_targets > 1 else float(problem.alpha[0]) / n)
     rows = np.arange(n, dtype=np.int64) if train_idx is None else np.sort(np.asarray(train_idx, np.int64))
     blocks = block_layout(row_bytes(problem.X), len(rows))
     monitor = _Monitor(problem, method, options, validation)
@@ -173,8 +179,8 @@ def run_epochs(problem, method, options, rng, max_epochs, train_idx=None, valida
         if pool is not None:
             pool.shutdown(wait=True)
     coef, intercept = method.coef()
-    return Result(coef[None, :], np.array([intercept]), epoch, stop, method.name, monitor.history,
-                  monitor.gap)
+    return Result(np.atleast_2d(coef), np.atleast_1d(np.asarray(intercept, dtype=np.float64)), epoch, stop,
+                  method.name, monitor.history, monitor.gap)
 
 
 def _numba_threads(problem):
@@ -204,18 +210,22 @@ class _Monitor:
         if validation is not None:
             self.history["validation_score"] = []
         self.start = time.perf_counter()
-        self.rule = StallRule(options.tol, options.n_iter_no_change, validation is not None)
+        # one rule per target; a target whose rule fires is frozen (method.freeze) while the rest go on
+        self.rules = [StallRule(options.tol, options.n_iter_no_change, validation is not None)
+                      for _ in range(problem.n_targets)]
+        self.stopped = set()
         # Methods that converge to the exact optimum stop like cg/gd, on the gap bound.
         self.gradient_rule = method.stop_on_gradient and validation is None
         self.gap = np.array([np.inf])
 
     def evaluate(self, coef, intercept):
-        """``(coef, intercept, J, grad (1, p), grad_b (1,), score)``: one fused pass (thread-safe)."""
+        """``(coef, intercept, J (k,), grad (k, p), grad_b (k,), score)``: one fused pass (thread-safe)."""
         pb = self.problem
-        grad, grad_b = np.empty((1, pb.n_features)), np.empty(1)
-        J = pb.kernel("gradient")(pb.y, pb.sw, coef[None, :], np.array([intercept]), pb.alpha, grad, grad_b)[0]
+        C, b = np.atleast_2d(coef), np.atleast_1d(np.asarray(intercept, dtype=np.float64))
+        grad, grad_b = np.empty(C.shape), np.empty(C.shape[0])
+        J = np.asarray(pb.kernel("gradient")(pb.y, pb.sw, C, b, pb.alpha, grad, grad_b), dtype=np.float64)
         score = None
-        if self.validation is not None and np.isfinite(J) and np.isfinite(coef).all():
+        if self.validation is not None and np.isfinite(J).all() and np.isfinite(coef).all():
             score = float(self.validation(coef, intercept))
         return coef, intercept, J, grad, grad_b, score
 
@@ -223,32 +233,45 @@ class _Monitor:
         """Record epoch ``epoch``'s evaluation; True when the run should stop (raises on divergence)."""
         coef, intercept, J, grad, grad_b, score = evaluation
         method, options, pb = self.method, self.options, self.problem
-        if not (np.isfinite(J) and np.isfinite(coef).all()):
+        if not (np.isfinite(J).all() and np.isfinite(coef).all()):
             raise ValueError(
                 f"{method.name} diverged in epoch {epoch} with {method.rate_text()}: the "
                 f"objective became non-finite. The safe constant rate for this data is "
                 f"{method.safe_eta:.3g} (learning_rate='auto' uses it)."
             )
-        method.observe(grad[0] - method.x_mean * grad_b[0], grad_b[0])
+        if len(J) == 1:
+            method.observe(grad[0] - method.x_mean * grad_b[0], grad_b[0])
         history = self.history
-        history["objective"].append(float(J))
-        history["grad_norm"].append(float(np.hypot(np.linalg.norm(grad), grad_b[0])))
-        self.gap = full_gradient_bound(np.array([J]), grad, grad_b, method.x_mean, pb.weight_sum,
+        # several targets: the sum of their objectives, the largest gap bound
+        history["objective"].append(float(J.sum()))
+        history["grad_norm"].append(float(np.hypot(np.linalg.norm(grad), np.linalg.norm(grad_b))))
+        self.gap = full_gradient_bound(J, grad, grad_b, method.x_mean, pb.weight_sum,
                                        pb.n_samples, pb.alpha, pb.fit_intercept)
-        history["gap_bound"].append(float(self.gap[0]))
+        history["gap_bound"].append(float(self.gap.max()))
         history["time"].append(time.perf_counter() - self.start)
         if self.gradient_rule:
             if options.verbose:
-                print(f"[{method.name}] epoch {epoch}  objective {J:.10e}  gap <= {self.gap[0]:.3e}")
-            return options.tol is not None and self.gap[0] <= options.tol
+                print(f"[{method.name}] epoch {epoch}  objective {J.sum():.10e}  gap <= {self.gap.max():.3e}")
+            return options.tol is not None and self.gap.max() <= options.tol
         if score is not None:
             history["validation_score"].append(score)
         if options.verbose:
-            print(f"[{method.name}] epoch {epoch}  objective {J:.10e}  t {method.t:.0f}")
-        stalled = self.rule.update(J if score is None else score)
-        if options.tol is not None and stalled:
+            print(f"[{method.name}] epoch {epoch}  objective {J.sum():.10e}  t {method.t:.0f}")
+        if len(J) == 1:
+            return self._stalled(0, J[0] if score is None else score, method)
+        for c in range(len(J)):
+            if c not in self.stopped and self._stalled(c, J[c], method):
+                self.stopped.add(c)
+                method.freeze(c)
+        return len(self.stopped) == len(J)
+
+    def _stalled(self, c, value, method):
+        """Target ``c``'s stopping rule on ``value``: True when it should stop (``adaptive``
+        lowers the rate instead while it may)."""
+        stalled = self.rules[c].update(value)
+        if self.options.tol is not None and stalled:
             if method.decay():
-                self.rule.stall = 0
+                self.rules[c].stall = 0
                 return False
             return True
         return False

@@ -37,6 +37,21 @@ SCHEDULES = ("auto", "constant", "invscaling", "optimal", "adaptive")
 class AdaptiveRate(StochasticMethod):
     """Shared by the methods with a base rate ``eta`` and an ``eta_floor`` (sgd, minibatch)."""
 
+    eta = None
+    safe_eta = None
+    eta_floor = 0.0
+    hyper = None
+
+    def set_rate(self, safe):
+        """Take this call's safe rate ``safe`` (the ``auto`` rate only ever shrinks) and set
+        ``eta``: the safe rate for ``auto``, else ``eta0`` (the safe rate when it is None) at
+        the first call; ``adaptive`` may lower it to ``1e-6`` of its start."""
+        o = self.options
+        self.safe_eta = min(self.safe_eta or np.inf, safe)
+        if self.eta is None or o.learning_rate == "auto":
+            self.eta = self.safe_eta if o.eta0 is None or o.learning_rate == "auto" else float(o.eta0)
+            self.eta_floor = 1e-6 * self.eta
+
     def decay(self):
         """``adaptive``: divide the rate by 5; False when it may not (stop instead)."""
         if self.options.learning_rate == "adaptive" and self.eta / 5.0 > self.eta_floor:
@@ -65,10 +80,6 @@ class SGDMethod(AdaptiveRate):
         self.a = w0.copy()
         # the centred model's intercept: x.w + b0 = (x - xbar).w + (b0 + xbar.w)
         self.state = L.new_state(float(intercept0) + float(self.x_mean @ w0))
-        self.eta = None
-        self.safe_eta = None
-        self.eta_floor = 0.0
-        self.hyper = None
 
     @property
     def t(self):
@@ -77,12 +88,8 @@ class SGDMethod(AdaptiveRate):
 
     def prepare(self, problem, lam):
         """Set the rates for this call's data (the ``auto`` rate only ever shrinks)."""
-        o = self.options
-        self.safe_eta = min(self.safe_eta or np.inf, safe_rate(problem, self.x_mean, lam))
-        if self.eta is None or o.learning_rate == "auto":
-            self.eta = self.safe_eta if o.eta0 is None or o.learning_rate == "auto" else float(o.eta0)
-            self.eta_floor = 1e-6 * self.eta
-        if o.learning_rate == "optimal" and lam == 0.0:
+        self.set_rate(safe_rate(problem, self.x_mean, lam))
+        if self.options.learning_rate == "optimal" and lam == 0.0:
             raise ValueError("learning_rate='optimal' needs alpha > 0")
         self.lam = lam
 
