@@ -14,7 +14,7 @@ from numpy.testing import assert_allclose
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Ridge as SkRidge
 
-from conftest import relative_gap
+from conftest import augmented_ridge, relative_gap
 from ridgejit import SGDRidge
 from ridgejit.kernels import backend_status, get_backend
 from ridgejit.kernels import layout as L
@@ -291,3 +291,39 @@ def test_several_targets_partial_fit_and_errors():
     # y of shape (n, 1) is one target: 1-D coef_, as for 1-D y
     col = SGDRidge(max_iter=2, tol=None, random_state=0).fit(X, Y[:, :1])
     assert col.coef_.shape == (5,)
+
+
+# -- per-feature penalties -------------------------------------------------------------
+@pytest.mark.parametrize("fmt", ["dense", "csr"])
+def test_penalty_factor_converges_to_the_closed_form(fmt):
+    """The proximal step is per coordinate, so penalty factors cost nothing: compared with
+    NumPy's least squares on the augmented system (independent of ridgejit)."""
+    X, y = _standardized(n=2000, p=6, seed=4)
+    X[X < -1.0] = 0.0
+    X[:, 0] *= 100.0
+    d = np.array([0.0, 1.0, 5.0, 0.5, 0.0, 2.0])
+    alpha = 400.0
+    sw = np.random.default_rng(1).uniform(0.5, 2.0, len(y))
+    Z = sp.csr_matrix(X) if fmt == "csr" else X
+    m = SGDRidge(alpha=alpha, penalty_factor=d, max_iter=80, tol=None, random_state=0).fit(Z, y, sample_weight=sw)
+    w, b = augmented_ridge(X, y, sw, alpha, d)
+    plain_w, _ = augmented_ridge(X, y, sw, alpha, np.ones(6))
+
+    def J(coef, intercept):  # the penalized objective, written out
+        r = X @ coef + intercept - y
+        return (sw @ (r * r) + alpha * d @ (coef * coef)) / (2 * len(y))
+
+    assert (J(m.coef_, m.intercept_[0]) - J(w, b)) / J(m.coef_, m.intercept_[0]) < 3e-5  # SGD noise
+    assert (J(plain_w, b) - J(w, b)) / J(w, b) > 1e-3  # the factors matter here
+    assert np.linalg.norm(m.coef_ - w) < 2e-2 * np.linalg.norm(w)
+    assert np.isinf(m.gap_bound_)  # zero factors: no strong convexity, so no proven bound
+    pos = SGDRidge(alpha=alpha, penalty_factor=d + 0.5, max_iter=5, tol=None, random_state=0).fit(Z, y)
+    assert np.isfinite(pos.gap_bound_)
+
+
+def test_penalty_factor_is_refused_where_it_is_not_built():
+    X, y = _standardized(n=50, p=3)
+    with pytest.raises(ValueError, match="penalty_factor needs solver='sgd'"):
+        SGDRidge(solver="saga", penalty_factor=[1.0, 0.0, 1.0]).fit(X, y)
+    with pytest.raises(ValueError, match="penalty_factor"):
+        SGDRidge(penalty_factor=[1.0, 0.0]).fit(X, y)  # wrong length: check_penalty_factor's message

@@ -12,7 +12,8 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._threads import thread_limit
-from ._validation import check_alpha, fitted_copy, holdout, n_targets_of, overflow_is_value_error, prepare_fit
+from ._validation import (check_alpha, check_penalty_factor, fitted_copy, holdout, n_targets_of,
+                          overflow_is_value_error, prepare_fit)
 from .initializers import INITIALIZERS, initial_coef
 from .kernels import BACKENDS
 from .problem import Problem, stored_values
@@ -104,6 +105,11 @@ class SGDRidge(RegressorMixin, BaseEstimator):
         step every update (dense X) or every ``ceil(p n / nnz)`` (CSR X).
         Needs a constant step (``eta0`` is then in standardized units).
         ``"auto"``: True for ``solver="sgd"`` with ``learning_rate="auto"``.
+    penalty_factor : array-like of shape (n_features,), default=None
+        Per-feature penalty factors ``d_j >= 0``: the penalty becomes
+        ``alpha/(2n) sum_j d_j w_j^2`` (0 leaves feature j unpenalized), as in
+        :class:`ridgejit.Ridge`.  Preconditioned ``sgd`` only (its proximal
+        step is per coordinate anyway; updates stay O(nnz)).
     shuffle : {"blocks", True, False}, default="blocks"
         The order of the rows in each epoch (see :mod:`ridgejit.solvers.order`).
         ``"blocks"``: blocks of consecutive rows in a fresh random order, rows
@@ -160,6 +166,7 @@ class SGDRidge(RegressorMixin, BaseEstimator):
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "shuffle": ["boolean", StrOptions({"blocks"})],
         "precondition": ["boolean", StrOptions({"auto"})],
+        "penalty_factor": ["array-like", None],
         "fit_intercept": ["boolean"],
         "init": [StrOptions({*INITIALIZERS, "warm"}), "array-like", callable],
         "random_state": ["random_state"],
@@ -172,7 +179,7 @@ class SGDRidge(RegressorMixin, BaseEstimator):
     def __init__(self, alpha=1.0, *, solver="sgd", learning_rate="auto", eta0=None, power_t=0.25,
                  batch_size="auto", average="auto", max_iter=1000, tol=1e-4, early_stopping=False,
                  validation_fraction=0.1, n_iter_no_change=5, shuffle="blocks", precondition="auto",
-                 fit_intercept=True, init="zeros", random_state=None, warm_start=False, backend="auto",
+                 penalty_factor=None, fit_intercept=True, init="zeros", random_state=None, warm_start=False, backend="auto",
                  n_jobs=None, verbose=0):
         self.alpha = alpha
         self.solver = solver
@@ -188,6 +195,7 @@ class SGDRidge(RegressorMixin, BaseEstimator):
         self.n_iter_no_change = n_iter_no_change
         self.shuffle = shuffle
         self.precondition = precondition
+        self.penalty_factor = penalty_factor
         self.fit_intercept = fit_intercept
         self.init = init
         self.random_state = random_state
@@ -251,7 +259,12 @@ class SGDRidge(RegressorMixin, BaseEstimator):
 
     def _run(self, X, Y, sw, backend, *, partial):
         alpha = check_alpha(self.alpha, Y.shape[1])
-        problem = Problem(X, Y, sw, alpha, self.fit_intercept, backend)
+        penalty = check_penalty_factor(self.penalty_factor, X.shape[1])
+        if penalty is not None and not self._multi_output():
+            raise ValueError(f"penalty_factor needs solver='sgd' with precondition (the default with "
+                             f"learning_rate='auto'), not solver={self.solver!r}, precondition="
+                             f"{self.precondition!r}, learning_rate={self.learning_rate!r}")
+        problem = Problem(X, Y, sw, alpha, self.fit_intercept, backend, penalty)
         options = self._options(None if partial else self.tol)
         # Everything that runs kernels (the state needs the column means) stays
         # inside thread_limit, which also guards Numba's workqueue layer.

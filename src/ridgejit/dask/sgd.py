@@ -91,7 +91,7 @@ random_state, warm_start, backend, n_jobs, verbose
     def __init__(self, alpha=1.0, *, mode="sequential", solver="sgd", learning_rate="auto", eta0=None,
                  power_t=0.25, batch_size="auto", average="auto", max_iter=1000, tol=1e-4,
                  early_stopping=False, validation_fraction=0.1, n_iter_no_change=5,
-                 shuffle="blocks", precondition="auto", fit_intercept=True, init="zeros", random_state=None,
+                 shuffle="blocks", precondition="auto", penalty_factor=None, fit_intercept=True, init="zeros", random_state=None,
                  warm_start=False, backend="auto", n_jobs=None, verbose=0):
         single = {k: v for k, v in locals().items() if k not in ("self", "mode", "__class__")}
         super().__init__(**single)
@@ -109,6 +109,10 @@ random_state, warm_start, backend, n_jobs, verbose
                              "use 'sgd' or 'minibatch'")
         if self.early_stopping:
             raise ValueError("early_stopping is not supported on dask collections")
+        if self.penalty_factor is not None:
+            raise ValueError("penalty_factor is not supported by ridgejit.dask.SGDRidge on dask "
+                             "collections (its per-epoch objective is the plain ridge one); use "
+                             "ridgejit.dask.Ridge(penalty_factor=...)")
         allowed = ("auto", "constant") if self.mode == "average" else ("auto", "constant", "invscaling", "optimal")
         if self.learning_rate not in allowed:
             raise ValueError(f"learning_rate={self.learning_rate!r} is not supported with "

@@ -223,7 +223,7 @@ class _Monitor:
         pb = self.problem
         C, b = np.atleast_2d(coef), np.atleast_1d(np.asarray(intercept, dtype=np.float64))
         grad, grad_b = np.empty(C.shape), np.empty(C.shape[0])
-        J = np.asarray(pb.kernel("gradient")(pb.y, pb.sw, C, b, pb.alpha, grad, grad_b), dtype=np.float64)
+        J = np.asarray(pb.gradient_at(C, b, grad, grad_b), dtype=np.float64)  # the penalty included
         score = None
         if self.validation is not None and np.isfinite(J).all() and np.isfinite(coef).all():
             score = float(self.validation(coef, intercept))
@@ -246,7 +246,7 @@ class _Monitor:
         history["objective"].append(float(J.sum()))
         history["grad_norm"].append(float(np.hypot(np.linalg.norm(grad), np.linalg.norm(grad_b))))
         self.gap = full_gradient_bound(J, grad, grad_b, method.x_mean, pb.weight_sum,
-                                       pb.n_samples, pb.alpha, pb.fit_intercept)
+                                       pb.n_samples, pb.strong_convexity, pb.fit_intercept)
         history["gap_bound"].append(float(self.gap.max()))
         history["time"].append(time.perf_counter() - self.start)
         if self.gradient_rule:

@@ -120,13 +120,14 @@ class ScaledSGDMethod(AdaptiveRate):
         return self.state[L.PS_T]
 
     def prepare(self, problem, lam):
-        """Fix ``q`` (first call) and set this call's rate, penalty rates ``lam q`` (one column
-        per target; ``lam`` scalar or (k,)) and stretch."""
+        """Fix ``q`` (first call) and set this call's rate, penalty rates ``lam q d`` (one row
+        per target; ``lam`` scalar or (k,), ``d`` the problem's penalty factors) and stretch."""
         if self.q is None:
             self.q = column_scales(problem)
         self.set_rate(safe_rate(problem, self.x_mean, 0.0, self.q))
         self.lam = lam
-        self.H = np.outer(np.broadcast_to(lam, self.W.shape[:1]), self.q)
+        d = self.q if problem.penalty is None else self.q * problem.penalty  # factors: (p,)
+        self.H = np.outer(np.broadcast_to(lam, self.W.shape[:1]), d)
         self.K = stretch(problem)
 
     def run_epoch(self, problem, order):
