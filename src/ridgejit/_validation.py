@@ -182,6 +182,22 @@ def non_finite_error(X, y, what):
     )
 
 
+def check_one_pass(est, k, preconditioned, penalty=None):
+    """Raise unless ``SGDRidge`` ``est`` can fit ``k`` targets (and ``penalty``): only its
+    preconditioned ``sgd`` (``preconditioned``) fits several targets in one pass or takes
+    penalty factors; early stopping scores one target."""
+    how = (f"solver={est.solver!r}, precondition={est.precondition!r}, "
+           f"learning_rate={est.learning_rate!r}")
+    if k > 1 and not preconditioned:
+        raise ValueError(f"y has {k} targets: only solver='sgd' with precondition (the default "
+                         f"with learning_rate='auto') fits several, not {how}")
+    if k > 1 and est.early_stopping:
+        raise ValueError(f"early_stopping=True scores one target; y has {k}")
+    if penalty is not None and not preconditioned:
+        raise ValueError(f"penalty_factor needs solver='sgd' with precondition (the default with "
+                         f"learning_rate='auto'), not {how}")
+
+
 def n_targets_of(y):
     """Columns of a 2-D y (1 for 1-D y), read before validation so that an estimator can
     say why it refuses several targets."""

@@ -12,8 +12,8 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._threads import thread_limit
-from ._validation import (check_alpha, check_penalty_factor, fitted_copy, holdout, n_targets_of,
-                          overflow_is_value_error, prepare_fit)
+from ._validation import (check_alpha, check_one_pass, check_penalty_factor, fitted_copy, holdout,
+                          n_targets_of, overflow_is_value_error, prepare_fit)
 from .initializers import INITIALIZERS, initial_coef
 from .kernels import BACKENDS
 from .problem import Problem, stored_values
@@ -242,17 +242,8 @@ class SGDRidge(RegressorMixin, BaseEstimator):
         """Whether 2-D y is taken as several targets (else a column y warns and is raveled)."""
         return self.solver == "sgd" and self._precondition()
 
-    def _check_targets(self, k):
-        """Several targets: only preconditioned ``sgd`` reads each row once for all of them."""
-        if k > 1 and not self._multi_output():
-            raise ValueError(f"y has {k} targets: only solver='sgd' with precondition (the default "
-                             f"with learning_rate='auto') fits several, not solver={self.solver!r}, "
-                             f"precondition={self.precondition!r}, learning_rate={self.learning_rate!r}")
-        if k > 1 and self.early_stopping:
-            raise ValueError(f"early_stopping=True scores one target; y has {k}")
-
     def _prepare(self, X, y, sample_weight, *, reset):
-        self._check_targets(n_targets_of(y))
+        check_one_pass(self, n_targets_of(y), self._multi_output())
         X, _, Y, sw, backend = prepare_fit(self, X, y, sample_weight, reset=reset,
                                            multi_output=self._multi_output())
         return X, Y, sw, backend
@@ -260,10 +251,7 @@ class SGDRidge(RegressorMixin, BaseEstimator):
     def _run(self, X, Y, sw, backend, *, partial):
         alpha = check_alpha(self.alpha, Y.shape[1])
         penalty = check_penalty_factor(self.penalty_factor, X.shape[1])
-        if penalty is not None and not self._multi_output():
-            raise ValueError(f"penalty_factor needs solver='sgd' with precondition (the default with "
-                             f"learning_rate='auto'), not solver={self.solver!r}, precondition="
-                             f"{self.precondition!r}, learning_rate={self.learning_rate!r}")
+        check_one_pass(self, Y.shape[1], self._multi_output(), penalty)
         problem = Problem(X, Y, sw, alpha, self.fit_intercept, backend, penalty)
         options = self._options(None if partial else self.tol)
         # Everything that runs kernels (the state needs the column means) stays
