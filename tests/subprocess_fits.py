@@ -51,17 +51,63 @@ def values(report):
     return [float.fromhex(v) for v in report["values"]]
 
 
+class ChildFits:
+    """Seeded fits running in a child interpreter; :meth:`result` waits for them.
+
+    Compiling kernels is single-threaded, so two children started together on
+    a 2-core machine take about the wall time of one.
+
+    Parameters
+    ----------
+    solvers : sequence of str
+    env : dict, optional
+        Added to this process's environment; a ``None`` value removes a variable.
+    n, p : int
+        The shape of :func:`tiny_data`.
+    params : dict, optional
+        Passed to every estimator.
+    code : str, optional
+        Python run with ``python -c code <tests dir>`` instead of this module's
+        ``_main``; it must print the report as its last line of output.
+    """
+
+    def __init__(self, solvers=(), *, env=None, n=50, p=3, params=None, code=None):
+        full_env = {k: v for k, v in dict(os.environ, **(env or {})).items() if v is not None}
+        if code is None:
+            spec = {"solvers": list(solvers), "n": n, "p": p, "params": params or {}}
+            args = [sys.executable, os.path.abspath(__file__), json.dumps(spec)]
+        else:
+            args = [sys.executable, "-c", code, os.path.dirname(os.path.abspath(__file__))]
+        self.proc = subprocess.Popen(args, env=full_env, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True)
+        self._done = None
+
+    def result(self, timeout=300):
+        """``(report, stdout + stderr)``; raises ``AssertionError`` when the child failed."""
+        if self._done is None:
+            try:
+                out, err = self.proc.communicate(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.kill()
+                raise
+            self._done = (self.proc.returncode, out, err)
+        code, out, err = self._done
+        if code != 0:
+            raise AssertionError(f"child failed ({code}):\n{out}\n{err[-3000:]}")
+        return json.loads(out.strip().splitlines()[-1]), out + err
+
+    def kill(self):
+        """Stop the child if it still runs (a test that failed before collecting it)."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.communicate()
+
+
 def run_fits(solvers, *, env=None, timeout=300, n=50, p=3, params=None):
     """Fit ``solvers`` in a fresh interpreter with ``env`` added to this one's environment
     (a ``None`` value removes a variable) and ``params`` passed to every estimator.
     Returns ``(report, stdout + stderr)``."""
-    full_env = {k: v for k, v in dict(os.environ, **(env or {})).items() if v is not None}
-    spec = {"solvers": list(solvers), "n": n, "p": p, "params": params or {}}
-    args = [sys.executable, os.path.abspath(__file__), json.dumps(spec)]
-    res = subprocess.run(args, env=full_env, capture_output=True, text=True, timeout=timeout)
-    if res.returncode != 0:
-        raise AssertionError(f"child failed ({res.returncode}):\n{res.stdout}\n{res.stderr[-3000:]}")
-    return json.loads(res.stdout.strip().splitlines()[-1]), res.stdout + res.stderr
+    return ChildFits(solvers, env=env, n=n, p=p, params=params).result(timeout)
 
 
 def fit_all(solvers, n=50, p=3, params=None):

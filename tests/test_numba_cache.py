@@ -9,17 +9,17 @@ version and a hash of the source; either one changing makes the entries stale
 and they are recompiled.
 
 Cold runs compile the kernels of one solver (``cg``: column moments, gradient,
-normal product; about 13 s on 2 cores); the ``slow`` mark says so.  Start-up
+normal product; about 20 s on 2 cores); the ``slow`` mark says so.  Compiling is
+single-threaded, so every scenario's child process is started at once by a
+module fixture (two compile side by side on 2 cores) and each test collects
+its own.  Start-up
 figures for cold and warm caches come from ``ridgejit compare --startup``
 (:func:`ridgejit.bench.measure.startup_times`), not from these tests.
 """
 
-import json
 import os
 import pickle
 import shutil
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -28,7 +28,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from subprocess_fits import RIDGE_SOLVERS, SGD_SOLVERS, fit_all, run_fits, values
+from subprocess_fits import RIDGE_SOLVERS, SGD_SOLVERS, ChildFits, fit_all, run_fits, values
 
 import ridgejit
 
@@ -65,29 +65,64 @@ def unwritable_dir(path):
     return path
 
 
+def _readonly_install(root):
+    """A copy of the package whose directories take no ``__pycache__`` (an installed, read-only tree)."""
+    site = root / "site"
+    shutil.copytree(SRC, site / "ridgejit", ignore=shutil.ignore_patterns("__pycache__"))
+    for d in [site / "ridgejit", *(p for p in (site / "ridgejit").rglob("*") if p.is_dir())]:
+        unwritable_dir(d / "__pycache__")
+    return site
+
+
+# The cache directory goes away (a full or remounted disk) after the kernels were decorated.
+GONE_AFTER_START_UP = (
+    "import json, shutil, sys, pathlib, os; sys.path.insert(0, sys.argv[1]); "
+    "from ridgejit.kernels import get_backend; get_backend('numba'); "  # kernels decorated
+    "from subprocess_fits import fit_all; "
+    "c = pathlib.Path(os.environ['NUMBA_CACHE_DIR']); shutil.rmtree(c, ignore_errors=True); "
+    "c.write_text('a file where the cache directory was'); "
+    "print(json.dumps(fit_all(['cg'])))"
+)
+
+
+def _slow_tests_selected(request):
+    return any(item.module is request.module and item.get_closest_marker("slow")
+               for item in request.session.items)
+
+
 @pytest.fixture(scope="module")
-def reference():
+def cold(request, tmp_path_factory):
+    """``{scenario: ChildFits}`` for every scenario that compiles from nothing, all started
+    now; the slow ones only when a slow test of this module is selected."""
+    root = tmp_path_factory.mktemp("numba-cache")
+    runs = {
+        "reference": ChildFits(COLD, env={"NUMBA_CACHE_DIR": str(root / "cache")}),
+        # Numba skips an unwritable NUMBA_CACHE_DIR for __pycache__ next to the source.
+        "install directory": ChildFits(COLD, env={"NUMBA_CACHE_DIR": str(unwritable_dir(root / "ro"))}),
+        "gone after start-up": ChildFits(code=GONE_AFTER_START_UP,
+                                         env={"NUMBA_CACHE_DIR": str(root / "gone")}),
+        "no jit": ChildFits(RIDGE_SOLVERS + SGD_SOLVERS, env={"NUMBA_DISABLE_JIT": "1"}),
+    }
+    if _slow_tests_selected(request):
+        site = _readonly_install(root)
+        runs["user cache"] = ChildFits(COLD, env={
+            "PYTHONPATH": str(site), "NUMBA_CACHE_DIR": None, "XDG_CACHE_HOME": str(root / "xdg")})
+        runs["nothing writable"] = ChildFits(COLD, env={
+            "PYTHONPATH": str(site), "NUMBA_CACHE_DIR": None,
+            "XDG_CACHE_HOME": str(unwritable_dir(root / "ro-xdg"))})
+        runs["site"] = site
+    runs["root"] = root
+    yield runs
+    for run in runs.values():
+        if isinstance(run, ChildFits):
+            run.kill()
+
+
+@pytest.fixture(scope="module")
+def reference(cold):
     """The cold-cache fit's report and its filled cache, shared (read-only) by the module."""
-    root = Path(tempfile.mkdtemp(prefix="ridgejit-numba-cache-"))
-    report, _ = run_fits(COLD, env={"NUMBA_CACHE_DIR": str(root / "cache")})
-    yield report, root / "cache"
-    shutil.rmtree(root, ignore_errors=True)
-
-
-# -- empty, then reused ----------------------------------------------------------------
-@pytest.mark.slow
-def test_fresh_cache_dir_is_filled_then_reused_with_the_same_bits(reference, tmp_path):
-    report, filled = reference
-    files = cache_files(filled)
-    assert any(f.endswith(".nbi") for f in files) and any(f.endswith(".nbc") for f in files)
-    assert "error" not in report["cg"]
-    cache = tmp_path / "cache"
-    shutil.copytree(filled, cache)
-    before = cache_files(cache)
-    again, log = run_fits(COLD, env={"NUMBA_CACHE_DIR": str(cache), "NUMBA_DEBUG_CACHE": "1"})
-    assert again == report  # same bits
-    assert cache_files(cache) == before  # nothing recompiled, nothing rewritten
-    assert "[cache] data loaded from" in log and "[cache] data saved to" not in log
+    report, _ = cold["reference"].result()
+    return report, cold["root"] / "cache"
 
 
 # -- stale entries: another Numba version, changed kernel source -------------------------
@@ -101,111 +136,124 @@ def _rewrite_index(path, *, version=None, stamp=None):
         f.write(pickle.dumps((old_stamp if stamp is None else stamp, overloads), protocol=-1))
 
 
-@pytest.mark.slow
-def test_stale_cache_after_a_version_or_source_change_is_recompiled(reference, tmp_path):
-    report, filled = reference
-    cache = tmp_path / "cache"
-    shutil.copytree(filled, cache)
+def _make_stale(cache):
+    """Half the indexes "written by Numba 0.1", half "from other kernel source"."""
     indexes = sorted(cache.rglob("*.nbi"))
-    for i, path in enumerate(indexes):  # half "written by Numba 0.1", half "from other source"
+    for i, path in enumerate(indexes):
         _rewrite_index(path, **({"version": "0.1.0"} if i % 2 else {"stamp": b"old kernel source"}))
-    again, log = run_fits(COLD, env={"NUMBA_CACHE_DIR": str(cache), "NUMBA_DEBUG_CACHE": "1"})
+    return indexes
+
+
+# -- damaged entries: ridgejit._config makes a failed load a miss and rewrites the entry ----
+def _damage(cache):
+    """Truncate every other index and make the other kernels' data files foreign (a disk
+    that filled up, a copy cut short, another program's file): the two ways a load fails,
+    a failed index read and a failed data read."""
+    indexes = sorted(cache.rglob("*.nbi"))
+    assert len(indexes) >= 2
+    for i, index in enumerate(indexes):
+        if i % 2:
+            data = index.read_bytes()
+            index.write_bytes(data[: len(data) // 3])
+        else:
+            data_files = sorted(index.parent.glob(index.name.replace(".nbi", "") + "*.nbc"))
+            assert data_files
+            for path in data_files:
+                path.write_bytes(b"\x80\x05not a pickle at all")
+
+
+@pytest.fixture(scope="module")
+def from_reference(reference, tmp_path_factory):
+    """Copies of the filled cache, as found, made stale and damaged, each fitted from in
+    a child started now: ``{scenario: (cache, ChildFits)}``."""
+    _, filled = reference
+    root = tmp_path_factory.mktemp("from-reference")
+    runs = {}
+    for name, change in [("reused", None), ("stale", _make_stale), ("damaged", _damage)]:
+        cache = root / name
+        shutil.copytree(filled, cache)
+        before = cache_files(cache)
+        if change is not None:
+            change(cache)
+        env = {"NUMBA_CACHE_DIR": str(cache), "NUMBA_DEBUG_CACHE": "1"}
+        runs[name] = (cache, before, ChildFits(COLD, env=env))
+    yield runs
+    for _, _, run in runs.values():
+        run.kill()
+
+
+# -- empty, then reused ----------------------------------------------------------------
+@pytest.mark.slow
+def test_fresh_cache_dir_is_filled_then_reused_with_the_same_bits(reference, from_reference):
+    report, filled = reference
+    files = cache_files(filled)
+    assert any(f.endswith(".nbi") for f in files) and any(f.endswith(".nbc") for f in files)
+    assert "error" not in report["cg"]
+    cache, before, run = from_reference["reused"]
+    again, log = run.result()
+    assert again == report  # same bits
+    assert cache_files(cache) == before  # nothing recompiled, nothing rewritten
+    assert "[cache] data loaded from" in log and "[cache] data saved to" not in log
+
+
+@pytest.mark.slow
+def test_stale_cache_after_a_version_or_source_change_is_recompiled(reference, from_reference):
+    report, _ = reference
+    cache, _, run = from_reference["stale"]
+    again, log = run.result()
     assert again == report
     assert "[cache] data saved to" in log  # recompiled, and the index rewritten for this version
-    for path in indexes:
+    for path in sorted(cache.rglob("*.nbi")):
         with open(path, "rb") as f:
             assert pickle.load(f) == numba.__version__
 
 
-# -- damaged entries: ridgejit._config makes a failed load a miss and rewrites the entry ----
-def _damage(cache, suffix, how):
-    paths = sorted(cache.rglob("*" + suffix))
-    assert paths
-    for path in paths:
-        data = path.read_bytes()
-        path.write_bytes(data[: len(data) // 3] if how == "truncated" else b"\x80\x05not a pickle at all")
-
-
 @pytest.mark.slow
-@pytest.mark.parametrize("suffix, how", [(".nbi", "truncated"), (".nbc", "foreign")])
-def test_damaged_cache_files_still_fit_and_are_repaired(reference, tmp_path, suffix, how):
-    """A truncated index or a foreign data file (a disk that filled up, a copy cut short,
-    another program's file; the other two pairings take the same two code paths, a failed
-    index read and a failed data read, and were cut to keep the suite's time): the fit recompiles in memory with the same bits and warns once;
+def test_damaged_cache_files_still_fit_and_are_repaired(reference, from_reference):
+    """The fit recompiles the damaged kernels in memory with the same bits and warns once;
     the next process loads every kernel from the repaired cache."""
-    report, filled = reference
-    cache = tmp_path / "cache"
-    shutil.copytree(filled, cache)
-    _damage(cache, suffix, how)
-    env = {"NUMBA_CACHE_DIR": str(cache), "NUMBA_DEBUG_CACHE": "1"}
-    again, log = run_fits(COLD, env=env)
+    report, _ = reference
+    cache, _, run = from_reference["damaged"]
+    again, log = run.result()
     assert again == report
     assert log.count("NumbaCacheWarning") == 1
-    third, log = run_fits(COLD, env=env)
+    third, log = run_fits(COLD, env={"NUMBA_CACHE_DIR": str(cache), "NUMBA_DEBUG_CACHE": "1"})
     assert third == report
     assert "NumbaCacheWarning" not in log and "[cache] data saved to" not in log
     assert "[cache] data loaded from" in log
 
 
-def test_cache_dir_unwritable_after_start_up_still_fits(reference, tmp_path):
-    """The cache directory goes away (a full or remounted disk) after the kernels were
-    decorated: saving fails, the fit keeps its in-memory kernels and warns once."""
+def test_cache_dir_unwritable_after_start_up_still_fits(reference, cold):
+    """Saving fails, the fit keeps its in-memory kernels and warns once."""
     report, _ = reference
-    cache = tmp_path / "cache"
-    code = (
-        "import json, shutil, sys, pathlib; sys.path.insert(0, sys.argv[1]); "
-        "from ridgejit.kernels import get_backend; get_backend('numba'); "  # kernels decorated
-        "from subprocess_fits import fit_all; "
-        f"c = pathlib.Path({str(cache)!r}); shutil.rmtree(c, ignore_errors=True); "
-        "c.write_text('a file where the cache directory was'); "
-        "print(json.dumps(fit_all(['cg'])))"
-    )
-    env = dict(os.environ, NUMBA_CACHE_DIR=str(cache))
-    res = subprocess.run([sys.executable, "-c", code, str(Path(__file__).parent)], env=env,
-                         capture_output=True, text=True, timeout=300)
-    assert res.returncode == 0, res.stderr[-3000:]
-    assert json.loads(res.stdout.strip().splitlines()[-1]) == report
-    assert res.stderr.count("NumbaCacheWarning") == 1
+    again, log = cold["gone after start-up"].result()
+    assert again == report
+    assert log.count("NumbaCacheWarning") == 1
 
 
 # -- unwritable places ------------------------------------------------------------------
-def test_unwritable_cache_dir_falls_back_to_the_install_directory(reference, tmp_path):
-    """Numba skips an unwritable ``NUMBA_CACHE_DIR`` and uses ``__pycache__`` next to the source."""
+def test_unwritable_cache_dir_falls_back_to_the_install_directory(reference, cold):
     report, _ = reference
-    again, _ = run_fits(COLD, env={"NUMBA_CACHE_DIR": str(unwritable_dir(tmp_path / "ro"))})
+    again, _ = cold["install directory"].result()
     assert again == report
-
-
-def _readonly_install(tmp_path):
-    """A copy of the package whose directories take no ``__pycache__`` (an installed, read-only tree)."""
-    site = tmp_path / "site"
-    shutil.copytree(SRC, site / "ridgejit", ignore=shutil.ignore_patterns("__pycache__"))
-    for d in [site / "ridgejit", *(p for p in (site / "ridgejit").rglob("*") if p.is_dir())]:
-        unwritable_dir(d / "__pycache__")
-    return site
 
 
 @pytest.mark.slow
-def test_readonly_install_directory_uses_the_user_cache(reference, tmp_path):
+def test_readonly_install_directory_uses_the_user_cache(reference, cold):
     report, _ = reference
-    site, xdg = _readonly_install(tmp_path), tmp_path / "xdg"
-    env = {"PYTHONPATH": str(site), "NUMBA_CACHE_DIR": None, "XDG_CACHE_HOME": str(xdg)}
-    again, _ = run_fits(COLD, env=env)
+    again, _ = cold["user cache"].result()
     assert again == report
-    assert cache_files(xdg / "numba")  # compiled once, kept in the user-wide cache
-    assert not any(site.rglob("*.nbi"))
+    assert cache_files(cold["root"] / "xdg" / "numba")  # compiled once, kept in the user-wide cache
+    assert not any(cold["site"].rglob("*.nbi"))
 
 
 # When no cache location is writable (read-only install, read-only HOME cache, no
 # NUMBA_CACHE_DIR -- a locked-down container) Numba would raise at decoration time;
 # _config probes for a locator first and compiles in memory without one.
 @pytest.mark.slow
-def test_nothing_writable_still_fits(reference, tmp_path):
+def test_nothing_writable_still_fits(reference, cold):
     report, _ = reference
-    site = _readonly_install(tmp_path)
-    env = {"PYTHONPATH": str(site), "NUMBA_CACHE_DIR": None,
-           "XDG_CACHE_HOME": str(unwritable_dir(tmp_path / "xdg"))}
-    again, _ = run_fits(COLD, env=env)
+    again, _ = cold["nothing writable"].result()
     assert again == report
 
 
@@ -215,9 +263,8 @@ def test_nothing_writable_still_fits(reference, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def without_jit():
-    report, _ = run_fits(RIDGE_SOLVERS + SGD_SOLVERS, env={"NUMBA_DISABLE_JIT": "1"})
-    return report
+def without_jit(cold):
+    return cold["no jit"].result()[0]
 
 
 @pytest.mark.parametrize("solver", [*RIDGE_SOLVERS, *SGD_SOLVERS])
