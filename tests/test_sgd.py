@@ -171,6 +171,18 @@ def test_warm_start_and_init():
     assert np.abs(m.coef_ - before).max() < np.abs(before).max()  # continued, not restarted far away
 
 
+@pytest.mark.parametrize("change", ["targets", "features"])
+def test_warm_start_with_another_shape_names_the_change(change):
+    """A warm refit on another number of targets or features says so (not NumPy's reshape error)."""
+    X, y, _ = make_data(n=200, p=4)
+    Y = np.column_stack([y, -y])
+    m = SGDRidge(warm_start=True, max_iter=2, tol=None, random_state=0).fit(X, Y)
+    X2, Y2 = (X, Y[:, :1]) if change == "targets" else (X[:, :3], Y)
+    with pytest.raises(ValueError, match=r"warm_start=True continues from coef_ of shape \(2, 4\)"):
+        m.fit(X2, Y2)
+    m.set_params(warm_start=False).fit(X2, Y2)  # the documented way out
+
+
 def test_float32_and_arrays_untouched():
     X, y, sw = make_data(n=300, p=4)
     X32 = X.astype(np.float32)

@@ -239,3 +239,19 @@ def r2_on_rows(X, y, sw, rows, coef, intercept, chunk=8192):
     ss_res = wt @ (yt - pred) ** 2
     ss_tot = wt @ (yt - np.average(yt, weights=wt)) ** 2
     return 1.0 - ss_res / ss_tot if ss_tot > 0 else (1.0 if ss_res == 0 else 0.0)
+
+
+def warm_coef(coef, intercept, k, p):
+    """``(coef (k, p), intercept (k,))`` in float64 from a previous fit's ``coef_`` and
+    ``intercept_``, for ``warm_start=True``.
+
+    Raises
+    ------
+    ValueError
+        When the previous fit had another number of targets or features.
+    """
+    if np.size(coef) != k * p or np.size(intercept) != k:
+        raise ValueError(
+            f"warm_start=True continues from coef_ of shape {np.shape(coef)}, but this fit has "
+            f"{k} target(s) and {p} feature(s); set warm_start=False to start afresh")
+    return np.asarray(coef, np.float64).reshape(k, p), np.asarray(intercept, np.float64).reshape(k)

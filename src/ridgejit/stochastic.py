@@ -13,7 +13,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._threads import thread_limit
 from ._validation import (check_alpha, check_one_pass, check_penalty_factor, fitted_copy, holdout,
-                          n_targets_of, overflow_is_value_error, prepare_fit)
+                          n_targets_of, overflow_is_value_error, prepare_fit, warm_coef)
 from .initializers import INITIALIZERS, initial_coef
 from .kernels import BACKENDS
 from .problem import Problem, stored_values
@@ -228,8 +228,7 @@ class SGDRidge(RegressorMixin, BaseEstimator):
     def _new_state(self, problem, rng, warm, options):
         p, k = problem.n_features, problem.n_targets
         if warm:
-            coef0 = np.asarray(self.coef_, np.float64).reshape(k, p)
-            intercept0 = np.asarray(self.intercept_, np.float64).reshape(k)
+            coef0, intercept0 = warm_coef(self.coef_, self.intercept_, k, p)
         else:
             coef0 = initial_coef(self.init, p, k, rng)
             intercept0 = problem.y_mean - coef0 @ problem.x_mean if problem.fit_intercept else np.zeros(k)

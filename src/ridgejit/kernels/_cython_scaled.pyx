@@ -181,32 +181,44 @@ def scaled_sgd_epoch_multi(const floating[:, ::1] X, const double[:, ::1] Y, con
                            const double[:, ::1] H, double[:, ::1] W, double[:, ::1] A,
                            double[:, ::1] intercepts, double[::1] state, const double[::1] hyper):
     """``k`` targets at once, each row read once (see numba_scaled.scaled_sgd_epoch_multi):
-    ``W``, ``A``, ``H`` are (k, p)."""
-    cdef Py_ssize_t p = X.shape[1], k = Y.shape[1]
-    cdef Py_ssize_t idx, i, j, c
+    ``W``, ``A``, ``H`` are (k, p).  As there, the next row's ``(xn - xbar).w_c`` is
+    fused into each target's update, so every row of ``W`` is read once per row of X;
+    ``B[cur]`` holds the visited row's ``x - xbar``, ``B[1 - cur]`` the next one's."""
+    cdef Py_ssize_t p = X.shape[1], k = Y.shape[1], m = order.shape[0]
+    cdef Py_ssize_t idx, i, nxt, j, c, cur = 0
     cdef double eta = hyper[layout.PS_ETA], start = hyper[layout.PS_AVG_START], K = hyper[layout.PS_STRETCH]
     cdef bint fit_b = hyper[layout.PS_FIT_B] != 0.0
     cdef double t = state[layout.PS_T], pending = state[layout.PS_PENDING], navg = state[layout.PS_NAVG]
-    cdef double loss = 0.0, r, s, mu, wj, gc, dc
+    cdef double loss = 0.0, r, s, mu, wj, gc, dc, fj
     cdef bint shrink, exact
     F_np = np.empty((k, p))
     Fx_np = np.empty((k, p))
+    B_np = np.empty((2, p))
     qx_np = np.empty(p)
     g_np = np.empty(k)
-    cdef double[:, ::1] F = F_np, Fx = Fx_np
-    cdef double[::1] qx = qx_np, g = g_np
+    d_np = np.zeros(k)
+    cdef double[:, ::1] F = F_np, Fx = Fx_np, B = B_np
+    cdef double[::1] qx = qx_np, g = g_np, d = d_np
     _table(H, eta, K, F)
     with nogil:
-        for idx in range(order.shape[0]):
-            i = order[idx]
-            s = sw[i]
+        if m > 0:
+            i = order[0]
             for j in range(p):
-                qx[j] = q[j] * (X[i, j] - x_mean[j])
+                B[cur, j] = X[i, j] - x_mean[j]
             for c in range(k):
                 dc = 0.0
                 for j in range(p):
-                    dc = dc + (X[i, j] - x_mean[j]) * W[c, j]
-                r = dc + intercepts[0, c] - Y[i, c]
+                    dc = dc + B[cur, j] * W[c, j]
+                d[c] = dc
+        for idx in range(m):
+            i = order[idx]
+            nxt = order[idx + 1] if idx + 1 < m else i
+            s = sw[i]
+            for j in range(p):
+                qx[j] = q[j] * B[cur, j]
+                B[1 - cur, j] = X[nxt, j] - x_mean[j]
+            for c in range(k):
+                r = d[c] + intercepts[0, c] - Y[i, c]
                 loss += s * r * r
                 g[c] = eta * s * r
                 if fit_b:
@@ -224,17 +236,24 @@ def scaled_sgd_epoch_multi(const floating[:, ::1] X, const double[:, ::1] Y, con
                     mu = 1.0 / navg
             for c in range(k):
                 gc = g[c]
+                dc = 0.0
                 if not shrink:
                     for j in range(p):
-                        W[c, j] -= gc * qx[j]
+                        wj = W[c, j] - gc * qx[j]
+                        W[c, j] = wj
+                        dc = dc + B[1 - cur, j] * wj
                 else:
                     for j in range(p):
-                        wj = (W[c, j] - gc * qx[j]) * (F[c, j] if exact else Fx[c, j])
+                        fj = F[c, j] if exact else Fx[c, j]
+                        wj = (W[c, j] - gc * qx[j]) * fj
                         W[c, j] = wj
                         if mu > 0.0:
                             A[c, j] += mu * (wj - A[c, j])
+                        dc = dc + B[1 - cur, j] * wj
                     if mu > 0.0:
                         intercepts[1, c] += mu * (intercepts[0, c] - intercepts[1, c])
+                d[c] = dc
+            cur = 1 - cur
             t += 1.0
     state[layout.PS_T] = t
     state[layout.PS_PENDING] = pending

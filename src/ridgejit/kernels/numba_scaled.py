@@ -222,7 +222,8 @@ def scaled_sgd_epoch_multi(X, Y, sw, x_mean, order, q, H, W, A, intercepts, stat
     """:func:`scaled_sgd_epoch` for the ``k`` columns of ``Y`` at once (see ``reference_sgd``).
 
     Each row is read once: its preconditioned centred values ``q (x - xbar)``
-    and the next row's ``xn - xbar`` go to two p-buffers, then every target's
+    (from the buffer filled when it was the next row) and the next row's
+    ``xn - xbar`` go to p-buffers, then every target's
     row of ``W`` (k, p) is updated by the single-target loop (vectorized over
     the features, the next row's ``(xn - xbar).w_c`` fused in); the targets'
     dependency chains are independent, so the core overlaps them.
@@ -234,15 +235,18 @@ def scaled_sgd_epoch_multi(X, Y, sw, x_mean, order, q, H, W, A, intercepts, stat
     F = _shrink_factors(H, eta, K)
     sw2 = sw.reshape((-1, 1))
     qx = np.empty(p)
-    xnc = np.empty(p)
+    xc = np.empty(p)  # x - xbar of the row being visited
+    xnc = np.empty(p)  # and of the next one
     d = np.zeros(k)  # (x - xbar).w_c of the row about to be visited
     g = np.empty(k)
     if m > 0:
         x0 = X[order[0]]
+        for j in range(p):
+            xc[j] = x0[j] - x_mean[j]
         for c in range(k):
             dc = 0.0
             for j in range(p):
-                dc += (x0[j] - x_mean[j]) * W[c, j]
+                dc += xc[j] * W[c, j]
             d[c] = dc
     loss = 0.0
     for idx in range(m):
@@ -250,10 +254,9 @@ def scaled_sgd_epoch_multi(X, Y, sw, x_mean, order, q, H, W, A, intercepts, stat
         prefetch_ahead(Y, order, idx)  # k targets: a row of Y is a miss of its own
         prefetch_ahead(sw2, order, idx)
         i = order[idx]
-        x = X[i]
-        xn = X[order[idx + 1]] if idx + 1 < m else x
+        xn = X[order[idx + 1]] if idx + 1 < m else X[i]
         for j in range(p):
-            qx[j] = q[j] * (x[j] - x_mean[j])
+            qx[j] = q[j] * xc[j]
             xnc[j] = xn[j] - x_mean[j]
         s = sw[i]
         for c in range(k):
@@ -276,6 +279,7 @@ def scaled_sgd_epoch_multi(X, Y, sw, x_mean, order, q, H, W, A, intercepts, stat
             else:
                 for c in range(k):
                     _step_shrink(W[c], Fk[c], qx, xnc, g[c], d, c)
+        xc, xnc = xnc, xc
         t += 1.0
     state[L.PS_T] = t
     state[L.PS_PENDING] = pending
