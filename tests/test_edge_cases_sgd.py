@@ -29,7 +29,7 @@ _SLOW_DECAY = dict(learning_rate="adaptive", tol=0.0, n_iter_no_change=10, max_i
 CONFIG = {
     "sgd": _SLOW_DECAY,
     "minibatch": dict(_SLOW_DECAY, batch_size=8),  # 8 rows: a real mini-batch on these tiny sets
-    **{s: dict(tol=1e-22, max_iter=20_000) for s in EXACT_VR},  # a gap: coefficients to ~1e-11
+    **{s: dict(tol=1e-22, max_iter=2_000) for s in EXACT_VR},  # a gap: coefficients to ~1e-11
 }
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -73,7 +73,8 @@ def test_one_column_and_one_row(solver):
 def test_p_much_larger_than_n(solver):
     X, y, sw = standardized(12, 60)
     ref = exact(X, y, sw=sw)
-    assert_reaches(sgd_fit(solver, X, y, sw=sw), ref.coef_, ref.intercept_, solver)
+    longer = {"max_iter": 20_000} if solver in EXACT_VR else {}  # 12 rows, 60 columns: slow epochs
+    assert_reaches(sgd_fit(solver, X, y, sw=sw, **longer), ref.coef_, ref.intercept_, solver)
 
 
 @pytest.mark.parametrize("solver", STOCHASTIC)
