@@ -69,6 +69,25 @@ def test_kernel_times_values_are_positive():
     assert t["gradient_over_matvec"] == pytest.approx(t["gradient"] / t["matvec"])
 
 
+def test_thread_scaling_times_every_pass_at_every_count(monkeypatch):
+    import numba
+
+    from ridgejit.bench import measure
+
+    X, y = make_regression(2000, 8)
+    rows = measure.thread_scaling(X, y, threads=[1, 2], repeats=2)
+    passes = [*measure.PARALLEL_PASSES, "fit direct"]
+    assert [(r["pass"], r["threads"]) for r in rows] == [(n, t) for t in (1, 2) for n in passes]
+    assert all(0 < r["best"] <= r["median"] for r in rows)
+    assert [r["numba_threads"] for r in rows] == [min(r["threads"], numba.config.NUMBA_NUM_THREADS)
+                                                  for r in rows]
+    monkeypatch.setattr(measure.os, "cpu_count", lambda: 12)
+    seen = []
+    monkeypatch.setattr(measure, "_timings", lambda f, repeats: seen.append(1) or (1.0, 1.0))
+    counts = sorted({r["threads"] for r in measure.thread_scaling(X, y, repeats=1)})
+    assert counts == [1, 2, 4, 8, 12]
+
+
 def test_compare_stochastic_rows_convert_alpha_for_sgdregressor():
     from ridgejit.bench.compare import sklearn_estimator
 

@@ -8,7 +8,7 @@ from numpy.testing import assert_allclose
 
 from conftest import make_data
 from ridgejit import Ridge, RidgeCV, SGDRidge, ridge_path
-from ridgejit.plot import plot_coef_path, plot_history, plot_validation_curve
+from ridgejit.plot import plot_coef_path, plot_history, plot_thread_scaling, plot_validation_curve
 
 matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
@@ -82,3 +82,20 @@ def test_plot_and_dask_load_on_first_access_not_at_import():
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stderr[-2000:]
     assert res.stdout.strip() == "ridgejit.dask.ridge"
+
+
+def test_thread_scaling_lines_are_speedups_over_one_thread(ax):
+    rows = [{"pass": "gradient", "threads": t, "best": b, "median": m}
+            for t, b, m in ((2, 0.6, 0.7), (1, 1.0, 1.4), (4, 0.4, 0.5))]
+    rows.append({"pass": "matvec", "threads": 1, "best": 2.0, "median": 2.0})
+    plot_thread_scaling(rows, ax=ax)
+    grad, matvec, ideal = ax.get_lines()
+    assert_allclose(grad.get_xdata(), [1, 2, 4])
+    assert_allclose(grad.get_ydata(), [1.0, 1.4 / 0.7, 1.4 / 0.5])  # medians by default
+    assert_allclose(matvec.get_ydata(), [1.0])
+    assert_allclose(ideal.get_xdata(), [1, 4])
+    assert_allclose(ideal.get_ydata(), [1, 4])
+    plot_thread_scaling(rows, ax=ax, time="best")
+    assert_allclose(ax.get_lines()[3].get_ydata(), [1.0, 1.0 / 0.6, 1.0 / 0.4])
+    with pytest.raises(ValueError, match="no one-thread timing"):
+        plot_thread_scaling([{"pass": "gradient", "threads": 2, "best": 1.0, "median": 1.0}], ax=ax)

@@ -2,6 +2,7 @@
 
 ``kernel_times`` times each compiled pass over X against the BLAS product that
 reads X once (``X @ v``), on the same array, after a warm-up call.
+``thread_scaling`` times the parallel passes and an exact fit at each thread count.
 ``startup_times`` runs ``import ridgejit`` plus a first small fit in fresh
 Python processes, first with an empty Numba cache (cold: compilation
 included), then with the cache it filled (warm).
@@ -16,23 +17,18 @@ import time
 import numpy as np
 
 
-def _best(f, repeats):
-    best = np.inf
+def _timings(f, repeats):
+    """``(best, median)`` seconds of ``repeats`` calls of ``f``."""
+    times = []
     for _ in range(repeats):
         t0 = time.perf_counter()
         f()
-        best = min(best, time.perf_counter() - t0)
-    return best
+        times.append(time.perf_counter() - t0)
+    return min(times), float(np.median(times))
 
 
-def kernel_times(X, y, repeats=5, backend="numba"):
-    """Seconds per call (best of ``repeats``) of ``X @ v`` and of each kernel pass.
-
-    Returns a dict with ``matvec`` (``X @ v``), ``rmatvec`` (``X.T @ u``),
-    ``gradient`` (fused objective + gradient), ``normal_product``,
-    ``column_moments`` and ``sgd_epoch`` (one shuffled pass of plain SGD) of
-    ``backend``, and ``gradient_over_matvec``.
-    """
+def _kernel_calls(X, y, backend):
+    """``{name: call}``: ``X @ v``, ``X.T @ u`` and one pass of each kernel of ``backend``."""
     from ..kernels import get_backend
     from ..kernels import layout as L
     from ..problem import readonly_view
@@ -48,7 +44,10 @@ def kernel_times(X, y, repeats=5, backend="numba"):
     b, a, sw = np.zeros(1), np.ones(1), np.ones(n)
     g, gb, out = np.empty((1, p)), np.empty(1), np.empty((1, p))
     mean, s1, s2 = np.zeros(p), np.empty(p), np.empty(p)
-    calls = {
+    order = rng.permutation(n).astype(np.int64)
+    hyper = np.zeros(L.HYPER_SIZE)
+    hyper[[L.ETA0, L.LAM, L.AVG_START, L.FIT_B]] = [1e-4, 1e-6, np.inf, 1.0]
+    return {
         "matvec": lambda: X @ v,
         "rmatvec": lambda: X.T @ u,
         "gradient": lambda: nb.gradient(Xr, Y, sw, coef, b, a, g, gb),
@@ -57,15 +56,75 @@ def kernel_times(X, y, repeats=5, backend="numba"):
         "sgd_epoch": lambda: nb.sgd_epoch(Xr, Y[:, 0], sw, mean, order, np.zeros(p), np.zeros(p),
                                           L.new_state(), L.CONSTANT, hyper),
     }
-    order = rng.permutation(n).astype(np.int64)
-    hyper = np.zeros(L.HYPER_SIZE)
-    hyper[[L.ETA0, L.LAM, L.AVG_START, L.FIT_B]] = [1e-4, 1e-6, np.inf, 1.0]
+
+
+def kernel_times(X, y, repeats=5, backend="numba"):
+    """Seconds per call (best of ``repeats``) of ``X @ v`` and of each kernel pass.
+
+    Returns a dict with ``matvec`` (``X @ v``), ``rmatvec`` (``X.T @ u``),
+    ``gradient`` (fused objective + gradient), ``normal_product``,
+    ``column_moments`` and ``sgd_epoch`` (one shuffled pass of plain SGD) of
+    ``backend``, and ``gradient_over_matvec``.
+    """
     times = {}
-    for name, call in calls.items():
+    for name, call in _kernel_calls(X, y, backend).items():
         call()  # compile / warm caches outside the timing
-        times[name] = _best(call, repeats)
+        times[name] = _timings(call, repeats)[0]
     times["gradient_over_matvec"] = times["gradient"] / times["matvec"]
     return times
+
+
+#: The passes :func:`thread_scaling` times: the parallel kernels (row blocks over threads)
+#: and the BLAS product beside them.
+PARALLEL_PASSES = ("gradient", "normal_product", "column_moments", "matvec")
+
+
+def thread_scaling(X, y, threads=None, repeats=5, backend="numba"):
+    """Seconds per call of each parallel pass over ``X``, and of an exact fit, per thread count.
+
+    Each pass (:data:`PARALLEL_PASSES`) and ``Ridge(solver="direct")`` runs under
+    ``n_jobs = t`` (Numba's and BLAS's thread counts, as a fit sets them) for every
+    ``t`` in ``threads``, after one untimed call at that count (compilation and thread
+    start-up stay outside the timing).  Speed-up at ``t`` threads is the one-thread
+    time over that time; at most ``t``, and less when a pass is limited by memory
+    bandwidth rather than arithmetic.
+
+    Parameters
+    ----------
+    X : ndarray (n, p), float32 or float64, C-contiguous
+    y : ndarray (n,)
+    threads : sequence of int, default=None
+        Thread counts; default 1, 2, 4, ... up to and including ``os.cpu_count()``.
+    repeats : int, default=5
+    backend : {"numba", "cython"}, default="numba"
+
+    Returns
+    -------
+    rows : list of dict
+        ``{"pass", "threads", "numba_threads", "best", "median"}`` (seconds per call),
+        ``pass`` one of :data:`PARALLEL_PASSES` or ``"fit direct"``; ``numba_threads`` is
+        the count Numba ran with (``threads`` capped at ``NUMBA_NUM_THREADS``).
+    """
+    import numba
+
+    from .._threads import thread_limit
+    from ..ridge import Ridge
+
+    if threads is None:
+        cpus = os.cpu_count() or 1
+        threads = sorted({*(2 ** i for i in range(cpus.bit_length()) if 2 ** i <= cpus), cpus})
+    every = _kernel_calls(X, y, backend)
+    calls = {name: every[name] for name in PARALLEL_PASSES}
+    calls["fit direct"] = lambda: Ridge(solver="direct", backend=backend, n_jobs=t).fit(X, y)
+    rows = []
+    for t in threads:
+        for name, call in calls.items():
+            with thread_limit(t, backend):
+                used = numba.get_num_threads()
+                call()
+                best, median = _timings(call, repeats)
+            rows.append({"pass": name, "threads": int(t), "numba_threads": used, "best": best, "median": median})
+    return rows
 
 
 STARTUP_SCRIPT = """

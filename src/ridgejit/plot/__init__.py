@@ -2,7 +2,7 @@
 
 ==============  ==============================================================
 ``figures.py``  convergence histories (``history_``), RidgeCV's validation curve,
-                coefficient paths over alpha
+                coefficient paths over alpha, thread scaling of the kernels
 ==============  ==============================================================
 
 Every function takes ``ax=None`` (a new figure's axes then, on the current matplotlib
@@ -14,6 +14,6 @@ Layer: reads the fitted attributes of the estimators (no import of them); import
 :mod:`ridgejit.cli`, never by the library itself.
 """
 
-from .figures import plot_coef_path, plot_history, plot_validation_curve, validation_curve
+from .figures import plot_coef_path, plot_history, plot_thread_scaling, plot_validation_curve, validation_curve
 
-__all__ = ["plot_history", "plot_validation_curve", "plot_coef_path", "validation_curve"]
+__all__ = ["plot_history", "plot_validation_curve", "plot_coef_path", "plot_thread_scaling", "validation_curve"]

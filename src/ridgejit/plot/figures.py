@@ -139,3 +139,40 @@ def plot_coef_path(alphas, coefs, *, ax=None, feature_names=None):
         ax.legend(fontsize=8, ncol=2)
     ax.grid(True, alpha=0.3)
     return ax
+
+
+def plot_thread_scaling(rows, *, ax=None, time="median"):
+    """Draw each pass's speed-up over one thread against the thread count, beside the ideal.
+
+    Parameters
+    ----------
+    rows : list of dict
+        As :func:`ridgejit.bench.measure.thread_scaling` returns: ``{"pass", "threads",
+        "best", "median"}`` (seconds per call); every pass needs a one-thread row.
+    ax : matplotlib Axes, default=None
+    time : {"median", "best"}, default="median"
+        Which timing the speed-up ``t_1 / t_threads`` (dimensionless) is taken from.
+
+    Returns
+    -------
+    ax : matplotlib Axes
+    """
+    if time not in ("median", "best"):
+        raise ValueError(f"time must be 'median' or 'best', got {time!r}")
+    passes = list(dict.fromkeys(r["pass"] for r in rows))
+    ax = _axes(ax)
+    top = 1
+    for name in passes:
+        mine = sorted((r["threads"], r[time]) for r in rows if r["pass"] == name)
+        one = [s for t, s in mine if t == 1]
+        if not one:
+            raise ValueError(f"pass {name!r} has no one-thread timing to compare with")
+        ts = [t for t, _ in mine]
+        ax.plot(ts, [one[0] / s for _, s in mine], marker="o", label=name)
+        top = max(top, *ts)
+    ax.plot([1, top], [1, top], color="k", lw=0.8, ls="--", label="ideal")
+    ax.set_xlabel("threads (n_jobs)")
+    ax.set_ylabel(f"speed-up over one thread ({time} times)")
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=9)
+    return ax
