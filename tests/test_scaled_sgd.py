@@ -223,20 +223,25 @@ def test_multi_target_kernels_match_the_reference(kernels, K, start):
         B = np.array([[0.4, -0.1, 2.0], [0.4, -0.1, 2.0]])
         state = np.zeros(L.PS_STATE_SIZE)
         hyper = np.array([eta, start, 1.0, float(K)])
-        for e in range(3):
-            call(Y, sw, x_mean, np.random.default_rng(e).permutation(n).astype(np.int64), q, H, W, A, B,
-                 state, hyper)
-        runs[name] = (W, A, B, state)
+        losses = [call(Y, sw, x_mean, np.random.default_rng(e).permutation(n).astype(np.int64), q, H, W, A, B,
+                       state, hyper) for e in range(3)]
+        runs[name] = (W, A, B, state, np.array(losses))
     for name in ("dense", "csr"):
         for got, want in zip(runs[name], runs["reference"]):
             assert_allclose(got, want, rtol=1e-10, atol=1e-12 * max(1.0, np.abs(want).max()))
-    # the reference itself: target 1 is exactly the single-target kernel on Y[:, 1]
-    w, a = np.linspace(-0.2, 0.3, p), np.linspace(-0.2, 0.3, p)
-    one = np.array([0.0, -0.1, -0.1, 0.0, 0.0])
-    for e in range(3):
-        REF.scaled_sgd_epoch(X, Y[:, 1], sw, x_mean, np.random.default_rng(e).permutation(n).astype(np.int64),
-                             q, H[1], w, a, one, np.array([eta, start, 1.0, float(K)]))
-    assert_allclose(runs["reference"][0][1], w, rtol=1e-14)
+    # the reference itself: target c is exactly the single-target kernel on Y[:, c], and the
+    # returned loss is the sum of the targets' losses
+    total = np.zeros(3)
+    for c in range(3):
+        w, a = np.linspace(-0.2, 0.3, p), np.linspace(-0.2, 0.3, p)
+        one = np.array([0.0, [0.4, -0.1, 2.0][c], [0.4, -0.1, 2.0][c], 0.0, 0.0])
+        for e in range(3):
+            total[e] += REF.scaled_sgd_epoch(X, Y[:, c], sw, x_mean,
+                                             np.random.default_rng(e).permutation(n).astype(np.int64),
+                                             q, H[c], w, a, one, np.array([eta, start, 1.0, float(K)]))
+        assert_allclose(runs["reference"][0][c], w, rtol=1e-14)
+        assert_allclose(runs["reference"][1][c], a, rtol=1e-14)
+    assert_allclose(runs["reference"][4], total, rtol=1e-14)
 
 
 def _targets(n=1500, p=8, seed=3):

@@ -82,6 +82,33 @@ def test_lazy_scale_renormalizes_without_changing_the_iterates():
     assert_allclose(out[0][1], out[1][1], rtol=1e-8, atol=1e-12)
 
 
+@pytest.mark.parametrize("avg_start", [np.inf, 0.0])
+def test_reference_continues_from_a_compiled_kernels_lazy_state(compiled, avg_start):
+    """A compiled epoch ends with its lazy divisors in ``state`` (``w = v / WDIV``,
+    ``wbar = (a + WFRAC v) / ADIV``); the reference reads them: one more epoch from copies
+    of that state gives the same iterates on both."""
+    rng = np.random.default_rng(4)
+    n, p = 400, 4
+    X = readonly_view(rng.standard_normal((n, p)) + 0.5)
+    y, sw = rng.standard_normal(n), rng.uniform(0.5, 2, n)
+    mean = np.asarray(X).mean(axis=0)
+    hyper = np.zeros(L.HYPER_SIZE)
+    hyper[[L.ETA0, L.LAM, L.AVG_START, L.FIT_B]] = [0.02, 0.5, avg_start, 1.0]
+    v, a, st = np.zeros(p), np.zeros(p), L.new_state()
+    compiled.sgd_epoch(X, y, sw, mean, rng_order(n, 0), v, a, st, L.CONSTANT, hyper)
+    assert st[L.WDIV] != 1.0
+    if avg_start == 0.0:
+        assert st[L.ADIV] != 1.0 and st[L.WFRAC] != 0.0
+    out = []
+    for be in (compiled, REF):
+        v2, a2, st2 = v.copy(), a.copy(), st.copy()
+        be.sgd_epoch(X, y, sw, mean, rng_order(n, 1), v2, a2, st2, L.CONSTANT, hyper)
+        out.append((L.to_coef(v2, a2, st2, False), L.to_coef(v2, a2, st2, avg_start < np.inf)))
+    for (got, want) in zip(out[0], out[1]):
+        assert_allclose(got[0], want[0], rtol=1e-10, atol=1e-12)
+        assert got[1] == pytest.approx(want[1], rel=1e-10, abs=1e-12)
+
+
 def _gap(model, X, y, alpha=1.0):
     prob = Problem(X, y.reshape(-1, 1).astype(float), np.ones(len(y)), np.full(1, alpha), True, REF)
     sk = SkRidge(alpha=alpha).fit(X, y)
