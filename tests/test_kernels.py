@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from numpy.testing import assert_allclose
+from numpy.testing import assert_allclose, assert_array_equal
 
 from ridgejit.kernels import BackendUnavailableError, get_backend
 from ridgejit.kernels.reference import gradient as ref_gradient
@@ -193,6 +193,37 @@ def test_env_var_forces_default(monkeypatch):
     assert get_backend("auto").name == "numpy"
     monkeypatch.delenv("RIDGEJIT_BACKEND")
     assert get_backend("auto").name == "numba"
+
+
+@pytest.mark.parametrize("unit", [True, False])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_row_parallel_gram_gives_the_same_bits_on_any_thread_count(compiled, monkeypatch, unit, dtype):
+    """The Gram's chunk products run on a pool of 1, 2 or 3 Python threads (BLAS on one
+    thread each) and are summed in chunk order: identical statistics, equal to the NumPy
+    reference to rounding; the BLAS limit is back as it was afterwards."""
+    from ridgejit._threads import BLAS_LIMITS
+    from ridgejit.kernels import blas_stats
+
+    rng = np.random.default_rng(5)
+    n, p, k = blas_stats.PARALLEL_CHUNK_ROWS * 3 + 77, 5, 2  # 4 chunks on views, more copied
+    X = (rng.standard_normal((n, p)) * [0.1, 1, 10, 1, 2] + [3.0, -1, 5, 0, 2]).astype(dtype)
+    y = X.astype(np.float64) @ rng.standard_normal((p, k)) + rng.standard_normal((n, k))
+    sw = np.ones(n) if unit else rng.uniform(0.5, 2, n)
+    c, e = X[3].astype(np.float64), y[3].copy()
+    runs = {}
+    for threads in (1, 2, 3):
+        monkeypatch.setattr(blas_stats, "fit_threads", lambda: threads)
+        out = [np.empty((p, p)), np.empty((p, k)), np.empty(p), np.empty(k), np.empty((k, k))]
+        W = compiled.sufficient_stats(X, y, sw, c, e, *out)
+        runs[threads] = [np.array(W), *out]
+        assert BLAS_LIMITS.current is None
+    for threads in (2, 3):
+        for a, b in zip(runs[threads], runs[1]):
+            assert_array_equal(a, b)
+    want = [np.empty((p, p)), np.empty((p, k)), np.empty(p), np.empty(k), np.empty((k, k))]
+    REF.sufficient_stats(X, y, sw, c, e, *want)
+    for a, b in zip(runs[1][1:], want):
+        assert_allclose(a, b, rtol=1e-9, atol=1e-9 * max(1.0, np.abs(b).max()))
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

@@ -91,6 +91,30 @@ def test_overlapping_limits_share_the_largest_and_restore_the_original():
         assert _blas_threads() == original
 
 
+def test_a_serial_section_runs_blas_on_one_thread_then_gives_back_the_holders_limit():
+    from threadpoolctl import threadpool_info
+
+    from ridgejit._threads import SharedBlasLimit
+
+    shared = SharedBlasLimit()
+    original = _blas_threads()
+    if not original:
+        pytest.skip("threadpoolctl finds no BLAS library in this process")
+    with shared.serial():  # no holder: the originals are saved, then restored
+        assert shared.current == 1
+        assert all(m["num_threads"] == 1 for m in threadpool_info() if m["user_api"] == "blas")
+    assert shared.current is None and _blas_threads() == original
+    with shared.hold(3):
+        with shared.serial():
+            assert shared.current == 1
+            with shared.hold(2):  # a fit starting inside still gets one thread
+                assert shared.current == 1
+            assert shared.current == 1
+        assert shared.current == 3
+        assert all(m["num_threads"] == 3 for m in threadpool_info() if m["user_api"] == "blas")
+    assert shared.current is None and _blas_threads() == original
+
+
 def test_concurrent_fits_with_different_n_jobs_leave_the_limits_as_they_were():
     X, y, _ = make_data(n=20000, p=100)  # above UNTOUCHED_BELOW: every fit sets its limits
     before = _blas_threads()

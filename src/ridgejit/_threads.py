@@ -20,10 +20,11 @@ fits run concurrently.  The threading layer itself is never changed.
 Numba's thread count is per Python thread, so concurrent fits each get their
 own ``n_jobs`` there.  BLAS/OpenMP limits are process-wide: fits that overlap
 in time share ONE limit (:data:`BLAS_LIMITS`), the largest ``n_jobs`` among
-those running (none runs on fewer threads than it asked for; oversubscription
-is bounded by the largest request), and the limits in effect before the first
-of them started are restored exactly when the last one ends, whatever the
-order of their ends.  (Per-fit ``threadpoolctl`` contexts would instead restore
+those running (none runs on fewer threads than it asked for, except while a
+row-parallel Gram runs its own threads with BLAS on one thread each:
+:mod:`ridgejit.kernels.blas_stats`; oversubscription is bounded by the largest
+request), and the limits in effect before the first of them started are restored
+exactly when the last one ends, whatever the order of their ends.  (Per-fit ``threadpoolctl`` contexts would instead restore
 each other's values when they interleave and leave the process at a wrong limit.)
 Results equal serial fits to rounding, not bit for bit: OpenBLAS 0.3.30+ does
 not apply a limit set from one Python thread to the calls of another the same
@@ -64,11 +65,15 @@ class SharedBlasLimit:
     ``hold(threads)`` is a context manager: the first holder saves the original
     limits (``threadpoolctl``), each entry and exit sets the limit to the largest
     request among the holders left, and the last exit restores the originals.
+    ``serial()`` sets the limit to one thread while its body runs (a row-parallel
+    Gram, which runs its own threads: :mod:`ridgejit.kernels.blas_stats`), whatever
+    the holders ask; BLAS calls of fits overlapping it then run on one thread too.
     """
 
     def __init__(self):
         self._lock = threading.Lock()
         self._requests = []
+        self._serial = 0
         self._original = None
         self.current = None  #: the limit set now (None: no fit holds it)
 
@@ -78,22 +83,44 @@ class SharedBlasLimit:
             self._original = limiter  # remembers the limits from before the first holder
         self.current = threads
 
+    def _update(self):
+        """Under the lock: set the limit the holders and serial sections ask for now."""
+        want = 1 if self._serial else max(self._requests, default=None)
+        if want is None:
+            if self._original is not None:
+                self._original.restore_original_limits()
+            self._original, self.current = None, None
+        elif want != self.current:
+            self._apply(want)
+
     @contextlib.contextmanager
     def hold(self, threads):
         with self._lock:
             self._requests.append(threads)
-            if max(self._requests) != self.current:
-                self._apply(max(self._requests))
+            self._update()
         try:
             yield
         finally:
             with self._lock:
                 self._requests.remove(threads)
-                if not self._requests:
-                    self._original.restore_original_limits()
-                    self._original, self.current = None, None
-                elif max(self._requests) != self.current:
-                    self._apply(max(self._requests))
+                self._update()
+
+    def requested(self):
+        """The largest thread count the holders ask for (None: no holder), serial sections aside."""
+        with self._lock:
+            return max(self._requests, default=None)
+
+    @contextlib.contextmanager
+    def serial(self):
+        with self._lock:
+            self._serial += 1
+            self._update()
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._serial -= 1
+                self._update()
 
 
 #: The BLAS limit shared by concurrent fits.
@@ -103,6 +130,17 @@ BLAS_LIMITS = SharedBlasLimit()
 @functools.lru_cache(maxsize=1)
 def _cpu_count():
     return os.cpu_count() or 1
+
+
+def fit_threads():
+    """Threads the calling fit may use: Numba's count for this Python thread (``n_jobs``
+    sets it for a fit), capped by the BLAS limit fits hold (the Cython backend sets only
+    that one)."""
+    import numba
+
+    threads = numba.get_num_threads()
+    held = BLAS_LIMITS.requested()
+    return threads if held is None else min(threads, held)
 
 
 def resolve_n_jobs(n_jobs):

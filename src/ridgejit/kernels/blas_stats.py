@@ -8,11 +8,59 @@ blocks 0.64 s).  X is read once, in chunks of ``chunk_rows`` rows: as views
 where they are shifted and scaled by ``sqrt(s_i)`` (float32 X is converted
 chunk by chunk).  No copy of the whole X is ever made.  The signatures are
 those of :mod:`ridgejit.kernels.reference`.
+
+Threads: OpenBLAS splits a ``syrk`` over its ``p x p`` output, which scales
+poorly when p is small (measured on 400,000 x 64, 2 cores: two BLAS threads no
+faster than one, 70-92 ms against 69-85 ms).  Up to :data:`ROW_PARALLEL_MAX_COLUMNS`
+columns the chunks' products instead run side by side on the fit's threads, each
+with BLAS on one thread (:func:`_ordered_sum`: 43-45 ms there), and are added in
+chunk order, so the bits do not depend on the thread count.  The whole pass then
+keeps BLAS on one thread: an OpenBLAS pool woken by a product spins for a while
+and halved the next parallel Numba pass (column moments 13 -> 27 ms).
 """
+
+import threading
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 from .._config import GRAM_CHUNK_ROWS
+from .._threads import BLAS_LIMITS, fit_threads
+
+#: Widest matrix (columns of a chunk) whose Gram runs row-parallel (:func:`_ordered_sum`).
+ROW_PARALLEL_MAX_COLUMNS = 512
+#: Rows per chunk of a row-parallel Gram on views of float64 X (fixed: the chunks, hence
+#: the bits, do not depend on the thread count; float32 keeps its shorter chunks, whose
+#: length sets the float32 products' rounding).
+PARALLEL_CHUNK_ROWS = 1 << 15
+
+
+def _ordered_sum(n, rows, product, out):
+    """``out += product(lo, hi)`` over the chunks ``[lo, hi)`` of ``rows`` rows, in chunk order.
+
+    Every product runs with BLAS on one thread (:meth:`SharedBlasLimit.serial`).
+    With several fit threads (:func:`ridgejit._threads.fit_threads`) the products
+    run side by side on a pool of Python threads (NumPy releases the GIL inside
+    BLAS), at most ``2 * threads`` ahead of the sum, which is taken in chunk
+    order: the result is the same bits for any thread count.
+    """
+    bounds = [(lo, min(n, lo + rows)) for lo in range(0, n, rows)]
+    threads = min(fit_threads(), len(bounds))
+    with BLAS_LIMITS.serial():
+        if threads <= 1:
+            for lo, hi in bounds:
+                out += product(lo, hi)
+            return out
+        with ThreadPoolExecutor(threads) as pool:
+            ahead = deque()
+            for lo, hi in bounds:
+                ahead.append(pool.submit(product, lo, hi))
+                if len(ahead) >= 2 * threads:
+                    out += ahead.popleft().result()
+            while ahead:
+                out += ahead.popleft().result()
+    return out
 
 
 def _gram_update(C, out):
@@ -54,14 +102,25 @@ def _copied_stats(X, y, sw, x_shift, y_shift, unit, rows, dtype=np.float64):
     (chunks and their products in ``dtype``, totals in float64)."""
     n, p = X.shape
     m = p + y.shape[1] + 1
-    buf = np.empty((rows, m), dtype=dtype)
     G = np.zeros((m, m), dtype=np.float64)
-    for lo in range(0, n, rows):
-        hi = min(n, lo + rows)
-        C = buf[: hi - lo]
+    if m > ROW_PARALLEL_MAX_COLUMNS:
+        buf = np.empty((rows, m), dtype=dtype)
+        for lo in range(0, n, rows):
+            hi = min(n, lo + rows)
+            C = buf[: hi - lo]
+            _fill_chunk(X, y, sw, lo, hi, x_shift, y_shift, unit, C)
+            _gram_update(C, G)
+        return G
+    local = threading.local()  # one scratch chunk per thread
+
+    def product(lo, hi):
+        if not hasattr(local, "buf"):
+            local.buf = np.empty((rows, m), dtype=dtype)
+        C = local.buf[: hi - lo]
         _fill_chunk(X, y, sw, lo, hi, x_shift, y_shift, unit, C)
-        _gram_update(C, G)
-    return G
+        return C.T @ C  # syrk (see _gram_update)
+
+    return _ordered_sum(n, rows, product, G)
 
 
 def _raw_stats(X, y, y_shift, rows, moments, max_ratio):
@@ -72,7 +131,8 @@ def _raw_stats(X, y, y_shift, rows, moments, max_ratio):
     ``diag(X^T X)``; if some column's raw second moment exceeds ``max_ratio``
     times its centred one, the shift after the fact would cost too many digits:
     ``S`` is None and the caller copies chunks around ``mean`` instead.  Else
-    ``X^T X`` by one ``syrk`` per chunk of ``rows`` rows (float64 totals) and
+    ``X^T X`` by one ``syrk`` per chunk of ``rows`` rows (at most
+    :data:`PARALLEL_CHUNK_ROWS` when it runs row-parallel; float64 totals) and
     ``(y - y_shift)^T (y - y_shift)`` by NumPy; ``S`` has the layout of
     :func:`_copied_stats` with ``x_shift = 0`` and the exact diagonal.
     """
@@ -90,9 +150,12 @@ def _raw_stats(X, y, y_shift, rows, moments, max_ratio):
         return None, mean
     out = np.zeros((m, m))
     G = out[:p, :p]
-    for lo in range(0, n, rows):
-        Xb = X[lo : lo + rows]
-        G += Xb.T @ Xb  # syrk (numpy's BLAS only: see _gram_update)
+    if p <= ROW_PARALLEL_MAX_COLUMNS:
+        _ordered_sum(n, min(rows, PARALLEL_CHUNK_ROWS), lambda lo, hi: X[lo:hi].T @ X[lo:hi], G)
+    else:
+        for lo in range(0, n, rows):
+            Xb = X[lo : lo + rows]
+            G += Xb.T @ Xb  # syrk (numpy's BLAS only: see _gram_update)
     G[np.diag_indices(p)] = sumsq
     E = y - y_shift
     out[:p, p : p + k] = xty.T
@@ -137,6 +200,14 @@ def sufficient_stats(X, y, sw, x_shift, y_shift, gram, xty, xsum, ysum, yty, *, 
     from its own statistics; if not, it repeats on the copying path around the
     exact means it just computed (two passes, only for such data).
     """
+    if X.shape[1] + y.shape[1] + 1 > ROW_PARALLEL_MAX_COLUMNS:
+        return _sufficient_stats(X, y, sw, x_shift, y_shift, gram, xty, xsum, ysum, yty, moments, chunk_rows)
+    # every BLAS call of the pass on one thread (see the module docstring)
+    with BLAS_LIMITS.serial():
+        return _sufficient_stats(X, y, sw, x_shift, y_shift, gram, xty, xsum, ysum, yty, moments, chunk_rows)
+
+
+def _sufficient_stats(X, y, sw, x_shift, y_shift, gram, xty, xsum, ysum, yty, moments, chunk_rows):
     n, p = X.shape
     k = y.shape[1]
     rows = max(1, min(chunk_rows, n))
