@@ -26,11 +26,13 @@ row-parallel Gram runs its own threads with BLAS on one thread each:
 request), and the limits in effect before the first of them started are restored
 exactly when the last one ends, whatever the order of their ends.  (Per-fit ``threadpoolctl`` contexts would instead restore
 each other's values when they interleave and leave the process at a wrong limit.)
-Results equal serial fits to rounding, not bit for bit: OpenBLAS 0.3.30+ does
-not apply a limit set from one Python thread to the calls of another the same
-way (measured: a ``threadpoolctl`` limit of 1 set in a worker thread reads back
-2 there), so a fit in a worker thread may split a product on another thread
-count than in the main thread (differences ~1e-14 here).
+OpenBLAS 0.3.30+ does not apply a limit set from one Python thread to the calls
+of another the same way (measured: a ``threadpoolctl`` limit of 1 set in a
+worker thread reads back 2 there), so a fit in a worker thread may split a BLAS
+product on another thread count than in the main thread.  ``Ridge`` and
+``SGDRidge`` on dense X still give the serial fit's bits for any ``n_jobs``, concurrent or
+not (tested): their statistics pass keeps BLAS on one thread and their n-long
+weighted sums are NumPy loops (:func:`ridgejit.problem.weighted_sum`).
 """
 
 import contextlib
@@ -53,9 +55,15 @@ UNTOUCHED_BELOW = 1 << 16
 
 @functools.lru_cache(maxsize=1)
 def blas_controller():
-    """The process's one :class:`threadpoolctl.ThreadpoolController` (found on first use)."""
+    """The process's one :class:`threadpoolctl.ThreadpoolController` (found on first use).
+
+    Numba's threading layer is started first: its OpenMP runtime is a library the
+    controller must see, and it is loaded only when Numba launches its threads.
+    """
+    import numba
     from threadpoolctl import ThreadpoolController
 
+    numba.get_num_threads()  # launches Numba's threads (loads the layer's libraries)
     return ThreadpoolController()
 
 

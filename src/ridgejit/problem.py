@@ -144,6 +144,12 @@ def raise_if_not_finite(X, *stats):
     raise FloatingPointError("non-finite statistics from finite X")
 
 
+def weighted_sum(sw, Y):
+    """``sum_i s_i Y[i]`` over the rows of ``Y`` (n, k), in one thread: NumPy's own loop, not
+    BLAS, whose row split (and so its rounding) would follow the BLAS thread count."""
+    return np.einsum("i,ij->j", sw, Y)
+
+
 def row_norms_checked(rhs):
     """``||rhs[t]||`` per row: the scale of every gradient stopping rule.
 
@@ -247,7 +253,7 @@ class Problem:
         d = sums / W
         var = sumsq - sums * d
         # Xc'S yc = sum s (x - c - d)(y - ybar) = xty - d * sum s (y - ybar), the last ~0
-        rhs = xty - np.outer(self.sw @ (self.y - self.y_mean), d)
+        rhs = xty - np.outer(weighted_sum(self.sw, self.y - self.y_mean), d)
         if self.sparse and np.any(var < CANCELLATION * sumsq):
             # a mean dominates some column: sum s x^2 - W xbar^2 lost digits; a second
             # pass around the means (the zeros are exact in the kernel) recovers them
@@ -277,7 +283,7 @@ class Problem:
         """Weighted means of y (zeros without an intercept), shape (k,)."""
         if not self.fit_intercept:
             return np.zeros(self.n_targets)
-        return (self.sw @ self.y) / self.weight_sum
+        return weighted_sum(self.sw, self.y) / self.weight_sum
 
     @property
     def rhs(self):
@@ -297,7 +303,7 @@ class Problem:
     def centred_target_ss(self):
         """``yc^T S yc`` per target, shape (k,): ``2n`` times the objective at ``w = 0``."""
         yc = self.y - self.y_mean
-        return self.sw @ (yc * yc)
+        return weighted_sum(self.sw, yc * yc)
 
     # -- the penalty --------------------------------------------------------------
     @cached_property
