@@ -119,7 +119,7 @@ def test_concurrent_fits_with_different_n_jobs_leave_the_limits_as_they_were():
     X, y, _ = make_data(n=20000, p=100)  # above UNTOUCHED_BELOW: every fit sets its limits
     # Different n_jobs, on data above SERIAL_BELOW (every fit sets its thread counts): bit for bit.
     # No result depends on how BLAS splits a product: the statistics pass keeps BLAS on one
-    # thread and the n-long weighted sums are NumPy loops (problem.weighted_sum); the BLAS split
+    # thread and the n-long weighted sums are NumPy loops (_threads.weighted_sum); the BLAS split
     # did vary, since OpenBLAS 0.3.30+ does not apply a limit set in one Python thread to calls
     # from another the same way.
     X, y, _ = make_data(n=100_000, p=20)

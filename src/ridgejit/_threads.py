@@ -32,13 +32,15 @@ worker thread reads back 2 there), so a fit in a worker thread may split a BLAS
 product on another thread count than in the main thread.  ``Ridge`` and
 ``SGDRidge`` on dense X still give the serial fit's bits for any ``n_jobs``, concurrent or
 not (tested): their statistics pass keeps BLAS on one thread and their n-long
-weighted sums are NumPy loops (:func:`ridgejit.problem.weighted_sum`).
+weighted sums are NumPy loops (:func:`weighted_sum`).
 """
 
 import contextlib
 import functools
 import os
 import threading
+
+import numpy as np
 
 #: Serializes fits while Numba's threading layer is (or may become) workqueue.
 WORKQUEUE_LOCK = threading.RLock()
@@ -91,9 +93,13 @@ class SharedBlasLimit:
             self._original = limiter  # remembers the limits from before the first holder
         self.current = threads
 
+    def _largest(self):
+        """Under the lock: the largest thread count the holders ask for (None: no holder)."""
+        return max(self._requests, default=None)
+
     def _update(self):
         """Under the lock: set the limit the holders and serial sections ask for now."""
-        want = 1 if self._serial else max(self._requests, default=None)
+        want = 1 if self._serial else self._largest()
         if want is None:
             if self._original is not None:
                 self._original.restore_original_limits()
@@ -103,6 +109,7 @@ class SharedBlasLimit:
 
     @contextlib.contextmanager
     def hold(self, threads):
+        """Ask for ``threads`` BLAS threads while the block runs (the largest request wins)."""
         with self._lock:
             self._requests.append(threads)
             self._update()
@@ -116,10 +123,11 @@ class SharedBlasLimit:
     def requested(self):
         """The largest thread count the holders ask for (None: no holder), serial sections aside."""
         with self._lock:
-            return max(self._requests, default=None)
+            return self._largest()
 
     @contextlib.contextmanager
     def serial(self):
+        """BLAS on one thread while the block runs, whatever the holders ask."""
         with self._lock:
             self._serial += 1
             self._update()
@@ -133,6 +141,15 @@ class SharedBlasLimit:
 
 #: The BLAS limit shared by concurrent fits.
 BLAS_LIMITS = SharedBlasLimit()
+
+
+def weighted_sum(sw, Y):
+    """``sum_i s_i Y[i]`` over the rows of ``Y`` (n, k), shape ``(k,)``, in one thread.
+
+    NumPy's own loop, not BLAS ``gemv``, whose row split (and so its rounding)
+    would follow the BLAS thread count: the bits do not depend on ``n_jobs``.
+    """
+    return np.einsum("i,ij->j", sw, Y)
 
 
 @functools.lru_cache(maxsize=1)

@@ -24,6 +24,8 @@ from functools import cached_property, partial
 import numpy as np
 from scipy import sparse
 
+from ._threads import weighted_sum
+
 #: Sparse X: when a column's centred sum of squares falls below this fraction of its raw
 #: one, ``sum s x^2 - W xbar^2`` may have lost more than ~1e-10 of its relative accuracy
 #: and the moments are taken again around the means (a second pass).
@@ -142,12 +144,6 @@ def raise_if_not_finite(X, *stats):
         if np.isinf(block).any():
             raise ValueError(f"Input X contains infinity or a value too large for {X.dtype!r}.")
     raise FloatingPointError("non-finite statistics from finite X")
-
-
-def weighted_sum(sw, Y):
-    """``sum_i s_i Y[i]`` over the rows of ``Y`` (n, k), in one thread: NumPy's own loop, not
-    BLAS, whose row split (and so its rounding) would follow the BLAS thread count."""
-    return np.einsum("i,ij->j", sw, Y)
 
 
 def row_norms_checked(rhs):

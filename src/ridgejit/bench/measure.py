@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from functools import partial
 
 import numpy as np
 
@@ -114,10 +115,10 @@ def thread_scaling(X, y, threads=None, repeats=5, backend="numba"):
         cpus = os.cpu_count() or 1
         threads = sorted({*(2 ** i for i in range(cpus.bit_length()) if 2 ** i <= cpus), cpus})
     every = _kernel_calls(X, y, backend)
-    calls = {name: every[name] for name in PARALLEL_PASSES}
-    calls["fit direct"] = lambda: Ridge(solver="direct", backend=backend, n_jobs=t).fit(X, y)
     rows = []
     for t in threads:
+        calls = {name: every[name] for name in PARALLEL_PASSES}
+        calls["fit direct"] = partial(Ridge(solver="direct", backend=backend, n_jobs=t).fit, X, y)
         for name, call in calls.items():
             with thread_limit(t, backend):
                 used = numba.get_num_threads()

@@ -14,6 +14,7 @@ from .leave_one_out import leave_one_out
 from .path import DEFAULT_MAX_ITER
 from .scores import select_best
 from .sparse_kfold import sparse_cross_validate
+from .._threads import weighted_sum
 from .._validation import fitted_shapes
 
 
@@ -62,8 +63,8 @@ class AlphaModes:
         if scoring.needs_predictions:
             scores = np.array([scoring.call(tally.stored[:, :, a], y, sw) for a in range(len(alphas))])
         else:
-            ybar = sw @ Y / sw.sum()
-            sst = sw @ (Y - ybar) ** 2
+            ybar = weighted_sum(sw, Y) / sw.sum()
+            sst = weighted_sum(sw, (Y - ybar) ** 2)
             scores = scoring.from_sums(tally.sse, sst, sw.sum(), X.shape[0])
         if self.verbose:
             for a, s in zip(alphas, scores):

@@ -17,10 +17,15 @@ with BLAS on one thread (:func:`_ordered_sum`: 43-45 ms there), and are added in
 chunk order, so the bits do not depend on the thread count.  The whole pass then
 keeps BLAS on one thread: an OpenBLAS pool woken by a product spins for a while
 and halved the next parallel Numba pass (column moments 13 -> 27 ms).
+
+Only NumPy's BLAS is used here (``C.T @ C`` is a ``syrk``): alternating between
+NumPy's and SciPy's OpenBLAS builds per chunk makes two spinning thread pools
+fight (measured 30% slower on 2 cores).
 """
 
 import threading
 from collections import deque
+from contextlib import nullcontext
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -36,18 +41,20 @@ ROW_PARALLEL_MAX_COLUMNS = 512
 PARALLEL_CHUNK_ROWS = 1 << 15
 
 
-def _ordered_sum(n, rows, product, out):
+def _ordered_sum(n, rows, product, out, parallel):
     """``out += product(lo, hi)`` over the chunks ``[lo, hi)`` of ``rows`` rows, in chunk order.
 
-    Every product runs with BLAS on one thread (:meth:`SharedBlasLimit.serial`).
-    With several fit threads (:func:`ridgejit._threads.fit_threads`) the products
-    run side by side on a pool of Python threads (NumPy releases the GIL inside
-    BLAS), at most ``2 * threads`` ahead of the sum, which is taken in chunk
-    order: the result is the same bits for any thread count.
+    ``parallel`` (:func:`_row_parallel`): every product runs with BLAS on one
+    thread (:meth:`SharedBlasLimit.serial`) and, with several fit threads
+    (:func:`ridgejit._threads.fit_threads`), the products run side by side on a
+    pool of Python threads (NumPy releases the GIL inside BLAS), at most
+    ``2 * threads`` ahead of the sum, which is taken in chunk order: the result
+    is the same bits for any thread count.  Else one product after another, BLAS
+    with its own threads (wide chunks, where ``syrk`` splits its output well).
     """
     bounds = [(lo, min(n, lo + rows)) for lo in range(0, n, rows)]
-    threads = min(fit_threads(), len(bounds))
-    with BLAS_LIMITS.serial():
+    threads = min(fit_threads(), len(bounds)) if parallel else 1
+    with BLAS_LIMITS.serial() if parallel else nullcontext():
         if threads <= 1:
             for lo, hi in bounds:
                 out += product(lo, hi)
@@ -63,14 +70,9 @@ def _ordered_sum(n, rows, product, out):
     return out
 
 
-def _gram_update(C, out):
-    """``out += C^T C`` with numpy's BLAS (``syrk`` when numpy sees ``C.T @ C``).
-
-    Only numpy's BLAS is used in this module: alternating between numpy's and
-    scipy's OpenBLAS builds per chunk makes two spinning thread pools fight
-    (measured 30% slower on 2 cores).
-    """
-    out += C.T @ C
+def _row_parallel(p, k):
+    """Whether the Gram of ``[X | y | 1]`` (``p + k + 1`` columns) runs row-parallel."""
+    return p + k + 1 <= ROW_PARALLEL_MAX_COLUMNS
 
 
 #: Largest accepted ratio of a column's raw to centred second moment in the
@@ -97,20 +99,11 @@ def _fill_chunk(X, y, sw, lo, hi, x_shift, y_shift, unit, out):
         out[:, -1] = root
 
 
-def _copied_stats(X, y, sw, x_shift, y_shift, unit, rows, dtype=np.float64):
+def _copied_stats(X, y, sw, x_shift, y_shift, unit, rows, parallel, dtype=np.float64):
     """All statistics from one ``syrk`` per chunk of ``[X - c | y - cy | 1] * sqrt(s)``
     (chunks and their products in ``dtype``, totals in float64)."""
     n, p = X.shape
     m = p + y.shape[1] + 1
-    G = np.zeros((m, m), dtype=np.float64)
-    if m > ROW_PARALLEL_MAX_COLUMNS:
-        buf = np.empty((rows, m), dtype=dtype)
-        for lo in range(0, n, rows):
-            hi = min(n, lo + rows)
-            C = buf[: hi - lo]
-            _fill_chunk(X, y, sw, lo, hi, x_shift, y_shift, unit, C)
-            _gram_update(C, G)
-        return G
     local = threading.local()  # one scratch chunk per thread
 
     def product(lo, hi):
@@ -118,12 +111,12 @@ def _copied_stats(X, y, sw, x_shift, y_shift, unit, rows, dtype=np.float64):
             local.buf = np.empty((rows, m), dtype=dtype)
         C = local.buf[: hi - lo]
         _fill_chunk(X, y, sw, lo, hi, x_shift, y_shift, unit, C)
-        return C.T @ C  # syrk (see _gram_update)
+        return C.T @ C  # syrk
 
-    return _ordered_sum(n, rows, product, G)
+    return _ordered_sum(n, rows, product, np.zeros((m, m)), parallel)
 
 
-def _raw_stats(X, y, y_shift, rows, moments, max_ratio):
+def _raw_stats(X, y, y_shift, rows, moments, max_ratio, parallel):
     """Unit weights: ``syrk`` on zero-copy views of X, shift 0; ``(S, mean)`` or ``(None, mean)``.
 
     First the backend's ``moments`` kernel (``column_moments``: one pass, float64
@@ -150,12 +143,9 @@ def _raw_stats(X, y, y_shift, rows, moments, max_ratio):
         return None, mean
     out = np.zeros((m, m))
     G = out[:p, :p]
-    if p <= ROW_PARALLEL_MAX_COLUMNS:
-        _ordered_sum(n, min(rows, PARALLEL_CHUNK_ROWS), lambda lo, hi: X[lo:hi].T @ X[lo:hi], G)
-    else:
-        for lo in range(0, n, rows):
-            Xb = X[lo : lo + rows]
-            G += Xb.T @ Xb  # syrk (numpy's BLAS only: see _gram_update)
+    rows = min(rows, PARALLEL_CHUNK_ROWS) if parallel else rows
+    # syrk on views
+    _ordered_sum(n, rows, lambda lo, hi: X[lo:hi].T @ X[lo:hi], G, parallel)
     G[np.diag_indices(p)] = sumsq
     E = y - y_shift
     out[:p, p : p + k] = xty.T
@@ -200,30 +190,25 @@ def sufficient_stats(X, y, sw, x_shift, y_shift, gram, xty, xsum, ysum, yty, *, 
     from its own statistics; if not, it repeats on the copying path around the
     exact means it just computed (two passes, only for such data).
     """
-    if X.shape[1] + y.shape[1] + 1 > ROW_PARALLEL_MAX_COLUMNS:
-        return _sufficient_stats(X, y, sw, x_shift, y_shift, gram, xty, xsum, ysum, yty, moments, chunk_rows)
-    # every BLAS call of the pass on one thread (see the module docstring)
-    with BLAS_LIMITS.serial():
-        return _sufficient_stats(X, y, sw, x_shift, y_shift, gram, xty, xsum, ysum, yty, moments, chunk_rows)
-
-
-def _sufficient_stats(X, y, sw, x_shift, y_shift, gram, xty, xsum, ysum, yty, moments, chunk_rows):
     n, p = X.shape
     k = y.shape[1]
-    rows = max(1, min(chunk_rows, n))
-    unit = bool(np.all(sw == 1.0))
-    S = None
-    # zero copies pay only when X spans several chunks: one chunk's copy costs less than the
-    # moments pass and the shift afterwards (measured 200 x 10 to 5000 x 200, one thread:
-    # 1.0-7x faster copied)
-    if unit and X.dtype == np.float64 and n > rows:
-        raw, mean = _raw_stats(X, y, y_shift, max(rows, RAW_CHUNK_ROWS), moments, MAX_MOMENT_RATIO)
-        if raw is None:  # a mean dominates a column: copied chunks around the exact means
-            S = _reshift(_copied_stats(X, y, sw, mean, y_shift, unit, rows), p, x_shift - mean)
-        else:
-            S = _reshift(raw, p, x_shift)
-    if S is None:
-        S = _copied_stats(X, y, sw, x_shift, y_shift, unit, rows)
+    parallel = _row_parallel(p, k)
+    # every BLAS call of a row-parallel pass on one thread (see the module docstring)
+    with BLAS_LIMITS.serial() if parallel else nullcontext():
+        rows = max(1, min(chunk_rows, n))
+        unit = bool(np.all(sw == 1.0))
+        S = None
+        # zero copies pay only when X spans several chunks: one chunk's copy costs less than the
+        # moments pass and the shift afterwards (measured 200 x 10 to 5000 x 200, one thread:
+        # 1.0-7x faster copied)
+        if unit and X.dtype == np.float64 and n > rows:
+            raw, mean = _raw_stats(X, y, y_shift, max(rows, RAW_CHUNK_ROWS), moments, MAX_MOMENT_RATIO, parallel)
+            if raw is None:  # a mean dominates a column: copied chunks around the exact means
+                S = _reshift(_copied_stats(X, y, sw, mean, y_shift, unit, rows, parallel), p, x_shift - mean)
+            else:
+                S = _reshift(raw, p, x_shift)
+        if S is None:
+            S = _copied_stats(X, y, sw, x_shift, y_shift, unit, rows, parallel)
     return _unpack(S, p, k, gram, xty, xsum, ysum, yty)
 
 
@@ -257,16 +242,17 @@ def sufficient_stats_lowp(X, y, sw, x_shift, y_shift, gram, xty, xsum, ysum, yty
     n, p = X.shape
     rows = max(1, min(chunk_rows, n))
     unit = bool(np.all(sw == 1.0))
+    parallel = _row_parallel(p, y.shape[1])
     S = None
     if unit and n > rows:
-        raw, mean = _raw_stats(X, y, y_shift, rows, moments, MAX_MOMENT_RATIO_F32)
+        raw, mean = _raw_stats(X, y, y_shift, rows, moments, MAX_MOMENT_RATIO_F32, parallel)
         if raw is None:  # copied float32 chunks around the exact means: no digits lost to a shift
-            S = _reshift(_copied_stats(X, y, sw, mean, y_shift, unit, rows, dtype=np.float32), p,
+            S = _reshift(_copied_stats(X, y, sw, mean, y_shift, unit, rows, parallel, dtype=np.float32), p,
                          x_shift - mean)
         else:
             S = _reshift(raw, p, x_shift)
     if S is None:
-        S = _copied_stats(X, y, sw, x_shift, y_shift, unit, rows, dtype=np.float32)
+        S = _copied_stats(X, y, sw, x_shift, y_shift, unit, rows, parallel, dtype=np.float32)
     return _unpack(S, X.shape[1], y.shape[1], gram, xty, xsum, ysum, yty)
 
 

@@ -10,6 +10,8 @@ than once nor densifies it.
 import numpy as np
 from numba import get_num_threads
 
+from .._threads import weighted_sum
+
 
 def shifted_stats(raw_stats, data, indices, indptr, y, sw, x_shift, y_shift, gram, xty, xsum, ysum, yty):
     """Sufficient statistics around ``x_shift`` from ``raw_stats`` (one pass over the stored values).
@@ -27,7 +29,7 @@ def shifted_stats(raw_stats, data, indices, indptr, y, sw, x_shift, y_shift, gra
     W = float(sw.sum())
     raw_stats(data, indices, indptr, y, sw, y_shift, get_num_threads(), gram, xty, xsum)
     c = x_shift
-    se = sw @ E
+    se = weighted_sum(sw, E)
     if np.any(c):
         gram -= np.outer(xsum, c)
         gram -= np.outer(c, xsum)
@@ -35,7 +37,7 @@ def shifted_stats(raw_stats, data, indices, indptr, y, sw, x_shift, y_shift, gra
         xty -= np.outer(c, se)
         xsum -= W * c
     ysum[...] = se
-    yty[...] = (sw[:, None] * E).T @ E
+    yty[...] = np.einsum("i,ij,ik->jk", sw, E, E)  # NumPy loop, as weighted_sum
     return W
 
 
