@@ -145,7 +145,7 @@ def stream(repeats, stream_rows):
     for lo in range(0, stream_rows, 100_000):  # made in blocks, before any timing
         Xl[lo:lo + 100_000] = rng.standard_normal((min(100_000, stream_rows - lo), 100))
     yl = Xl @ rng.standard_normal(100) + rng.standard_normal(stream_rows)
-    Ridge().partial_fit(Xl[:1000], yl[:1000]).coef_  # compile outside the timing
+    Ridge().partial_fit(Xl[:100_000], yl[:100_000]).coef_  # compile outside the timing (the path of a chunk)
 
     def by_chunks():
         m = Ridge()

@@ -226,6 +226,20 @@ def test_row_parallel_gram_gives_the_same_bits_on_any_thread_count(compiled, mon
         assert_allclose(a, b, rtol=1e-9, atol=1e-9 * max(1.0, np.abs(b).max()))
 
 
+@pytest.mark.parametrize("n, rows", [(1, 7), (7, 7), (8, 7), (100_000, 32768), (65537, 32768)])
+def test_gram_chunks_are_equal_cover_the_rows_and_share_one_pool(n, rows):
+    """The chunks of a Gram pass: ``ceil(n / rows)`` consecutive, lengths within one row of each
+    other and at most ``rows``, a function of ``(n, rows)`` only; the thread pool is kept."""
+    from ridgejit.kernels import blas_stats
+
+    bounds = blas_stats._chunk_bounds(n, rows)
+    lengths = [hi - lo for lo, hi in bounds]
+    assert len(bounds) == -(-n // rows) and bounds[0][0] == 0 and bounds[-1][1] == n
+    assert all(a[1] == b[0] for a, b in zip(bounds, bounds[1:]))
+    assert max(lengths) <= rows and max(lengths) - min(lengths) <= 1
+    assert blas_stats._pool(2, 1) is blas_stats._pool(2, 1) and blas_stats._pool(2, 1) is not blas_stats._pool(2, 2)
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("unit", [True, False])
 @pytest.mark.parametrize("ratio", ["small", "large"])

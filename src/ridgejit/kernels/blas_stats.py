@@ -23,6 +23,8 @@ NumPy's and SciPy's OpenBLAS builds per chunk makes two spinning thread pools
 fight (measured 30% slower on 2 cores).
 """
 
+import functools
+import os
 import threading
 from collections import deque
 from contextlib import nullcontext
@@ -41,8 +43,24 @@ ROW_PARALLEL_MAX_COLUMNS = 512
 PARALLEL_CHUNK_ROWS = 1 << 15
 
 
-def _ordered_sum(n, rows, product, out, parallel):
-    """``out += product(lo, hi)`` over the chunks ``[lo, hi)`` of ``rows`` rows, in chunk order.
+@functools.lru_cache(maxsize=None)
+def _pool(threads, pid):
+    """A pool of ``threads`` Python threads kept for the process ``pid`` (starting threads
+    cost 3-7 ms per call on a busy machine: a ``partial_fit`` stream pays it per chunk)."""
+    return ThreadPoolExecutor(threads, thread_name_prefix="ridgejit-gram")
+
+
+def _chunk_bounds(n, rows):
+    """``[lo, hi)`` of ``ceil(n / rows)`` chunks of equal length (within one row), at most ``rows``:
+    equal chunks keep the threads busy to the end (1e5 rows in 32768-row chunks left one
+    thread idle for a quarter of the pass); they depend on ``n`` only, not on the threads."""
+    count = -(-n // rows)
+    edges = [n * i // count for i in range(count + 1)]
+    return list(zip(edges[:-1], edges[1:]))
+
+
+def _ordered_sum(bounds, product, out, parallel):
+    """``out += product(lo, hi)`` over the chunks ``[lo, hi)`` of ``bounds``, in chunk order.
 
     ``parallel`` (:func:`_row_parallel`): every product runs with BLAS on one
     thread (:meth:`SharedBlasLimit.serial`) and, with several fit threads
@@ -52,21 +70,24 @@ def _ordered_sum(n, rows, product, out, parallel):
     is the same bits for any thread count.  Else one product after another, BLAS
     with its own threads (wide chunks, where ``syrk`` splits its output well).
     """
-    bounds = [(lo, min(n, lo + rows)) for lo in range(0, n, rows)]
     threads = min(fit_threads(), len(bounds)) if parallel else 1
     with BLAS_LIMITS.serial() if parallel else nullcontext():
         if threads <= 1:
             for lo, hi in bounds:
                 out += product(lo, hi)
             return out
-        with ThreadPoolExecutor(threads) as pool:
-            ahead = deque()
+        pool = _pool(threads, os.getpid())
+        ahead = deque()
+        try:
             for lo, hi in bounds:
                 ahead.append(pool.submit(product, lo, hi))
                 if len(ahead) >= 2 * threads:
                     out += ahead.popleft().result()
             while ahead:
                 out += ahead.popleft().result()
+        finally:  # an error: the products already started finish before the caller goes on
+            for future in ahead:
+                future.cancel() or future.exception()
     return out
 
 
@@ -113,20 +134,20 @@ def _copied_stats(X, y, sw, x_shift, y_shift, unit, rows, parallel, dtype=np.flo
         _fill_chunk(X, y, sw, lo, hi, x_shift, y_shift, unit, C)
         return C.T @ C  # syrk
 
-    return _ordered_sum(n, rows, product, np.zeros((m, m)), parallel)
+    return _ordered_sum(_chunk_bounds(n, rows), product, np.zeros((m, m)), parallel)
 
 
 def _raw_stats(X, y, y_shift, rows, moments, max_ratio, parallel):
     """Unit weights: ``syrk`` on zero-copy views of X, shift 0; ``(S, mean)`` or ``(None, mean)``.
 
     First the backend's ``moments`` kernel (``column_moments``: one pass, float64
-    accumulation) gives the column sums, ``X^T (y - y_shift)`` and the exact
-    ``diag(X^T X)``; if some column's raw second moment exceeds ``max_ratio``
-    times its centred one, the shift after the fact would cost too many digits:
-    ``S`` is None and the caller copies chunks around ``mean`` instead.  Else
-    ``X^T X`` by one ``syrk`` per chunk of ``rows`` rows (at most
-    :data:`PARALLEL_CHUNK_ROWS` when it runs row-parallel; float64 totals) and
-    ``(y - y_shift)^T (y - y_shift)`` by NumPy; ``S`` has the layout of
+    accumulation, also for float32 X) gives the column sums, ``X^T (y - y_shift)``
+    and the exact ``diag(X^T X)``.  If some column's raw second moment exceeds
+    ``max_ratio`` times its centred one, the shift after the
+    fact would cost too many digits: ``S`` is None and the caller copies chunks
+    around ``mean`` instead.  Else ``X^T X`` by one ``syrk`` per chunk of ``rows``
+    rows (at most :data:`PARALLEL_CHUNK_ROWS` when it runs row-parallel; float64
+    totals) and ``(y - y_shift)^T (y - y_shift)`` by NumPy; ``S`` has the layout of
     :func:`_copied_stats` with ``x_shift = 0`` and the exact diagonal.
     """
     n, p = X.shape
@@ -144,8 +165,7 @@ def _raw_stats(X, y, y_shift, rows, moments, max_ratio, parallel):
     out = np.zeros((m, m))
     G = out[:p, :p]
     rows = min(rows, PARALLEL_CHUNK_ROWS) if parallel else rows
-    # syrk on views
-    _ordered_sum(n, rows, lambda lo, hi: X[lo:hi].T @ X[lo:hi], G, parallel)
+    _ordered_sum(_chunk_bounds(n, rows), lambda lo, hi: X[lo:hi].T @ X[lo:hi], G, parallel)  # syrk on views
     G[np.diag_indices(p)] = sumsq
     E = y - y_shift
     out[:p, p : p + k] = xty.T
