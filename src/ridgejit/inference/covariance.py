@@ -16,9 +16,12 @@ sandwich (``HC0``..``HC3``, ``cluster``)
     (HC0), times ``n / (n - df)`` (HC1), over ``1 - h_i`` (HC2) or ``(1 - h_i)^2`` (HC3),
     ``h_i = s_i z_i^T A^-1 z_i = s_i (1/W + xc_i^T M^-1 xc_i)`` the leverage; ``cluster``:
     ``sum_g u_g u_g^T`` with ``u_g = sum_{i in g} s_i e_i z_i``, times
-    ``G/(G-1) (n-1)/(n-df)`` (statsmodels' correction).  One pass over X for the
-    residuals (and leverages), one for the meat (the ``sufficient_stats`` kernel with
-    weights ``omega``); CSR X is never densified.
+    ``G/(G-1) (n-1)/(n-df)`` (statsmodels' correction).  ``HC0``/``HC1``/``cluster``: one
+    pass over X for the residuals, one for the meat (the ``sufficient_stats`` kernel with
+    weights ``omega``).  ``HC2``/``HC3``: one pass, in whitened coordinates ``f_i = half^T
+    (x_i - xbar)`` with ``M^-1 = half half^T``: the leverage is ``s_i (1/W + ||f_i||^2)``,
+    and the meat of ``(1, f_i)`` maps back through ``diag(1/W, half)``.  CSR X is never
+    densified (the whitened rows of a block are dense ``p``-vectors).
 
 Finally ``(b, w) = T theta`` with ``b = b~ - xbar.w``: ``Cov(b, w) = T Cov(theta) T^T``.
 At ``alpha = 0`` these are OLS/WLS's formulas (statsmodels' ``nonrobust``, ``HC0``-``HC3``,
@@ -30,7 +33,9 @@ from typing import NamedTuple
 
 import numpy as np
 from scipy import linalg, sparse
+from scipy.linalg import blas
 
+from ..kernels.blas_stats import ordered_sum
 from ..problem import penalty_matrix_of, readonly_view
 from ..solvers.base import History, Result
 from ..stats import SufficientStats
@@ -51,34 +56,72 @@ class Covariance(NamedTuple):
 
 
 def _factor(gram, alpha, penalty):
-    """``(M^-1, L^-T)`` for ``M = G + alpha D = L L^T`` (pseudo-inverse if singular)."""
+    """``(M^-1, half, triangular)`` for ``M = G + alpha D``: ``M^-1 = half half^T`` with
+    ``half = L^-T`` (upper triangular) from ``M = L L^T``, or from ``eigh`` if ``M`` is singular."""
     M = gram + alpha * penalty_matrix_of(penalty, len(gram))
     try:
         L = linalg.cholesky(M, lower=True)
         Linv = linalg.solve_triangular(L, np.eye(len(M)), lower=True)
-        return Linv.T @ Linv, Linv.T
+        return Linv.T @ Linv, Linv.T, True
     except linalg.LinAlgError:
         vals, vecs = linalg.eigh(M)
         keep = vals > vals.max() * len(M) * np.finfo(float).eps
         half = vecs[:, keep] / np.sqrt(vals[keep])
-        return half @ half.T, half
+        return half @ half.T, half, False
 
 
-def _residual_pass(X, Y, sw, coef, intercept, x_mean, halves, W, fit_intercept, need_leverage):
-    """Residuals ``E (n, k)`` and leverages ``H (n, k)`` (or None) in row blocks of X."""
+def _residual_pass(X, Y, coef, intercept):
+    """Residuals ``E = Y - intercept - X coef^T`` ``(n, k)`` in row blocks of X."""
     n, k = Y.shape
     E = np.empty((n, k))
-    H = np.empty((n, k)) if need_leverage else None
-    means = [x_mean @ half for half in halves] if need_leverage else None
     for lo in range(0, n, BLOCK_ROWS):
         hi = min(n, lo + BLOCK_ROWS)
+        E[lo:hi] = Y[lo:hi] - intercept - np.asarray(X[lo:hi] @ coef.T)
+    return E
+
+
+def _whitened(Xb, x_mean, half, triangular):
+    """``F = (Xb - xbar) half`` for a block of rows (``trmm`` when ``half`` is triangular: half
+    the flops of a ``gemm``; CSR blocks by a sparse product, F itself is dense)."""
+    if sparse.issparse(Xb) or not triangular:
+        return np.asarray(Xb @ half) - x_mean @ half
+    C = np.subtract(Xb, x_mean).T  # (p, rows), Fortran order: trmm overwrites it with F^T
+    return blas.dtrmm(1.0, half, C, side=0, lower=0, trans_a=1, overwrite_b=1).T
+
+
+def _leverage_meat(X, Y, sw, coef, intercept, x_mean, factors, W, fit_intercept, power):
+    """HC2 / HC3 in one pass: ``sum_i omega_i z~_i z~_i^T`` per target in whitened coordinates.
+
+    Per block of rows: ``F = (X_b - xbar) half`` (:func:`_whitened`), the leverage
+    ``h_i = s_i (||f_i||^2 + 1/W)``, ``omega_i = (s_i e_i)^2 / (1 - h_i)^power`` and
+    ``z~_i = (1, f_i)`` (or ``f_i`` without an intercept); ``xc_i = half^-T f_i``, so
+    the sandwich is ``diag(1/W, half) meat~ diag(1/W, half)^T`` (:func:`ridge_covariance`).
+    One ``trmm`` and one ``syrk`` per block: the leverage and the meat share the
+    whitened rows, instead of a pass for each.  The blocks run side by side on the
+    fit's threads (:func:`~ridgejit.kernels.blas_stats.ordered_sum`; the meat is the
+    same bits for any thread count).  Returns ``(k, q, q)``.
+    """
+    n, k = Y.shape
+    j0 = int(fit_intercept)
+    q = j0 + max(half.shape[1] for _, half, _ in factors)
+
+    def block(lo, hi):
         Xb = X[lo:hi]
-        E[lo:hi] = Y[lo:hi] - intercept - np.asarray(Xb @ coef.T)
-        if need_leverage:
-            for t, half in enumerate(halves):  # xc' M^-1 xc = ||xc' L^-T||^2, X_b never centred
-                F = np.asarray(Xb @ half) - means[t]
-                H[lo:hi, t] = sw[lo:hi] * (np.einsum("ij,ij->i", F, F) + (1.0 / W if fit_intercept else 0.0))
-    return E, H
+        se = sw[lo:hi, None] * (Y[lo:hi] - intercept - np.asarray(Xb @ coef.T))
+        out = np.zeros((k, q, q))
+        for t, (_, half, triangular) in enumerate(factors):
+            F = _whitened(Xb, x_mean, half, triangular)
+            r = half.shape[1]
+            h = sw[lo:hi] * (np.einsum("ij,ij->i", F, F) + (1.0 / W if fit_intercept else 0.0))
+            root = np.abs(se[:, t]) / (1.0 - h) ** (power / 2)  # sqrt(omega)
+            F *= root[:, None]
+            out[t, j0 : j0 + r, j0 : j0 + r] = F.T @ F  # syrk
+            if fit_intercept:
+                out[t, 0, 0] = root @ root
+                out[t, 0, 1 : 1 + r] = out[t, 1 : 1 + r, 0] = F.T @ root
+        return out
+
+    return ordered_sum(n, BLOCK_ROWS, block, np.zeros((k, q, q)))
 
 
 def _meat(X, omega, x_mean, backend, fit_intercept):
@@ -135,7 +178,7 @@ def ridge_covariance(stats, coef, intercept, alpha, fit_intercept, cov_type, *, 
     k, p = coef.shape
     q = p + int(fit_intercept)
     factors = [_factor(gram, a, penalty) for a in alpha]
-    dof = np.array([np.trace(Minv @ gram) for Minv, _ in factors]) + int(fit_intercept)
+    dof = np.array([np.trace(Minv @ gram) for Minv, _, _ in factors]) + int(fit_intercept)
     rss = np.array([yty[t, t] - 2 * coef[t] @ xty[:, t] + coef[t] @ gram @ coef[t] for t in range(k)])
     sigma2 = np.maximum(rss, 0.0) / np.maximum(n - dof, 1e-300)
     T = np.eye(q)
@@ -143,7 +186,7 @@ def ridge_covariance(stats, coef, intercept, alpha, fit_intercept, cov_type, *, 
         T[0, 1:] = -x_mean
     cov = np.empty((k, q, q))
     if cov_type == "classical":
-        for t, (Minv, _) in enumerate(factors):
+        for t, (Minv, _, _) in enumerate(factors):
             theta = np.zeros((q, q))
             theta[int(fit_intercept):, int(fit_intercept):] = sigma2[t] * (Minv @ gram @ Minv)
             if fit_intercept:
@@ -154,12 +197,20 @@ def ridge_covariance(stats, coef, intercept, alpha, fit_intercept, cov_type, *, 
         raise ValueError(f"cov_type={cov_type!r} reads X again: it needs the data (not available to "
                          "partial_fit streams); use cov_type='classical'")
     X = X if sparse.issparse(X) else readonly_view(X)
-    E, H = _residual_pass(X, Y, sw, coef, intercept, x_mean, [half for _, half in factors], W, fit_intercept,
-                          cov_type in ("HC2", "HC3"))
-    if cov_type == "cluster":
-        if groups is None or len(groups) != n:
-            raise ValueError(f"cov_type='cluster' needs groups of length n_samples={n} in fit(..., groups=...)")
-    for t, (Minv, _) in enumerate(factors):
+    if cov_type == "cluster" and (groups is None or len(groups) != n):
+        raise ValueError(f"cov_type='cluster' needs groups of length n_samples={n} in fit(..., groups=...)")
+    if cov_type in ("HC2", "HC3"):
+        meats = _leverage_meat(X, Y, sw, coef, intercept, x_mean, factors, W, fit_intercept,
+                               1 if cov_type == "HC2" else 2)
+        for t, (_, half, _) in enumerate(factors):
+            D = np.zeros((q, meats.shape[1]))
+            D[int(fit_intercept):, int(fit_intercept) : int(fit_intercept) + half.shape[1]] = half
+            if fit_intercept:
+                D[0, 0] = 1.0 / W
+            cov[t] = T @ (D @ meats[t] @ D.T) @ T.T
+        return Covariance(cov, sigma2, dof)
+    E = _residual_pass(X, Y, coef, intercept)
+    for t, (Minv, _, _) in enumerate(factors):
         B = np.zeros((q, q))
         B[int(fit_intercept):, int(fit_intercept):] = Minv
         if fit_intercept:
@@ -171,8 +222,6 @@ def ridge_covariance(stats, coef, intercept, alpha, fit_intercept, cov_type, *, 
             omega = (sw * E[:, t]) ** 2
             if cov_type == "HC1":
                 omega *= n / (n - dof[t])
-            elif cov_type in ("HC2", "HC3"):
-                omega /= (1.0 - H[:, t]) ** (1 if cov_type == "HC2" else 2)
             meat = _meat(X, omega, x_mean, backend, fit_intercept)
         cov[t] = T @ (B @ meat @ B) @ T.T
     return Covariance(cov, sigma2, dof)

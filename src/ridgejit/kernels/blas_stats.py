@@ -13,7 +13,7 @@ Threads: OpenBLAS splits a ``syrk`` over its ``p x p`` output, which scales
 poorly when p is small (measured on 400,000 x 64, 2 cores: two BLAS threads no
 faster than one, 70-92 ms against 69-85 ms).  Up to :data:`ROW_PARALLEL_MAX_COLUMNS`
 columns the chunks' products instead run side by side on the fit's threads, each
-with BLAS on one thread (:func:`_ordered_sum`: 43-45 ms there), and are added in
+with BLAS on one thread (:func:`ordered_sum`: 43-45 ms there), and are added in
 chunk order, so the bits do not depend on the thread count.  The whole pass then
 keeps BLAS on one thread: an OpenBLAS pool woken by a product spins for a while
 and halved the next parallel Numba pass (column moments 13 -> 27 ms).
@@ -35,7 +35,7 @@ import numpy as np
 from .._config import GRAM_CHUNK_ROWS
 from .._threads import BLAS_LIMITS, fit_threads
 
-#: Widest matrix (columns of a chunk) whose Gram runs row-parallel (:func:`_ordered_sum`).
+#: Widest matrix (columns of a chunk) whose Gram runs row-parallel (:func:`ordered_sum`).
 ROW_PARALLEL_MAX_COLUMNS = 512
 #: Rows per chunk of a row-parallel Gram on views of float64 X (fixed: the chunks, hence
 #: the bits, do not depend on the thread count; float32 keeps its shorter chunks, whose
@@ -59,8 +59,9 @@ def _chunk_bounds(n, rows):
     return list(zip(edges[:-1], edges[1:]))
 
 
-def _ordered_sum(bounds, product, out, parallel):
-    """``out += product(lo, hi)`` over the chunks ``[lo, hi)`` of ``bounds``, in chunk order.
+def ordered_sum(n, rows, product, out, parallel=True):
+    """``out += product(lo, hi)`` over the chunks ``[lo, hi)`` of :func:`_chunk_bounds` ``(n, rows)``,
+    in chunk order; returns ``out``.
 
     ``parallel`` (:func:`_row_parallel`): every product runs with BLAS on one
     thread (:meth:`SharedBlasLimit.serial`) and, with several fit threads
@@ -70,6 +71,7 @@ def _ordered_sum(bounds, product, out, parallel):
     is the same bits for any thread count.  Else one product after another, BLAS
     with its own threads (wide chunks, where ``syrk`` splits its output well).
     """
+    bounds = _chunk_bounds(n, rows) if n else []
     threads = min(fit_threads(), len(bounds)) if parallel else 1
     with BLAS_LIMITS.serial() if parallel else nullcontext():
         if threads <= 1:
@@ -134,7 +136,7 @@ def _copied_stats(X, y, sw, x_shift, y_shift, unit, rows, parallel, dtype=np.flo
         _fill_chunk(X, y, sw, lo, hi, x_shift, y_shift, unit, C)
         return C.T @ C  # syrk
 
-    return _ordered_sum(_chunk_bounds(n, rows), product, np.zeros((m, m)), parallel)
+    return ordered_sum(n, rows, product, np.zeros((m, m)), parallel)
 
 
 def _raw_stats(X, y, y_shift, rows, moments, max_ratio, parallel):
@@ -165,7 +167,7 @@ def _raw_stats(X, y, y_shift, rows, moments, max_ratio, parallel):
     out = np.zeros((m, m))
     G = out[:p, :p]
     rows = min(rows, PARALLEL_CHUNK_ROWS) if parallel else rows
-    _ordered_sum(_chunk_bounds(n, rows), lambda lo, hi: X[lo:hi].T @ X[lo:hi], G, parallel)  # syrk on views
+    ordered_sum(n, rows, lambda lo, hi: X[lo:hi].T @ X[lo:hi], G, parallel)  # syrk on views
     G[np.diag_indices(p)] = sumsq
     E = y - y_shift
     out[:p, p : p + k] = xty.T
