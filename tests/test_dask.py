@@ -369,17 +369,27 @@ def test_parquet_columns_that_dask_partitions_differently_still_fit(client, tmp_
                       rtol=1e-10)
 
 
-def test_classical_standard_errors_equal_the_single_machine_ones(client):
-    """Issue 22: the covariance from the merged block statistics, no extra pass."""
+@pytest.mark.parametrize("cov_type", ["classical", "HC0", "HC1", "HC2", "HC3"])
+def test_standard_errors_equal_the_single_machine_ones(client, cov_type):
+    """Issue 22: classical from the merged block statistics, no extra pass; the sandwich types
+    from one more pass, each block's meat summed on the workers."""
     X, y, sw = make_data(n=1500, p=5, k=2, seed=11)
-    local = ridgejit.Ridge(alpha=np.array([1.0, 10.0]), cov_type="classical").fit(X, y, sw)
-    model = rjd.Ridge(alpha=np.array([1.0, 10.0]), cov_type="classical", solver="cholesky").fit(
+    d = np.array([1.0, 0.0, 2.0, 1.0, 0.5])
+    local = ridgejit.Ridge(alpha=np.array([1.0, 10.0]), cov_type=cov_type, penalty_factor=d).fit(X, y, sw)
+    model = rjd.Ridge(alpha=np.array([1.0, 10.0]), cov_type=cov_type, penalty_factor=d, solver="cholesky").fit(
         da.from_array(X, chunks=400), da.from_array(y, chunks=(400, 2)), sample_weight=da.from_array(sw, chunks=400))
-    assert model.solver_ == "direct"
+    assert model.solver_ == "direct" and model.cov_type_ == cov_type
     assert_allclose(model.bse_, local.bse_, rtol=1e-10)
     assert_allclose(model.covariance_, local.covariance_, rtol=1e-9, atol=1e-14 * np.abs(local.covariance_).max())
-    with pytest.raises(ValueError, match="sandwich types need passes not built for Dask"):
-        rjd.Ridge(cov_type="HC3").fit(da.from_array(X, chunks=400), da.from_array(y[:, 0], chunks=400))
+
+
+def test_covariance_refusals_on_dask(client):
+    X, y, sw = make_data(n=600, p=4, seed=12)
+    with pytest.raises(ValueError, match="cluster needs fit"):
+        rjd.Ridge(cov_type="cluster").fit(da.from_array(X, chunks=400), da.from_array(y, chunks=400))
+    with pytest.raises(ValueError, match="solver='direct'"):
+        rjd.Ridge(cov_type="HC0", solver="cg").fit(da.from_array(X, chunks=400), da.from_array(y, chunks=400))
     assert not hasattr(rjd.Ridge(), "partial_fit")  # fit reads the blocks in one pass already
     with pytest.raises(ValueError, match="positive=True is not available on dask"):
-        rjd.Ridge(positive=True).fit(da.from_array(X, chunks=400), da.from_array(y[:, 0], chunks=400))
+        rjd.Ridge(positive=True).fit(da.from_array(X, chunks=400), da.from_array(y, chunks=400))
+

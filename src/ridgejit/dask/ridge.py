@@ -15,7 +15,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted
 
 from .._validation import check_alpha, check_penalty, fitted_shapes
-from ..inference import ridge_covariance
+from ..inference import covariance_bread, ridge_covariance
 from ..ridge import Ridge as _Ridge
 from ..initializers import initial_coef
 from ..kernels import get_backend
@@ -153,9 +153,11 @@ class Ridge(DaskRegressorMixin, _Ridge):
     ----------
     alpha, fit_intercept, solver, tol, max_iter, learning_rate, init, random_state, backend, n_jobs, verbose, positive, cov_type, penalty_factor, penalty_matrix
         As :class:`ridgejit.Ridge` (the penalties on both solvers; ``auto`` is
-        ``direct`` when the penalty has a null space).  On dask input ``positive`` is not available and
-        ``cov_type`` may be ``"classical"`` only (from the merged statistics, no extra
-        pass); the sandwich types raise ``ValueError``.  On dask input ``n_jobs`` is the kernel
+        ``direct`` when the penalty has a null space).  On dask input ``positive`` is not available;
+        ``cov_type`` needs ``solver="direct"``: ``"classical"`` comes from the merged
+        statistics (no extra pass), ``"HC0"``-``"HC3"`` from one more pass in which each
+        block's meat is summed on its worker (``(k, q, q)`` floats leave it);
+        ``"cluster"`` raises ``ValueError`` (``fit`` takes no ``groups`` here).  On dask input ``n_jobs`` is the kernel
         threads inside each task (``None``: the worker's setting), and the
         backend is resolved on the client, then used by every worker.
 
@@ -210,10 +212,10 @@ class Ridge(DaskRegressorMixin, _Ridge):
         if self.positive:
             raise ValueError("positive=True is not available on dask collections (its QP needs the "
                              "statistics on one machine: fit NumPy data, or compute X'X yourself)")
-        if self.cov_type is not None and (self.cov_type != "classical" or solver != "direct"):
-            raise ValueError(f"on dask input cov_type='classical' is computed (from the merged statistics "
-                             f"of solver='direct'), not cov_type={self.cov_type!r} with solver={solver!r}: "
-                             "the sandwich types need passes not built for Dask")
+        if self.cov_type is not None and (self.cov_type == "cluster" or solver != "direct"):
+            raise ValueError(f"on dask input the covariance comes from the merged statistics of solver='direct' "
+                             f"(classical, HC0-HC3: one more pass over the blocks), not cov_type={self.cov_type!r} "
+                             f"with solver={solver!r}: cluster needs fit(..., groups=...), not built for Dask")
         try:
             if solver == "direct":
                 result, stats = fit_direct(rb, alpha, self.fit_intercept, backend, self.n_jobs, self.verbose,
@@ -241,9 +243,16 @@ class Ridge(DaskRegressorMixin, _Ridge):
         for attr in ("covariance_", "bse_", "sigma2_", "effective_dof_", "cov_type_"):  # this fit's only
             self.__dict__.pop(attr, None)
         if self.cov_type is not None:
-            covariance = ridge_covariance(stats, result.coef, result.intercept, alpha, self.fit_intercept, "classical",
-                                          penalty=penalty)
-            self._set_covariance(covariance, "classical", stats.n_samples, rb.y_ndim)
+            meat = None
+            if self.cov_type != "classical":  # one more pass: each block's meat, tree-summed
+                bread = covariance_bread(stats, result.coef, alpha, self.fit_intercept, penalty)
+                fitted = dask.delayed((result.coef, result.intercept, bread), pure=True)  # one key, sent once
+                parts = [dask.delayed(tasks.covariance_meat)(*rb.raw(b), fitted, self.cov_type, backend, self.n_jobs)
+                         for b in range(len(rb))]
+                (meat,) = dask.compute(tree_reduce(parts, tasks.add))
+            covariance = ridge_covariance(stats, result.coef, result.intercept, alpha, self.fit_intercept,
+                                          self.cov_type, penalty=penalty, meat=meat)
+            self._set_covariance(covariance, self.cov_type, stats.n_samples, rb.y_ndim)
         self._remember_columns(rb)
         return self
 

@@ -18,6 +18,7 @@ import copy
 import numpy as np
 
 from .._threads import WORKQUEUE_LOCK, numba_layer_needs_lock, thread_limit
+from ..inference import meat_of_rows
 from ..kernels import get_backend
 from ..problem import raise_if_not_finite, readonly_view
 from ..stats import SufficientStats
@@ -141,6 +142,16 @@ def stats(X, y, sw, where, n_features, n_targets, x_shift, y_shift, backend, n_j
     with naming(where), kernel_threads(be, n_jobs), np.errstate(over="ignore", invalid="ignore"):
         part.add(be, X, Y, w)
     return part
+
+
+def covariance_meat(X, y, sw, where, n_features, n_targets, fitted, cov_type, backend, n_jobs):
+    """One block's sandwich meat (:func:`ridgejit.inference.meat_of_rows`) at ``fitted = (coef,
+    intercept, bread)``: ``(k, q', q')`` floats leave the worker; the blocks' meats add."""
+    coef, intercept, bread = fitted
+    X, Y, w = block_arrays(X, y, sw, where, n_features, n_targets)
+    be = get_backend(backend)
+    with naming(where), kernel_threads(be, n_jobs), np.errstate(over="ignore", invalid="ignore"):
+        return meat_of_rows(X, Y, w, coef, intercept, bread, cov_type, be)
 
 
 def merge_stats(*parts):

@@ -13,7 +13,8 @@ Layer: imports :mod:`ridgejit.solvers` (its ``Result``), :mod:`ridgejit.stats`,
 ==================  ==========================================================
 """
 
-from .covariance import COV_TYPES, Covariance, solve_with_covariance, ridge_covariance
+from .covariance import COV_TYPES, Covariance, covariance_bread, meat_of_rows, ridge_covariance, solve_with_covariance
 from .table import CoefficientTable
 
-__all__ = ["COV_TYPES", "CoefficientTable", "Covariance", "solve_with_covariance", "ridge_covariance"]
+__all__ = ["COV_TYPES", "CoefficientTable", "Covariance", "covariance_bread", "meat_of_rows", "ridge_covariance",
+           "solve_with_covariance"]

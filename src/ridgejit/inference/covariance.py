@@ -148,8 +148,60 @@ def _cluster_meat(X, se, x_mean, groups, fit_intercept):
     return U.T @ U, n_groups
 
 
+class Bread(NamedTuple):
+    """What the sandwich needs from the statistics alone (:func:`covariance_bread`)."""
+
+    n: int  #: rows
+    W: float  #: weight sum
+    x_mean: np.ndarray  #: (p,) weighted column means (zeros without an intercept)
+    factors: list  #: per target ``(M^-1, half, triangular)`` (:func:`_factor`)
+    dof: np.ndarray  #: (k,) effective degrees of freedom
+    sigma2: np.ndarray  #: (k,) ``RSS / (n - df)``
+    fit_intercept: bool
+
+
+def covariance_bread(stats, coef, alpha, fit_intercept, penalty=None):
+    """:class:`Bread` from :class:`~ridgejit.stats.SufficientStats` and the coefficients
+    ``(k, p)``: no pass over X (see :func:`ridge_covariance` for the parameters)."""
+    n, W = stats.n_samples, stats.weight_sum
+    gram, xty, yty, x_mean, _ = stats.centred(fit_intercept)
+    k = coef.shape[0]
+    factors = [_factor(gram, a, penalty) for a in alpha]
+    dof = np.array([np.trace(Minv @ gram) for Minv, _, _ in factors]) + int(fit_intercept)
+    rss = np.array([yty[t, t] - 2 * coef[t] @ xty[:, t] + coef[t] @ gram @ coef[t] for t in range(k)])
+    sigma2 = np.maximum(rss, 0.0) / np.maximum(n - dof, 1e-300)
+    return Bread(n, W, x_mean, factors, dof, sigma2, bool(fit_intercept))
+
+
+def meat_of_rows(X, Y, sw, coef, intercept, bread, cov_type, backend):
+    """The meat of ``HC0``..``HC3`` summed over the rows given, ``(k, q', q')``: one or two passes.
+
+    Rows add: the meat of all rows is the sum over row blocks (a Dask worker
+    computes its blocks' and only ``(k, q', q')`` floats leave it).  ``HC0``/``HC1``:
+    ``sum_i (s_i e_i)^2 z_i z_i^T`` (HC1's ``n / (n - df)`` comes later);
+    ``HC2``/``HC3``: the whitened meat of :func:`_leverage_meat`.
+
+    Parameters
+    ----------
+    X : ndarray (m, p) or CSR ; Y : ndarray (m, k) ; sw : ndarray (m,)
+        The rows (all of the fit's, or one block of them).
+    coef : ndarray (k, p) ; intercept : ndarray (k,)
+    bread : Bread
+        Of the fit's statistics (all rows).
+    cov_type : {"HC0", "HC1", "HC2", "HC3"}
+    backend : kernel backend (its ``sufficient_stats`` for HC0/HC1)
+    """
+    X = X if sparse.issparse(X) else readonly_view(X)
+    if cov_type in ("HC2", "HC3"):
+        return _leverage_meat(X, Y, sw, coef, intercept, bread.x_mean, bread.factors, bread.W, bread.fit_intercept,
+                              1 if cov_type == "HC2" else 2)
+    E = _residual_pass(X, Y, coef, intercept)
+    return np.stack([_meat(X, (sw * E[:, t]) ** 2, bread.x_mean, backend, bread.fit_intercept)
+                     for t in range(Y.shape[1])])
+
+
 def ridge_covariance(stats, coef, intercept, alpha, fit_intercept, cov_type, *, backend=None, X=None, Y=None,
-                     sw=None, groups=None, penalty=None):
+                     sw=None, groups=None, penalty=None, meat=None):
     """Covariance of ``(intercept, coef)`` for every target (see the module docstring).
 
     Parameters
@@ -165,6 +217,9 @@ def ridge_covariance(stats, coef, intercept, alpha, fit_intercept, cov_type, *, 
     penalty : ndarray (p,) or (p, p), or None
         Per-feature penalty factors ``d`` (``M = G + alpha diag(d)``) or a penalty
         matrix ``P`` (``M = G + alpha P``).
+    meat : ndarray (k, q', q'), optional
+        ``HC0``..``HC3``: the :func:`meat_of_rows` of all rows, summed elsewhere (Dask
+        blocks); X is then not read.
 
     Returns
     -------
@@ -173,57 +228,49 @@ def ridge_covariance(stats, coef, intercept, alpha, fit_intercept, cov_type, *, 
     """
     if cov_type not in COV_TYPES:
         raise ValueError(f"cov_type must be one of {COV_TYPES}, got {cov_type!r}")
-    n, W = stats.n_samples, stats.weight_sum
-    gram, xty, yty, x_mean, _ = stats.centred(fit_intercept)
+    bread = covariance_bread(stats, coef, alpha, fit_intercept, penalty)
+    n, W, x_mean, factors, dof, sigma2 = bread[:6]
     k, p = coef.shape
-    q = p + int(fit_intercept)
-    factors = [_factor(gram, a, penalty) for a in alpha]
-    dof = np.array([np.trace(Minv @ gram) for Minv, _, _ in factors]) + int(fit_intercept)
-    rss = np.array([yty[t, t] - 2 * coef[t] @ xty[:, t] + coef[t] @ gram @ coef[t] for t in range(k)])
-    sigma2 = np.maximum(rss, 0.0) / np.maximum(n - dof, 1e-300)
+    j0 = int(fit_intercept)
+    q = p + j0
     T = np.eye(q)
     if fit_intercept:
         T[0, 1:] = -x_mean
     cov = np.empty((k, q, q))
     if cov_type == "classical":
+        gram = stats.centred(fit_intercept)[0]
         for t, (Minv, _, _) in enumerate(factors):
             theta = np.zeros((q, q))
-            theta[int(fit_intercept):, int(fit_intercept):] = sigma2[t] * (Minv @ gram @ Minv)
+            theta[j0:, j0:] = sigma2[t] * (Minv @ gram @ Minv)
             if fit_intercept:
                 theta[0, 0] = sigma2[t] / W
             cov[t] = T @ theta @ T.T
         return Covariance(cov, sigma2, dof)
-    if X is None:
+    if meat is None and X is None:
         raise ValueError(f"cov_type={cov_type!r} reads X again: it needs the data (not available to "
                          "partial_fit streams); use cov_type='classical'")
-    X = X if sparse.issparse(X) else readonly_view(X)
-    if cov_type == "cluster" and (groups is None or len(groups) != n):
-        raise ValueError(f"cov_type='cluster' needs groups of length n_samples={n} in fit(..., groups=...)")
-    if cov_type in ("HC2", "HC3"):
-        meats = _leverage_meat(X, Y, sw, coef, intercept, x_mean, factors, W, fit_intercept,
-                               1 if cov_type == "HC2" else 2)
-        for t, (_, half, _) in enumerate(factors):
-            D = np.zeros((q, meats.shape[1]))
-            D[int(fit_intercept):, int(fit_intercept) : int(fit_intercept) + half.shape[1]] = half
-            if fit_intercept:
-                D[0, 0] = 1.0 / W
-            cov[t] = T @ (D @ meats[t] @ D.T) @ T.T
-        return Covariance(cov, sigma2, dof)
-    E = _residual_pass(X, Y, coef, intercept)
-    for t, (Minv, _, _) in enumerate(factors):
-        B = np.zeros((q, q))
-        B[int(fit_intercept):, int(fit_intercept):] = Minv
-        if fit_intercept:
-            B[0, 0] = 1.0 / W
-        if cov_type == "cluster":
-            meat, n_groups = _cluster_meat(X, sw * E[:, t], x_mean, groups, fit_intercept)
-            meat *= n_groups / (n_groups - 1.0) * (n - 1.0) / (n - dof[t]) if n_groups > 1 else 1.0
+    if cov_type == "cluster":
+        if groups is None or len(groups) != n:
+            raise ValueError(f"cov_type='cluster' needs groups of length n_samples={n} in fit(..., groups=...)")
+        X = X if sparse.issparse(X) else readonly_view(X)
+        E = _residual_pass(X, Y, coef, intercept)
+    elif meat is None:
+        meat = meat_of_rows(X, Y, sw, coef, intercept, bread, cov_type, backend)
+    for t, (Minv, half, _) in enumerate(factors):
+        if cov_type in ("HC2", "HC3"):  # whitened meat: z = diag(1, half^-T) z~
+            D = np.zeros((q, meat.shape[1]))
+            D[j0:, j0 : j0 + half.shape[1]] = half
         else:
-            omega = (sw * E[:, t]) ** 2
-            if cov_type == "HC1":
-                omega *= n / (n - dof[t])
-            meat = _meat(X, omega, x_mean, backend, fit_intercept)
-        cov[t] = T @ (B @ meat @ B) @ T.T
+            D = np.zeros((q, q))
+            D[j0:, j0:] = Minv
+        if fit_intercept:
+            D[0, 0] = 1.0 / W
+        if cov_type == "cluster":
+            M, n_groups = _cluster_meat(X, sw * E[:, t], x_mean, groups, fit_intercept)
+            M *= n_groups / (n_groups - 1.0) * (n - 1.0) / (n - dof[t]) if n_groups > 1 else 1.0
+        else:
+            M = meat[t] * (n / (n - dof[t]) if cov_type == "HC1" else 1.0)
+        cov[t] = T @ (D @ M @ D.T) @ T.T
     return Covariance(cov, sigma2, dof)
 
 
