@@ -211,3 +211,14 @@ def test_scheduler_errors(tmp_path, capsys, client, monkeypatch):
     assert main(["fit", str(directory), "--target", "3", "--dask", f"tcp://127.0.0.1:{port}",
                  "--out", str(tmp_path / "m.npz")]) == 2
     assert "cannot reach the scheduler" in capsys.readouterr().err
+
+
+def test_standard_errors_on_the_cluster_equal_the_single_machine_ones(tmp_path, capsys, client):
+    """``--se HC3 --dask``: the leverage pass runs on the workers, block by block."""
+    X, y = make_xy(n=900, p=5, seed=3)
+    directory = write_parts(tmp_path / "data", X, y, "npy")
+    s = fit_json(capsys, directory, "--dask", client.scheduler.address, "--target", "5", "--se", "HC3",
+                 "--out", tmp_path / "m.npz")
+    ref = Ridge(cov_type="HC3").fit(X, y)
+    assert s["coef_table"]["cov_type"] == "HC3"
+    assert_allclose([r["std_err"] for r in s["coef_table"]["rows"]], ref.bse_, rtol=1e-10)

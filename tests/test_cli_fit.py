@@ -211,6 +211,40 @@ def test_penalty_factor_from_a_list_or_a_file(tmp_path, capsys):
     assert "one value per feature (5)" in capsys.readouterr().err
 
 
+def test_penalty_matrix_from_a_file(tmp_path, capsys):
+    """``--penalty-matrix``: a second-difference penalty ``P = D^T D`` (null space: constant and
+    linear profiles) from .npy and from text, against the closed form solved here."""
+    X, y = make_xy()
+    np.savez(tmp_path / "d.npz", X=X, y=y)
+    Dm = np.diff(np.eye(5), n=2, axis=0)
+    P = Dm.T @ Dm
+    np.save(tmp_path / "P.npy", P)
+    np.savetxt(tmp_path / "P.txt", P, delimiter=",")
+    Xc, yc = X - X.mean(axis=0), y - y.mean()
+    want = np.linalg.solve(Xc.T @ Xc + 3.0 * P, Xc.T @ yc)
+    for path in ("P.npy", "P.txt"):
+        s = fit_json(capsys, tmp_path / "d.npz", "--penalty-matrix", tmp_path / path, "--alpha", "3",
+                     "--out", tmp_path / "m.npz")
+        model = load_model(tmp_path / "m.npz")[0]
+        assert_allclose(model.coef_, want, rtol=1e-10)
+        r = X @ model.coef_ + model.intercept_ - y
+        assert s["objective"] == pytest.approx((r @ r + 3.0 * want @ P @ want) / (2 * len(y)), rel=1e-10)
+    fit_json(capsys, tmp_path / "d.npz", "--penalty-matrix", tmp_path / "P.npy", "--alphas", "3",
+             "--out", tmp_path / "cv.npz")
+    assert_allclose(load_model(tmp_path / "cv.npz")[0].coef_, want, rtol=1e-10)
+    np.savetxt(tmp_path / "bad.txt", P[:3])
+    assert main(["fit", str(tmp_path / "d.npz"), "--penalty-matrix", str(tmp_path / "bad.txt"),
+                 "--out", str(tmp_path / "e.npz")]) == 2
+    assert "a square matrix" in capsys.readouterr().err
+    np.save(tmp_path / "neg.npy", -P)
+    assert main(["fit", str(tmp_path / "d.npz"), "--penalty-matrix", str(tmp_path / "neg.npy"),
+                 "--out", str(tmp_path / "e.npz")]) == 2
+    assert "positive semi-definite" in capsys.readouterr().err
+    assert main(["fit", str(tmp_path / "d.npz"), "--penalty-matrix", str(tmp_path / "P.npy"), "--solver", "sag",
+                 "--out", str(tmp_path / "e.npz")]) == 2
+    assert "--penalty-matrix is for Ridge" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("sparse_data", [False, True])
 def test_prediction_intervals_equal_statsmodels_at_alpha_zero(tmp_path, capsys, sparse_data):
     sm = pytest.importorskip("statsmodels.api")

@@ -43,20 +43,24 @@ def make_estimator(args, *, dask=False):
 
     positive, se = getattr(args, "positive", False), getattr(args, "se", None)
     factor = parse_penalty_factor(getattr(args, "penalty_factor", None))
+    matrix = parse_penalty_matrix(getattr(args, "penalty_matrix", None))
     if factor is not None and args.solver in STOCHASTIC_SOLVERS:
         raise DataError("--penalty-factor is for Ridge and RidgeCV (solvers auto, direct, cholesky, svd, cg, lsqr, "
                         "sparse_cg, gd, nesterov), not the stochastic solvers")
+    if matrix is not None and args.solver in STOCHASTIC_SOLVERS:
+        raise DataError("--penalty-matrix is for Ridge and RidgeCV (the exact solvers and cg), not the "
+                        "stochastic solvers")
     loo = check_cv_mode(args) and (args.cv is None or args.cv.lower() == "loo")
     if positive and (dask or loo or args.solver in STOCHASTIC_SOLVERS):
         raise DataError("--positive is for Ridge on one machine (solver auto or lbfgs) or RidgeCV with "
                         "--cv K, not with --dask, leave-one-out or the stochastic solvers")
-    if se and (check_cv_mode(args) or args.solver in STOCHASTIC_SOLVERS or (dask and se != "classical")):
-        raise DataError("--se is for Ridge's exact solvers (auto, direct, cholesky; with --dask only "
-                        "--se classical), not with --alphas/--cv or the stochastic solvers")
+    if se and (check_cv_mode(args) or args.solver in STOCHASTIC_SOLVERS):
+        raise DataError("--se is for Ridge's exact solvers (auto, direct, cholesky), not with --alphas/--cv or "
+                        "the stochastic solvers")
     if check_cv_mode(args):
         from .fit_cv import make_cv_estimator
 
-        return make_cv_estimator(args, dask=dask, penalty_factor=factor, positive=positive)
+        return make_cv_estimator(args, dask=dask, penalty_factor=factor, penalty_matrix=matrix, positive=positive)
     if dask:
         from ..dask import Ridge, SGDRidge
     else:
@@ -70,6 +74,8 @@ def make_estimator(args, *, dask=False):
         kw["cov_type"] = se
     if factor is not None:
         kw["penalty_factor"] = factor
+    if matrix is not None:
+        kw["penalty_matrix"] = matrix
     return cls(alpha=args.alpha, solver=args.solver, fit_intercept=not args.no_intercept,
                backend=args.backend, n_jobs=args.n_jobs, random_state=args.seed, **kw)
 
@@ -94,12 +100,36 @@ def parse_penalty_factor(text):
                         "file of them (.npy, or text)") from None
 
 
+def parse_penalty_matrix(path):
+    """``--penalty-matrix``: a ``p x p`` matrix from a ``.npy`` file or a text file (one row per
+    line, numbers separated by commas or spaces); ``None`` when not given.  The estimator checks
+    that it is symmetric positive semi-definite.
+
+    Raises ``DataError`` naming the file when it cannot be read as a square matrix.
+    """
+    if path is None:
+        return None
+    try:
+        if path.endswith(".npy"):
+            P = np.load(path, allow_pickle=False).astype(np.float64)
+        else:
+            with open(path) as fh:
+                P = np.array([line.replace(",", " ").split() for line in fh if line.strip()], dtype=np.float64)
+    except (OSError, ValueError) as exc:
+        raise DataError(f"--penalty-matrix {path!r}: {exc}; give a .npy file or a text file with one row "
+                        "of numbers per line") from None
+    if P.ndim != 2 or P.shape[0] != P.shape[1]:
+        raise DataError(f"--penalty-matrix {path!r}: a square matrix (n_features x n_features) is needed, "
+                        f"got shape {P.shape}")
+    return P
+
+
 def training_scores(est, X, y, alpha):
     """Rows, objective ``J`` and R^2 of a fitted model on its training data.
 
-    ``J = 1/(2n) * sum_t (||X w_t + b_t - y_t||^2 + alpha sum_j d_j w_tj^2)`` (unit
-    weights, summed over targets as ``history_["objective"]`` is; ``d`` the model's
-    ``penalty_factor``, ones by default).  A
+    ``J = 1/(2n) * sum_t (||X w_t + b_t - y_t||^2 + alpha w_t^T D w_t)`` (unit
+    weights, summed over targets as ``history_["objective"]`` is; ``D`` the model's
+    ``penalty_matrix``, or ``diag(penalty_factor)``, the identity by default).  A
     :mod:`ridgejit.dask` model computes it in one distributed pass of its
     ``residual_sums`` (the rows never leave the workers); a local one by
     :func:`ridgejit.problem.objective_value` and ``sklearn.metrics.r2_score``
@@ -112,22 +142,24 @@ def training_scores(est, X, y, alpha):
     r2 : float
         Uniform average over targets (scikit-learn's ``r2_score``).
     """
-    from ..problem import objective_value, penalty_diagonal
+    from ..problem import objective_value, penalty_times
 
-    factor = getattr(est, "penalty_factor", None)
-    factor = None if factor is None else np.asarray(factor, dtype=np.float64).reshape(-1)
+    penalty = getattr(est, "penalty_matrix", None)
+    if penalty is None:
+        penalty = getattr(est, "penalty_factor", None)
+    penalty = None if penalty is None else np.asarray(penalty, dtype=np.float64)
+    penalty = penalty.reshape(-1) if penalty is not None and penalty.ndim < 2 else penalty
     if hasattr(est, "residual_sums"):
         from ..dask.ridge import r2_from_parts
 
         n, ss_tot, ss_res = est.residual_sums(X, y)
         coef = np.asarray(est.coef_, dtype=np.float64).reshape(ss_res.size, -1)
         a = np.broadcast_to(np.asarray(alpha, dtype=np.float64), (ss_res.size,))
-        objective = float((ss_res + (penalty_diagonal(a, factor, coef.shape[1]) * coef**2).sum(axis=1)).sum()
-                          / (2 * n))
+        objective = float((ss_res + (coef * penalty_times(a, penalty, coef)).sum(axis=1)).sum() / (2 * n))
         return int(round(n)), objective, r2_from_parts(ss_tot, ss_res)
     from sklearn.metrics import r2_score
 
-    objective = objective_value(X, y, est.coef_, est.intercept_, alpha, penalty=factor)
+    objective = objective_value(X, y, est.coef_, est.intercept_, alpha, penalty=penalty)
     return int(X.shape[0]), objective, float(r2_score(y, est.predict(X)))
 
 

@@ -171,13 +171,17 @@ def add_parsers(sub):
     f.add_argument("--max-iter", type=int, default=None, help="iterations, or epochs for SGDRidge")
     f.add_argument("--no-intercept", action="store_true")
     f.add_argument("--se", metavar="TYPE", default=None, choices=("classical", "HC0", "HC1", "HC2", "HC3"),
-                   help="also compute standard errors (Ridge's cov_type: classical, HC0..HC3), print the "
-                        "coefficient table and save the standard errors in the model file")
+                   help="also compute standard errors (Ridge's cov_type: classical, HC0..HC3; with --dask "
+                        "too), print the coefficient table and save the standard errors in the model file")
     f.add_argument("--positive", action="store_true",
                    help="coefficients >= 0 (the exact QP: Ridge with solver auto or lbfgs, or RidgeCV with --cv K)")
     f.add_argument("--penalty-factor", metavar="FILE|LIST", default=None,
                    help="per-feature penalty factors (0 = unpenalized), one per feature column: a comma "
                         "list (0,1,1,2) or a file of them (.npy or text); Ridge and RidgeCV")
+    f.add_argument("--penalty-matrix", metavar="FILE", default=None,
+                   help="a Tikhonov penalty alpha w'Pw: P (n_features x n_features, symmetric positive "
+                        "semi-definite) in a .npy file or a text file of rows; Ridge (exact solvers, cg) "
+                        "and RidgeCV")
     f.add_argument("--n-jobs", type=int, default=None)
     f.add_argument("--backend", choices=BACKENDS, default="auto")
     f.add_argument("--seed", type=int, default=0, help="random_state of the estimator")

@@ -59,9 +59,10 @@ def parse_cv(text):
     return k
 
 
-def make_cv_estimator(args, *, dask=False, penalty_factor=None, positive=False):
+def make_cv_estimator(args, *, dask=False, penalty_factor=None, penalty_matrix=None, positive=False):
     """The :class:`ridgejit.RidgeCV` (``dask=True``: :class:`ridgejit.dask.RidgeCV`) of ``args``
-    (``penalty_factor``: the parsed ``--penalty-factor``; ``positive``: ``--positive``).
+    (``penalty_factor``, ``penalty_matrix``: the parsed ``--penalty-factor`` and
+    ``--penalty-matrix``; ``positive``: ``--positive``).
 
     On Dask, folds are groups of row blocks: ``--cv K`` is required
     (leave-one-out needs the data on one machine).
@@ -80,6 +81,8 @@ def make_cv_estimator(args, *, dask=False, penalty_factor=None, positive=False):
     kw = {"tol": args.tol} if args.tol is not None else {}
     if args.max_iter is not None:
         kw["max_iter"] = args.max_iter
+    if penalty_matrix is not None:
+        kw["penalty_matrix"] = penalty_matrix
     return RidgeCV(alphas=alphas, cv=cv, scoring=args.scoring, penalty_factor=penalty_factor, positive=positive,
                    fit_intercept=not args.no_intercept, backend=args.backend, n_jobs=args.n_jobs, **kw)
 
