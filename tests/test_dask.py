@@ -383,10 +383,26 @@ def test_standard_errors_equal_the_single_machine_ones(client, cov_type):
     assert_allclose(model.covariance_, local.covariance_, rtol=1e-9, atol=1e-14 * np.abs(local.covariance_).max())
 
 
+def test_cluster_standard_errors_merge_groups_across_blocks(client):
+    """Groups that span blocks: each block sums its rows' scores per group, merged by label."""
+    X, y, sw = make_data(n=1500, p=5, k=2, seed=13)
+    groups = np.array(["g%d" % (i % 23) for i in range(1500)])
+    local = ridgejit.Ridge(alpha=np.array([1.0, 10.0]), cov_type="cluster").fit(X, y, sw, groups=groups)
+    model = rjd.Ridge(alpha=np.array([1.0, 10.0]), cov_type="cluster").fit(
+        da.from_array(X, chunks=400), da.from_array(y, chunks=(400, 2)), sample_weight=da.from_array(sw, chunks=400),
+        groups=da.from_array(groups, chunks=400))
+    assert model.cov_type_ == "cluster"
+    assert_allclose(model.bse_, local.bse_, rtol=1e-10)
+    assert_allclose(model.covariance_, local.covariance_, rtol=1e-9, atol=1e-14 * np.abs(local.covariance_).max())
+
+
 def test_covariance_refusals_on_dask(client):
     X, y, sw = make_data(n=600, p=4, seed=12)
-    with pytest.raises(ValueError, match="cluster needs fit"):
+    with pytest.raises(ValueError, match="needs fit\\(X, y, groups=...\\)"):
         rjd.Ridge(cov_type="cluster").fit(da.from_array(X, chunks=400), da.from_array(y, chunks=400))
+    with pytest.raises(ValueError, match="X has 2 row blocks but groups has 3"):
+        rjd.Ridge(cov_type="cluster").fit(da.from_array(X, chunks=400), da.from_array(y, chunks=400),
+                                          groups=da.from_array(np.arange(600) % 5, chunks=200))
     with pytest.raises(ValueError, match="solver='direct'"):
         rjd.Ridge(cov_type="HC0", solver="cg").fit(da.from_array(X, chunks=400), da.from_array(y, chunks=400))
     assert not hasattr(rjd.Ridge(), "partial_fit")  # fit reads the blocks in one pass already

@@ -91,6 +91,8 @@ class RowBlocks:
     dtype : numpy dtype
         X's dtype (float32 or float64; other dtypes are fitted as float64).
     feature_names : ndarray of str or None
+    groups : list of dask.delayed.Delayed or None
+        Block ``b`` of the cluster labels (``fit(..., groups=...)``), when given.
     """
 
     X: list
@@ -103,6 +105,7 @@ class RowBlocks:
     y_ndim: int
     dtype: np.dtype
     feature_names: object = None
+    groups: list = None
 
     def __len__(self):
         return len(self.X)
@@ -192,13 +195,14 @@ def _delayed_rows(A):
     return list(A.to_delayed(optimize_graph=False).reshape(A.numblocks[0], -1)[:, 0])
 
 
-def row_blocks(X, y, sample_weight=None):
+def row_blocks(X, y, sample_weight=None, groups=None):
     """The :class:`RowBlocks` of a fit (lazy: nothing is computed).
 
     ``X``: dask array (2-D) or dataframe; ``y``: dask array (1-D or 2-D),
     series or dataframe, or a NumPy array when X's row chunks are known;
     ``sample_weight``: ``None``, a scalar, or a 1-D dask array / series (or
-    NumPy array) aligned with X's rows.
+    NumPy array) aligned with X's rows; ``groups``: ``None`` or 1-D labels
+    aligned the same way.
     """
     names = feature_names(X)
     X, y, sample_weight = one_frame(X, y, sample_weight)
@@ -227,8 +231,15 @@ def row_blocks(X, y, sample_weight=None):
         where = [f"block {b} (rows {ends[b]}:{ends[b + 1]})" for b in range(nb)]
     dtype = A.dtype if A.dtype in (np.float32, np.float64) else np.dtype(np.float64)
     k = 1 if Y.ndim == 1 else Y.shape[1]
+    labels = None
+    if groups is not None:
+        G = _aligned(groups, "groups", rows)
+        if G.ndim != 1:
+            raise ValueError("groups must be 1-D")
+        _check_rows(G, "groups", rows)
+        labels = _delayed_rows(G)
     return RowBlocks(_delayed_rows(A), _delayed_rows(Y), sw, where, lengths, int(A.shape[1]), int(k),
-                     Y.ndim, np.dtype(dtype), names)
+                     Y.ndim, np.dtype(dtype), names, labels)
 
 
 def tree_reduce(parts, combine, split_every=SPLIT_EVERY):

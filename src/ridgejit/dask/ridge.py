@@ -15,7 +15,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted
 
 from .._validation import check_alpha, check_penalty, fitted_shapes
-from ..inference import covariance_bread, ridge_covariance
+from ..inference import covariance_bread, merge_cluster_sums, ridge_covariance
 from ..ridge import Ridge as _Ridge
 from ..initializers import initial_coef
 from ..kernels import get_backend
@@ -156,8 +156,8 @@ class Ridge(DaskRegressorMixin, _Ridge):
         ``direct`` when the penalty has a null space).  On dask input ``positive`` is not available;
         ``cov_type`` needs ``solver="direct"``: ``"classical"`` comes from the merged
         statistics (no extra pass), ``"HC0"``-``"HC3"`` from one more pass in which each
-        block's meat is summed on its worker (``(k, q, q)`` floats leave it);
-        ``"cluster"`` raises ``ValueError`` (``fit`` takes no ``groups`` here).  On dask input ``n_jobs`` is the kernel
+        block's meat is summed on its worker (``(k, q, q)`` floats leave it), ``"cluster"``
+        (``fit(..., groups=...)``) from one more pass whose per-group sums merge by label.  On dask input ``n_jobs`` is the kernel
         threads inside each task (``None``: the worker's setting), and the
         backend is resolved on the client, then used by every worker.
 
@@ -183,7 +183,7 @@ class Ridge(DaskRegressorMixin, _Ridge):
     """
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, groups=None):
         """Fit on a dask collection (distributed) or on NumPy data (single machine).
 
         Parameters
@@ -196,14 +196,16 @@ class Ridge(DaskRegressorMixin, _Ridge):
             row chunks are known).
         sample_weight : float, dask array / series of shape (n_samples,), or None
             Non-negative weights ``s_i``, chunked like the rows of X.
+        groups : dask array / series of shape (n_samples,), or None
+            Cluster labels for ``cov_type="cluster"``, chunked like the rows of X.
 
         Returns
         -------
         self : Ridge
         """
         if not dask.is_dask_collection(X):
-            return super().fit(X, *local(y, sample_weight))
-        rb = row_blocks(X, y, sample_weight)
+            return super().fit(X, *local(y, sample_weight, groups))
+        rb = row_blocks(X, y, sample_weight, groups if self.cov_type == "cluster" else None)
         p, k = rb.n_features, rb.n_targets
         alpha = check_alpha(self.alpha, k)
         penalty = check_penalty(self.penalty_factor, self.penalty_matrix, p)
@@ -212,10 +214,12 @@ class Ridge(DaskRegressorMixin, _Ridge):
         if self.positive:
             raise ValueError("positive=True is not available on dask collections (its QP needs the "
                              "statistics on one machine: fit NumPy data, or compute X'X yourself)")
-        if self.cov_type is not None and (self.cov_type == "cluster" or solver != "direct"):
+        if self.cov_type is not None and solver != "direct":
             raise ValueError(f"on dask input the covariance comes from the merged statistics of solver='direct' "
-                             f"(classical, HC0-HC3: one more pass over the blocks), not cov_type={self.cov_type!r} "
-                             f"with solver={solver!r}: cluster needs fit(..., groups=...), not built for Dask")
+                             f"(the sandwich types: one more pass over the blocks), not with solver={solver!r}")
+        if self.cov_type == "cluster" and groups is None:
+            raise ValueError("cov_type='cluster' needs fit(X, y, groups=...): cluster labels chunked like the "
+                             "rows of X")
         try:
             if solver == "direct":
                 result, stats = fit_direct(rb, alpha, self.fit_intercept, backend, self.n_jobs, self.verbose,
@@ -243,15 +247,19 @@ class Ridge(DaskRegressorMixin, _Ridge):
         for attr in ("covariance_", "bse_", "sigma2_", "effective_dof_", "cov_type_"):  # this fit's only
             self.__dict__.pop(attr, None)
         if self.cov_type is not None:
-            meat = None
-            if self.cov_type != "classical":  # one more pass: each block's meat, tree-summed
+            meat = cluster = None
+            if self.cov_type != "classical":  # one more pass: each block's meat or group sums, tree-merged
                 bread = covariance_bread(stats, result.coef, alpha, self.fit_intercept, penalty)
                 fitted = dask.delayed((result.coef, result.intercept, bread), pure=True)  # one key, sent once
-                parts = [dask.delayed(tasks.covariance_meat)(*rb.raw(b), fitted, self.cov_type, backend, self.n_jobs)
-                         for b in range(len(rb))]
-                (meat,) = dask.compute(tree_reduce(parts, tasks.add))
+                if self.cov_type == "cluster":
+                    parts = [dask.delayed(tasks.cluster_part)(*rb.raw(b), rb.groups[b], fitted) for b in range(len(rb))]
+                    (cluster,) = dask.compute(tree_reduce(parts, merge_cluster_sums))
+                else:
+                    parts = [dask.delayed(tasks.covariance_meat)(*rb.raw(b), fitted, self.cov_type, backend,
+                                                                self.n_jobs) for b in range(len(rb))]
+                    (meat,) = dask.compute(tree_reduce(parts, tasks.add))
             covariance = ridge_covariance(stats, result.coef, result.intercept, alpha, self.fit_intercept,
-                                          self.cov_type, penalty=penalty, meat=meat)
+                                          self.cov_type, penalty=penalty, meat=meat, cluster=cluster)
             self._set_covariance(covariance, self.cov_type, stats.n_samples, rb.y_ndim)
         self._remember_columns(rb)
         return self

@@ -18,7 +18,7 @@ import copy
 import numpy as np
 
 from .._threads import WORKQUEUE_LOCK, numba_layer_needs_lock, thread_limit
-from ..inference import meat_of_rows
+from ..inference import cluster_sums, meat_of_rows
 from ..kernels import get_backend
 from ..problem import raise_if_not_finite, readonly_view
 from ..stats import SufficientStats
@@ -152,6 +152,19 @@ def covariance_meat(X, y, sw, where, n_features, n_targets, fitted, cov_type, ba
     be = get_backend(backend)
     with naming(where), kernel_threads(be, n_jobs), np.errstate(over="ignore", invalid="ignore"):
         return meat_of_rows(X, Y, w, coef, intercept, bread, cov_type, be)
+
+
+def cluster_part(X, y, sw, where, n_features, n_targets, groups, fitted):
+    """One block's per-group score sums (:func:`ridgejit.inference.cluster_sums`) at
+    ``fitted = (coef, intercept, bread)``; merged across blocks by group."""
+    coef, intercept, bread = fitted
+    X, Y, w = block_arrays(X, y, sw, where, n_features, n_targets)
+    groups = np.asarray(groups).reshape(-1)
+    with naming(where):
+        if groups.shape[0] != X.shape[0]:
+            raise ValueError(f"X has {X.shape[0]} rows but groups has {groups.shape[0]}: chunk the groups "
+                             "as the rows of X")
+        return cluster_sums(X, Y, w, coef, intercept, bread.x_mean, groups, bread.fit_intercept)
 
 
 def merge_stats(*parts):

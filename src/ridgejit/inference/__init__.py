@@ -13,8 +13,9 @@ Layer: imports :mod:`ridgejit.solvers` (its ``Result``), :mod:`ridgejit.stats`,
 ==================  ==========================================================
 """
 
-from .covariance import COV_TYPES, Covariance, covariance_bread, meat_of_rows, ridge_covariance, solve_with_covariance
+from .covariance import (COV_TYPES, Covariance, cluster_sums, covariance_bread, meat_of_rows, merge_cluster_sums,
+                         ridge_covariance, solve_with_covariance)
 from .table import CoefficientTable
 
-__all__ = ["COV_TYPES", "CoefficientTable", "Covariance", "covariance_bread", "meat_of_rows", "ridge_covariance",
-           "solve_with_covariance"]
+__all__ = ["COV_TYPES", "CoefficientTable", "Covariance", "cluster_sums", "covariance_bread", "meat_of_rows",
+           "merge_cluster_sums", "ridge_covariance", "solve_with_covariance"]

@@ -136,16 +136,38 @@ def _meat(X, omega, x_mean, backend, fit_intercept):
     return out
 
 
-def _cluster_meat(X, se, x_mean, groups, fit_intercept):
-    """``sum_g u_g u_g^T``, ``u_g = sum_{i in g} s_i e_i z_i``: one sparse-indicator product with X."""
-    codes, n_groups = np.unique(groups, return_inverse=True)[1], len(np.unique(groups))
-    C = sparse.csr_matrix((se, (codes, np.arange(len(se)))), shape=(n_groups, len(se)))
-    totals = np.asarray(C.sum(axis=1)).ravel()
-    CX = C @ X  # (n_groups, p): dense, whatever X
-    U = (CX.toarray() if sparse.issparse(CX) else np.asarray(CX)) - np.outer(totals, x_mean)
-    if fit_intercept:
-        U = np.column_stack([totals, U])
-    return U.T @ U, n_groups
+def cluster_sums(X, Y, sw, coef, intercept, x_mean, groups, fit_intercept):
+    """``(labels (G,), U (k, G, q))`` with ``u_g = sum_{i in g} s_i e_i z_i`` per target over the
+    rows given: one sparse-indicator product with X per target.  Rows add by group
+    (:func:`merge_cluster_sums`), so Dask blocks each return theirs."""
+    X = X if sparse.issparse(X) else readonly_view(X)
+    SE = sw[:, None] * _residual_pass(X, Y, coef, intercept)
+    labels, codes = np.unique(np.asarray(groups), return_inverse=True)
+    m, k = SE.shape
+    U = np.empty((k, len(labels), int(fit_intercept) + X.shape[1]))
+    for t in range(k):
+        C = sparse.csr_matrix((SE[:, t], (codes.ravel(), np.arange(m))), shape=(len(labels), m))
+        totals = np.asarray(C.sum(axis=1)).ravel()
+        CX = C @ X  # (n_groups, p): dense, whatever X
+        U[t, :, int(fit_intercept):] = (CX.toarray() if sparse.issparse(CX) else np.asarray(CX)) \
+            - np.outer(totals, x_mean)
+        if fit_intercept:
+            U[t, :, 0] = totals
+    return labels, U
+
+
+def merge_cluster_sums(*parts):
+    """The :func:`cluster_sums` of the union of the rows of ``parts``: the sums of a group
+    met in several parts add (inputs not modified)."""
+    labels, U = parts[0]
+    if len(parts) > 1:
+        labels = np.concatenate([part[0] for part in parts])
+        stacked = np.concatenate([part[1] for part in parts], axis=1)
+        labels, where = np.unique(labels, return_inverse=True)
+        U = np.zeros((stacked.shape[0], len(labels), stacked.shape[2]))
+        for t in range(len(U)):
+            np.add.at(U[t], where.ravel(), stacked[t])
+    return labels, U
 
 
 class Bread(NamedTuple):
@@ -201,7 +223,7 @@ def meat_of_rows(X, Y, sw, coef, intercept, bread, cov_type, backend):
 
 
 def ridge_covariance(stats, coef, intercept, alpha, fit_intercept, cov_type, *, backend=None, X=None, Y=None,
-                     sw=None, groups=None, penalty=None, meat=None):
+                     sw=None, groups=None, penalty=None, meat=None, cluster=None):
     """Covariance of ``(intercept, coef)`` for every target (see the module docstring).
 
     Parameters
@@ -220,6 +242,9 @@ def ridge_covariance(stats, coef, intercept, alpha, fit_intercept, cov_type, *, 
     meat : ndarray (k, q', q'), optional
         ``HC0``..``HC3``: the :func:`meat_of_rows` of all rows, summed elsewhere (Dask
         blocks); X is then not read.
+    cluster : tuple, optional
+        ``cluster``: the :func:`cluster_sums` of all rows, merged elsewhere
+        (:func:`merge_cluster_sums` over Dask blocks); X is then not read.
 
     Returns
     -------
@@ -246,15 +271,14 @@ def ridge_covariance(stats, coef, intercept, alpha, fit_intercept, cov_type, *, 
                 theta[0, 0] = sigma2[t] / W
             cov[t] = T @ theta @ T.T
         return Covariance(cov, sigma2, dof)
-    if meat is None and X is None:
+    if meat is None and cluster is None and X is None:
         raise ValueError(f"cov_type={cov_type!r} reads X again: it needs the data (not available to "
                          "partial_fit streams); use cov_type='classical'")
-    if cov_type == "cluster":
+    if cov_type == "cluster" and cluster is None:
         if groups is None or len(groups) != n:
             raise ValueError(f"cov_type='cluster' needs groups of length n_samples={n} in fit(..., groups=...)")
-        X = X if sparse.issparse(X) else readonly_view(X)
-        E = _residual_pass(X, Y, coef, intercept)
-    elif meat is None:
+        cluster = cluster_sums(X, Y, sw, coef, intercept, x_mean, groups, fit_intercept)
+    elif cov_type != "cluster" and meat is None:
         meat = meat_of_rows(X, Y, sw, coef, intercept, bread, cov_type, backend)
     for t, (Minv, half, _) in enumerate(factors):
         if cov_type in ("HC2", "HC3"):  # whitened meat: z = diag(1, half^-T) z~
@@ -266,8 +290,8 @@ def ridge_covariance(stats, coef, intercept, alpha, fit_intercept, cov_type, *, 
         if fit_intercept:
             D[0, 0] = 1.0 / W
         if cov_type == "cluster":
-            M, n_groups = _cluster_meat(X, sw * E[:, t], x_mean, groups, fit_intercept)
-            M *= n_groups / (n_groups - 1.0) * (n - 1.0) / (n - dof[t]) if n_groups > 1 else 1.0
+            U, n_groups = cluster[1][t], len(cluster[0])
+            M = U.T @ U * (n_groups / (n_groups - 1.0) * (n - 1.0) / (n - dof[t]) if n_groups > 1 else 1.0)
         else:
             M = meat[t] * (n / (n - dof[t]) if cov_type == "HC1" else 1.0)
         cov[t] = T @ (D @ M @ D.T) @ T.T
