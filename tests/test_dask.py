@@ -406,6 +406,20 @@ def test_covariance_refusals_on_dask(client):
     with pytest.raises(ValueError, match="solver='direct'"):
         rjd.Ridge(cov_type="HC0", solver="cg").fit(da.from_array(X, chunks=400), da.from_array(y, chunks=400))
     assert not hasattr(rjd.Ridge(), "partial_fit")  # fit reads the blocks in one pass already
-    with pytest.raises(ValueError, match="positive=True is not available on dask"):
-        rjd.Ridge(positive=True).fit(da.from_array(X, chunks=400), da.from_array(y, chunks=400))
+    with pytest.raises(ValueError, match="merged p x p statistics"):
+        rjd.Ridge(positive=True, solver="cg").fit(da.from_array(X, chunks=400), da.from_array(y, chunks=400))
+    with pytest.raises(ValueError, match="not with positive=True or bounds"):
+        rjd.Ridge(bounds=(0, 1), cov_type="HC0").fit(da.from_array(X, chunks=400), da.from_array(y, chunks=400))
+
+
+@pytest.mark.parametrize("constraint", [{"positive": True}, {"bounds": (-0.2, np.array([0.3, np.inf, 0.1, 2.0]))}])
+def test_positive_and_bounds_solve_the_qp_on_the_merged_statistics(client, constraint):
+    X, y, sw = make_data(n=1200, p=4, k=2, seed=14)
+    y[:, 0] -= 2 * X[:, 1]
+    local = ridgejit.Ridge(alpha=3.0, **constraint).fit(X, y, sw)
+    model = rjd.Ridge(alpha=3.0, **constraint).fit(da.from_array(X, chunks=400), da.from_array(y, chunks=(400, 2)),
+                                                   sample_weight=da.from_array(sw, chunks=400))
+    assert model.solver_ == "positive"
+    assert_coef_close(model.coef_, local.coef_, rtol=1e-10)
+    assert_allclose(model.intercept_, local.intercept_, rtol=1e-10)
 

@@ -50,39 +50,29 @@ def test_solver_and_positive_combinations_are_checked():
     X, y, _ = make_data(n=50, p=3)
     with pytest.raises(ValueError, match="only when positive=True"):
         Ridge(solver="lbfgs").fit(X, y)
-    with pytest.raises(ValueError, match="positive=True is solved exactly"):
+    with pytest.raises(ValueError, match="positive=True \\(or bounds\\) is solved exactly"):
         Ridge(solver="cg", positive=True).fit(X, y)
     with pytest.raises(ValueError, match="solver"):
         Ridge(solver="positive").fit(X, y)  # reached by positive=True, not by name
 
 
-def _nnls_ridge(X, y, sw, alpha, fit_intercept=True):
-    """Non-negative ridge by SciPy's NNLS on the augmented least-squares problem (independent)."""
+def _augmented(X, y, sw, alpha, fit_intercept):
+    """``(A, rhs, xbar, ybar)``: ridge as least squares ``||A w - rhs||^2`` on the centred, weighted
+    rows stacked over ``sqrt(alpha) I`` (NumPy, dense)."""
     X = X.toarray() if hasattr(X, "toarray") else np.asarray(X, dtype=np.float64)
     s = np.ones(len(X)) if sw is None else sw
     xm = s @ X / s.sum() if fit_intercept else np.zeros(X.shape[1])
     ym = s @ y / s.sum() if fit_intercept else 0.0
     root = np.sqrt(s)[:, None]
     A = np.vstack([root * (X - xm), np.sqrt(alpha) * np.eye(X.shape[1])])
-    w = nnls(A, np.concatenate([root[:, 0] * (y - ym), np.zeros(X.shape[1])]), maxiter=100 * X.shape[1])[0]
+    return A, np.concatenate([root[:, 0] * (y - ym), np.zeros(X.shape[1])]), xm, ym
+
+
+def _nnls_ridge(X, y, sw, alpha, fit_intercept=True):
+    """Non-negative ridge by SciPy's NNLS on the augmented least-squares problem (independent)."""
+    A, rhs, xm, ym = _augmented(X, y, sw, alpha, fit_intercept)
+    w = nnls(A, rhs, maxiter=100 * X.shape[1])[0]
     return w, ym - xm @ w
-
-
-@pytest.mark.parametrize("sparse", [False, True])
-@pytest.mark.parametrize("weighted", [False, True])
-@pytest.mark.parametrize("fit_intercept", [True, False])
-def test_positive_equals_nnls_on_the_augmented_problem(sparse, weighted, fit_intercept):
-    X, y, sw = make_data(n=400, p=12, seed=3)
-    y = y - 2.0 * X[:, 0] + 1.5 * X[:, 5]  # some coefficients want to be negative
-    sw = sw if weighted else None
-    model = Ridge(alpha=5.0, positive=True, fit_intercept=fit_intercept).fit(
-        sp.csr_matrix(X) if sparse else X, y, sw)
-    w, b = _nnls_ridge(X, y, sw, 5.0, fit_intercept)
-    assert model.solver_ == "positive"
-    assert (model.coef_ >= 0).all() and (w == 0).sum() > 0
-    assert_coef_close(model.coef_, w, rtol=1e-9)
-    assert abs(model.intercept_ - b) <= 1e-9 * (1 + abs(b))
-    assert model.gap_bound_ <= 1e-10
 
 
 def test_positive_agrees_with_sklearn_and_streams():
@@ -152,3 +142,84 @@ def test_ridgecv_positive_equals_a_grid_search_of_the_exact_qp(sparse):
         RidgeCV(alphas=alphas, positive=True).fit(Xf, y)
     with pytest.raises(ValueError, match="no positive=True"):
         cv.to_sklearn()
+
+
+def _bounded_ridge(X, y, sw, alpha, lower, upper, fit_intercept=True):
+    """Box-constrained ridge by SciPy's bounded-variable least squares on the augmented problem."""
+    from scipy.optimize import lsq_linear
+
+    A, rhs, xm, ym = _augmented(X, y, sw, alpha, fit_intercept)
+    w = lsq_linear(A, rhs, bounds=(lower, upper), method="bvls", tol=1e-15).x
+    return w, ym - xm @ w
+
+
+#: per-feature boxes with open sides (12 features)
+LOWER = np.array([-0.5, -np.inf, 0.0, -1.0, 0.1, -np.inf, -0.2, 0.0, -np.inf, -3.0, 0.0, -1.0])
+UPPER = np.array([0.5, 0.2, np.inf, 1.0, 0.3, np.inf, 0.0, 0.05, 0.1, 3.0, np.inf, -0.5])
+
+
+@pytest.mark.parametrize("kind", ["positive", "bounds"])
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_constrained_fits_equal_scipy_on_the_augmented_problem(kind, sparse, weighted, fit_intercept):
+    """positive=True against NNLS, bounds against BVLS: some coefficients held at each bound."""
+    X, y, sw = make_data(n=400, p=12, seed=3)
+    y = y - 2.0 * X[:, 0] + 1.5 * X[:, 5]  # some coefficients want to be negative
+    sw = sw if weighted else None
+    lower, upper = (np.zeros(12), np.full(12, np.inf)) if kind == "positive" else (LOWER, UPPER)
+    constraint = {"positive": True} if kind == "positive" else {"bounds": (LOWER, UPPER)}
+    model = Ridge(alpha=5.0, fit_intercept=fit_intercept, **constraint).fit(sp.csr_matrix(X) if sparse else X, y, sw)
+    if kind == "positive":
+        w, b = _nnls_ridge(X, y, sw, 5.0, fit_intercept)
+    else:
+        w, b = _bounded_ridge(X, y, sw, 5.0, lower, upper, fit_intercept)
+        assert np.isclose(model.coef_, upper).sum() > 0
+    assert model.solver_ == "positive"
+    assert ((model.coef_ >= lower) & (model.coef_ <= upper)).all() and np.isclose(model.coef_, lower).sum() > 0
+    assert_coef_close(model.coef_, w, rtol=1e-9)
+    assert abs(model.intercept_ - b) <= 1e-9 * (1 + abs(b))
+    assert model.gap_bound_ <= 1e-10
+
+
+def test_bounds_are_checked_stream_and_reach_dask_shapes():
+    X, y, _ = make_data(n=300, p=4, k=2, seed=9)
+    box = (-0.3, np.array([0.5, np.inf, 0.2, 1.0]))
+    whole = Ridge(alpha=2.0, bounds=box).fit(X, y)
+    assert_coef_close(Ridge(alpha=2.0, bounds=(0, np.inf)).fit(X, y).coef_,
+                      Ridge(alpha=2.0, positive=True).fit(X, y).coef_, rtol=0)
+    streamed = Ridge(alpha=2.0, bounds=box)
+    for rows in np.array_split(np.arange(300), 4):
+        streamed.partial_fit(X[rows], y[rows])
+    assert_coef_close(streamed.coef_, whole.coef_, rtol=1e-10)
+    for bad, match in (((0, 1, 2), "a pair"), ((np.zeros(3), 1.0), "one value per feature"),
+                       ((1.0, 0.0), "lower 1 above upper 0"), ((np.nan, 1.0), "NaN"),
+                       ((np.inf, np.inf), "no feasible value")):
+        with pytest.raises(ValueError, match=match):
+            Ridge(bounds=bad).fit(X, y)
+    with pytest.raises(ValueError, match="not both"):
+        Ridge(bounds=(0, 1), positive=True).fit(X, y)
+    with pytest.raises(ValueError, match="solved exactly"):
+        Ridge(bounds=(0, 1), solver="cg").fit(X, y)
+    with pytest.raises(ValueError, match="no bounds"):
+        whole.to_sklearn()
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_box_qp_against_bvls(seed):
+    """Random strictly convex QPs with boxes (some sides open), degenerate ties included."""
+    from scipy.optimize import lsq_linear
+
+    from ridgejit.solvers.positive import box_qp
+
+    rng = np.random.default_rng(seed)
+    M = rng.standard_normal((60, 40))
+    M[:, 1] = M[:, 0]
+    t = 3 * rng.standard_normal(60)
+    lower = np.where(rng.random(40) < 0.2, -np.inf, -rng.uniform(0, 0.3, 40))
+    upper = np.where(rng.random(40) < 0.2, np.inf, rng.uniform(0, 0.3, 40))
+    w, n_iter, ok = box_qp(M.T @ M + 0.1 * np.eye(40), M.T @ t, lower, upper)
+    ref = lsq_linear(np.vstack([M, np.sqrt(0.1) * np.eye(40)]), np.concatenate([t, np.zeros(40)]),
+                     bounds=(lower, upper), method="bvls", tol=1e-15).x
+    assert ok
+    assert_coef_close(w, ref, rtol=1e-9)

@@ -102,6 +102,42 @@ def check_penalty(penalty_factor, penalty_matrix, n_features):
     return check_penalty_factor(penalty_factor, n_features)
 
 
+def check_bounds(bounds, positive, n_features):
+    """Box constraints ``(lower, upper)`` as two float64 ``(n_features,)`` arrays, or ``None``.
+
+    ``bounds`` is ``None`` or a pair whose items are scalars or one value per
+    feature (``-inf``/``inf`` leave a side open); ``positive=True`` is
+    ``(0, inf)``.  Raises ``ValueError`` naming the problem: both given, not a
+    pair, a wrong length, NaN or complex values, a lower bound above its upper one.
+    """
+    if bounds is None:
+        return (np.zeros(n_features), np.full(n_features, np.inf)) if positive else None
+    if positive:
+        raise ValueError("give positive=True or bounds, not both (positive=True is bounds=(0, inf))")
+    if not isinstance(bounds, (tuple, list)) or len(bounds) != 2:
+        raise ValueError(f"bounds must be a pair (lower, upper) of scalars or arrays of shape "
+                         f"({n_features},), got {bounds!r}")
+    out = []
+    for name, side in zip(("lower", "upper"), bounds):
+        v = np.asarray(side)
+        if np.iscomplexobj(v):
+            raise ValueError(f"bounds' {name} side must be real, got complex values")
+        v = np.array(np.broadcast_to(v.astype(np.float64), (n_features,)) if v.ndim == 0 else v, dtype=np.float64)
+        if v.shape != (n_features,):
+            raise ValueError(f"bounds' {name} side must be a scalar or one value per feature ({n_features}), "
+                             f"got shape {v.shape}")
+        if np.isnan(v).any():
+            raise ValueError(f"bounds' {name} side contains NaN")
+        out.append(v)
+    lower, upper = out
+    if (lower > upper).any():
+        j = int(np.argmax(lower > upper))
+        raise ValueError(f"bounds: feature {j} has lower {lower[j]:g} above upper {upper[j]:g}")
+    if (lower == np.inf).any() or (upper == -np.inf).any():
+        raise ValueError("bounds: a lower bound of +inf or an upper bound of -inf leaves no feasible value")
+    return lower, upper
+
+
 def canonical_csr(X):
     """``X`` if it is a canonical CSR matrix (sorted indices, no duplicates), else a
     canonical copy (the kernels assume it; the caller's matrix is never modified)."""
@@ -158,9 +194,12 @@ def fitted_copy(source, target, names=()):
     """``to_sklearn()``'s copy: :data:`SKLEARN_FITTED` and ``names`` from fitted ``source``
     onto the unfitted scikit-learn estimator ``target`` (nothing is refitted: its
     ``predict`` is scikit-learn's arithmetic on ridgejit's arrays); returns ``target``.
-    ``ValueError`` when ``source`` has a ``penalty_matrix`` or a ``penalty_factor`` other than all
-    ones: scikit-learn's estimators have neither, so no equivalent exists."""
+    ``ValueError`` when ``source`` has ``bounds``, a ``penalty_matrix`` or a ``penalty_factor``
+    other than all ones: scikit-learn's estimators have none, so no equivalent exists."""
     check_is_fitted(source)
+    if getattr(source, "bounds", None) is not None:
+        raise ValueError(f"scikit-learn's {type(target).__name__} has no bounds: a model fitted with them "
+                         "has no equivalent there")
     factor = getattr(source, "penalty_factor", None)
     if getattr(source, "penalty_matrix", None) is not None or (factor is not None and np.any(np.asarray(factor) != 1)):
         raise ValueError(f"scikit-learn's {type(target).__name__} has no penalty_factor or penalty_matrix: "

@@ -14,8 +14,8 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._threads import thread_limit
-from ._validation import (check_alpha, check_penalty, fitted_copy, fitted_shapes, non_finite_error,
-                          prepare_fit)
+from ._validation import (check_alpha, check_bounds, check_penalty, fitted_copy, fitted_shapes,
+                          non_finite_error, prepare_fit)
 from .inference import COV_TYPES, CoefficientTable, solve_with_covariance
 from .initializers import INITIALIZERS, initial_coef
 from .kernels import BACKENDS
@@ -100,6 +100,12 @@ class Ridge(ExactStream, CoefficientTable, RegressorMixin, BaseEstimator):
         with ``solver`` ``"auto"``, ``"direct"``, ``"cholesky"`` or ``"lbfgs"``
         (other solvers raise ``ValueError``).  ``gap_bound_`` is the
         constrained problem's bound.
+    bounds : tuple (lower, upper), default=None
+        Box constraints ``lower_j <= w_j <= upper_j`` (the intercept stays free):
+        each side a scalar or one value per feature, ``-np.inf``/``np.inf``
+        leaving it open; the same exact QP as ``positive=True``, which is
+        ``bounds=(0, np.inf)`` (give one of them), with the same solvers, at no
+        extra pass over X.  scikit-learn has no equivalent (its #31031).
     cov_type : {None, "classical", "HC0", "HC1", "HC2", "HC3", "cluster"}, default=None
         Also compute the covariance of ``(intercept_, coef_)`` (see
         :mod:`ridgejit.inference.covariance`): ``classical`` from the fit's own
@@ -168,6 +174,7 @@ class Ridge(ExactStream, CoefficientTable, RegressorMixin, BaseEstimator):
         "fit_intercept": ["boolean"],
         "solver": [StrOptions(set(RIDGE_SOLVER_NAMES))],
         "positive": ["boolean"],
+        "bounds": [tuple, list, None],
         "cov_type": [StrOptions(set(COV_TYPES)), None],
         "penalty_factor": ["array-like", None],
         "penalty_matrix": ["array-like", None],
@@ -199,11 +206,13 @@ class Ridge(ExactStream, CoefficientTable, RegressorMixin, BaseEstimator):
         cov_type=None,
         penalty_factor=None,
         penalty_matrix=None,
+        bounds=None,
     ):
         self.alpha = alpha
         self.fit_intercept = fit_intercept
         self.solver = solver
         self.positive = positive
+        self.bounds = bounds
         self.cov_type = cov_type
         self.penalty_factor = penalty_factor
         self.penalty_matrix = penalty_matrix
@@ -246,16 +255,17 @@ class Ridge(ExactStream, CoefficientTable, RegressorMixin, BaseEstimator):
         n, p = X.shape
         k = Y.shape[1]
         alpha = check_alpha(self.alpha, k)
-        solver = resolve_solver(self.solver, self.positive)
+        bounds = check_bounds(self.bounds, self.positive, p) if self.bounds is not None else None
+        solver = resolve_solver(self.solver, self.positive or bounds is not None)
         if self.cov_type is not None and solver not in ("auto", "direct"):
             raise ValueError(f"cov_type needs the exact statistics: solver='auto' or 'direct' without "
-                             f"positive, not solver={self.solver!r}")
+                             f"positive or bounds, not solver={self.solver!r}")
         penalty = check_penalty(self.penalty_factor, self.penalty_matrix, p)
         problem = Problem(X, Y, sw, alpha, self.fit_intercept, backend, penalty)
         tol = DEFAULT_TOL[solver] if self.tol is None else self.tol
         options = SolverOptions(
             tol=tol, max_iter=self.max_iter, learning_rate=self.learning_rate,
-            verbose=self.verbose, random_state=self.random_state,
+            verbose=self.verbose, random_state=self.random_state, bounds=bounds,
         )
         previous = getattr(self, "coef_", None)
         coef0 = initial_coef(self.init, p, k, self.random_state, previous=previous)
@@ -293,8 +303,8 @@ class Ridge(ExactStream, CoefficientTable, RegressorMixin, BaseEstimator):
     def to_sklearn(self):
         """The equivalent fitted ``sklearn.linear_model.Ridge`` (for tools that check types).
 
-        Raises ``ValueError`` with ``penalty_factor`` or ``penalty_matrix`` (scikit-learn has no
-        equivalent).
+        Raises ``ValueError`` with ``bounds``, ``penalty_factor`` or ``penalty_matrix``
+        (scikit-learn has no equivalent).
 
         Returns
         -------

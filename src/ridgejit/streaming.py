@@ -19,7 +19,7 @@ from sklearn.base import _fit_context
 from sklearn.utils._available_if import available_if
 
 from ._threads import thread_limit
-from ._validation import check_alpha, check_penalty, fitted_shapes, prepare_fit
+from ._validation import check_alpha, check_bounds, check_penalty, fitted_shapes, prepare_fit
 from .inference import ridge_covariance
 from .problem import readonly_view, stored_values
 from .solvers import resolve_solver
@@ -50,12 +50,13 @@ class ExactStream:
     """``partial_fit`` for :class:`ridgejit.Ridge`: statistics added chunk by chunk, solved on read.
 
     A mixin: it reads the estimator's ``alpha``, ``penalty_factor``, ``penalty_matrix``, ``fit_intercept``, ``solver``,
-    ``positive``, ``cov_type``, ``max_iter`` and ``n_jobs``.
+    ``positive``, ``bounds``, ``cov_type``, ``max_iter`` and ``n_jobs``.
     """
 
     def _check_partial_fit(self):
-        solver = "auto" if self.solver == "auto" else resolve_solver(self.solver, self.positive)
-        if self.cov_type not in (None, "classical") or (self.cov_type and self.positive):
+        bounded = self.positive or self.bounds is not None
+        solver = "auto" if self.solver == "auto" else resolve_solver(self.solver, bounded)
+        if self.cov_type not in (None, "classical") or (self.cov_type and bounded):
             raise AttributeError(f"partial_fit keeps only the p x p statistics: cov_type={self.cov_type!r} "
                                  "reads X again (or has positive=True); use cov_type='classical' or fit()")
         if solver not in STREAMING_SOLVERS | {"auto"}:
@@ -140,10 +141,13 @@ class ExactStream:
     def _solve_stream(self, stream):
         stats = stream.stats  # weights are positive somewhere: every chunk's are (prepare_fit)
         alpha = check_alpha(self.alpha, stats.xty.shape[1])
-        penalty = check_penalty(self.penalty_factor, self.penalty_matrix, stats.xty.shape[0])
+        p = stats.xty.shape[0]
+        penalty = check_penalty(self.penalty_factor, self.penalty_matrix, p)
+        bounds = check_bounds(self.bounds, self.positive, p) if self.bounds is not None else None
         with np.errstate(over="ignore", invalid="ignore"):
             coef, intercept, obj, g_norm, gap = exact_from_stats(stats, alpha, self.fit_intercept, penalty=penalty,
-                                                                 positive=self.positive, max_iter=self.max_iter)
+                                                                 positive=self.positive, max_iter=self.max_iter,
+                                                                 bounds=bounds)
         if not (np.isfinite(coef).all() and np.isfinite(intercept).all()):
             raise ValueError("the statistics summed by partial_fit give non-finite coefficients: "
                              "rescale X and y (e.g. sklearn.preprocessing.StandardScaler)")
@@ -151,8 +155,8 @@ class ExactStream:
         hist.add(obj, g_norm, gap)
         self.coef_, self.intercept_ = fitted_shapes(coef, intercept, stream.dtype, stream.y_ndim)
         self.n_iter_, self.history_ = 1, hist.data
-        self.solver_ = "positive" if self.positive else "direct"
-        if self.cov_type == "classical" and not self.positive:
+        self.solver_ = "positive" if self.positive or bounds is not None else "direct"
+        if self.cov_type == "classical" and self.solver_ == "direct":
             self._set_covariance(ridge_covariance(stats, coef, intercept, alpha, self.fit_intercept, "classical",
                                                   penalty=penalty),
                                  "classical", stats.n_samples, stream.y_ndim)

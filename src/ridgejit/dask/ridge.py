@@ -14,7 +14,7 @@ from sklearn.base import _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted
 
-from .._validation import check_alpha, check_penalty, fitted_shapes
+from .._validation import check_alpha, check_bounds, check_penalty, fitted_shapes
 from ..inference import covariance_bread, merge_cluster_sums, ridge_covariance
 from ..ridge import Ridge as _Ridge
 from ..initializers import initial_coef
@@ -151,9 +151,10 @@ class Ridge(DaskRegressorMixin, _Ridge):
 
     Parameters
     ----------
-    alpha, fit_intercept, solver, tol, max_iter, learning_rate, init, random_state, backend, n_jobs, verbose, positive, cov_type, penalty_factor, penalty_matrix
+    alpha, fit_intercept, solver, tol, max_iter, learning_rate, init, random_state, backend, n_jobs, verbose, positive, cov_type, penalty_factor, penalty_matrix, bounds
         As :class:`ridgejit.Ridge` (the penalties on both solvers; ``auto`` is
-        ``direct`` when the penalty has a null space).  On dask input ``positive`` is not available;
+        ``direct`` when the penalty has a null space).  On dask input ``positive`` and ``bounds``
+        solve the QP on the merged statistics on the client (``solver`` ``auto``/``direct``);
         ``cov_type`` needs ``solver="direct"``: ``"classical"`` comes from the merged
         statistics (no extra pass), ``"HC0"``-``"HC3"`` from one more pass in which each
         block's meat is summed on its worker (``(k, q, q)`` floats leave it), ``"cluster"``
@@ -210,10 +211,14 @@ class Ridge(DaskRegressorMixin, _Ridge):
         alpha = check_alpha(self.alpha, k)
         penalty = check_penalty(self.penalty_factor, self.penalty_matrix, p)
         backend = get_backend(self.backend).name
-        solver = choose_solver(self.solver, p, penalty)
-        if self.positive:
-            raise ValueError("positive=True is not available on dask collections (its QP needs the "
-                             "statistics on one machine: fit NumPy data, or compute X'X yourself)")
+        bounds = check_bounds(self.bounds, self.positive, p)
+        solver = choose_solver("direct" if bounds is not None and self.solver in ("auto", "lbfgs") else self.solver,
+                               p, penalty)
+        if bounds is not None and solver != "direct":
+            raise ValueError(f"positive=True and bounds are solved on the merged p x p statistics: use "
+                             f"solver='auto' or 'direct' on dask input, not solver={self.solver!r}")
+        if self.cov_type is not None and bounds is not None:
+            raise ValueError("cov_type needs the unconstrained fit: not with positive=True or bounds")
         if self.cov_type is not None and solver != "direct":
             raise ValueError(f"on dask input the covariance comes from the merged statistics of solver='direct' "
                              f"(the sandwich types: one more pass over the blocks), not with solver={solver!r}")
@@ -223,7 +228,7 @@ class Ridge(DaskRegressorMixin, _Ridge):
         try:
             if solver == "direct":
                 result, stats = fit_direct(rb, alpha, self.fit_intercept, backend, self.n_jobs, self.verbose,
-                                           penalty)
+                                           penalty, bounds)
             else:
                 tol = DEFAULT_TOL[solver] if self.tol is None else self.tol
                 options = SolverOptions(tol=tol, max_iter=self.max_iter, verbose=self.verbose)

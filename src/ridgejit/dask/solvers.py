@@ -35,6 +35,7 @@ from ..problem import penalty_diagonal, penalty_range, penalty_times, row_norms_
 from ..solvers import SKLEARN_SOLVERS
 from ..solvers.base import History, Result
 from ..solvers.cg import solve_cg
+from ..solvers.positive import exact_from_stats
 from . import tasks
 from .blocks import first_row, persist_prepared, share, sum_over_blocks, tree_reduce
 
@@ -64,7 +65,7 @@ def centre(rb, fit_intercept):
     return first_row(rb)
 
 
-def fit_direct(rb, alpha, fit_intercept, backend, n_jobs, verbose=0, penalty=None):
+def fit_direct(rb, alpha, fit_intercept, backend, n_jobs, verbose=0, penalty=None, bounds=None):
     """Exact fit in one pass over the blocks (see the module docstring).
 
     Returns ``(result, stats)``: a ``Result`` and the merged
@@ -81,6 +82,9 @@ def fit_direct(rb, alpha, fit_intercept, backend, n_jobs, verbose=0, penalty=Non
         Kernel threads inside each task.
     penalty : ndarray of shape (p,) or None
         Per-feature penalty factors (``alpha I`` becomes ``alpha diag(d)``).
+    bounds : tuple of two ndarrays of shape (p,) or None
+        ``lower <= w <= upper`` (``positive=True``: ``(0, inf)``): the bound-constrained
+        QP on the merged statistics (:func:`ridgejit.solvers.positive.box_qp`), on the client.
 
     Raises
     ------
@@ -94,9 +98,10 @@ def fit_direct(rb, alpha, fit_intercept, backend, n_jobs, verbose=0, penalty=Non
     (stats,) = dask.compute(tree_reduce(parts, tasks.merge_stats))
     _check_weight_sum(stats.weight_sum)
     with np.errstate(over="ignore", invalid="ignore"):
-        coef, intercept, obj, grad, gap = stats.solve(alpha, fit_intercept, penalty)
-    hist.add(obj, np.linalg.norm(grad), gap)
-    return Result(coef, intercept, 1, True, "direct", hist.data, gap), stats
+        coef, intercept, obj, g_norm, gap = exact_from_stats(stats, alpha, fit_intercept, penalty=penalty,
+                                                             bounds=bounds)
+    hist.add(obj, g_norm, gap)
+    return Result(coef, intercept, 1, True, "direct" if bounds is None else "positive", hist.data, gap), stats
 
 
 def _check_weight_sum(W):

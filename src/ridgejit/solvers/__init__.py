@@ -10,7 +10,7 @@ name           method
 ``auto``       ``direct`` or ``cg`` by a measured cost model
 ``sag``        SAG epochs, one target at a time (:mod:`.stochastic_batch`)
 ``saga``       SAGA epochs, one target at a time
-``positive``   exact, with ``w >= 0``: a QP on the p x p statistics (:mod:`.positive`)
+``positive``   exact, with ``w >= 0`` or ``lower <= w <= upper``: a QP on the p x p statistics (:mod:`.positive`)
 =============  ===============================================================
 
 scikit-learn's ``Ridge`` solver names are accepted too (:data:`SKLEARN_SOLVERS`,
@@ -70,7 +70,7 @@ def resolve_solver(name, positive=False):
     """
     if positive:
         if name not in POSITIVE_SOLVERS:
-            raise ValueError(f"positive=True is solved exactly on the p x p statistics: use solver in "
+            raise ValueError(f"positive=True (or bounds) is solved exactly on the p x p statistics: use solver in "
                              f"{sorted(POSITIVE_SOLVERS)}, not solver={name!r}")
         return "positive"
     if name == "lbfgs":

@@ -117,6 +117,8 @@ class SolverOptions:
     verbose : int
     random_state : int, RandomState or None
         Seeds the visiting order of ``sag``/``saga``.
+    bounds : tuple of two ndarrays of shape (p,) or None
+        ``(lower, upper)`` of the ``positive`` solver's box (``None``: ``w >= 0``).
     """
 
     tol: float = 1e-12
@@ -124,6 +126,7 @@ class SolverOptions:
     learning_rate: float | None = None
     verbose: int = 0
     random_state: object = None
+    bounds: tuple | None = None
 
 
 @dataclass
