@@ -223,3 +223,23 @@ def test_box_qp_against_bvls(seed):
                      bounds=(lower, upper), method="bvls", tol=1e-15).x
     assert ok
     assert_coef_close(w, ref, rtol=1e-9)
+
+
+@pytest.mark.parametrize("solver", ["gd", "nesterov"])
+@pytest.mark.parametrize("kind", ["positive", "bounds"])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_projected_gradient_solvers_reach_the_constrained_optimum(solver, kind, sparse):
+    """gd/nesterov with positive=True or bounds: projected steps, certified on the projected
+    gradient; against SciPy (NNLS / BVLS) on the augmented problem."""
+    X, y, sw = make_data(n=300, p=12, seed=15)
+    X = StandardScaler().fit_transform(X)
+    y = y - 2.0 * X[:, 0] + 1.5 * X[:, 5]
+    constraint = {"positive": True} if kind == "positive" else {"bounds": (LOWER, UPPER)}
+    lower, upper = (np.zeros(12), np.full(12, np.inf)) if kind == "positive" else (LOWER, UPPER)
+    model = Ridge(alpha=20.0, solver=solver, tol=1e-13, max_iter=20000, **constraint).fit(
+        sp.csr_matrix(X) if sparse else X, y, sw)
+    w, b = (_nnls_ridge(X, y, sw, 20.0) if kind == "positive" else _bounded_ridge(X, y, sw, 20.0, lower, upper))
+    assert model.solver_ == solver and model.gap_bound_ <= 1e-13
+    assert ((model.coef_ >= lower) & (model.coef_ <= upper)).all() and np.isclose(model.coef_, lower).sum() > 0
+    assert_coef_close(model.coef_, w, rtol=1e-6)
+    assert abs(model.intercept_ - b) <= 1e-6 * (1 + abs(b))

@@ -97,15 +97,17 @@ class Ridge(ExactStream, CoefficientTable, RegressorMixin, BaseEstimator):
         Constrain every coefficient to be ``>= 0`` (the intercept stays free):
         an exact bound-constrained QP on the ``p x p`` statistics, one pass over
         X whatever the number of exchanges (:mod:`ridgejit.solvers.positive`);
-        with ``solver`` ``"auto"``, ``"direct"``, ``"cholesky"`` or ``"lbfgs"``
-        (other solvers raise ``ValueError``).  ``gap_bound_`` is the
-        constrained problem's bound.
+        with ``solver`` ``"auto"``, ``"direct"``, ``"cholesky"`` or ``"lbfgs"``;
+        ``"gd"``/``"nesterov"`` take projected steps instead (no ``p x p`` Gram:
+        for wide X), stopping on the gap bound of the projected gradient; other
+        solvers raise ``ValueError``.  ``gap_bound_`` is the constrained
+        problem's bound.
     bounds : tuple (lower, upper), default=None
         Box constraints ``lower_j <= w_j <= upper_j`` (the intercept stays free):
         each side a scalar or one value per feature, ``-np.inf``/``np.inf``
-        leaving it open; the same exact QP as ``positive=True``, which is
-        ``bounds=(0, np.inf)`` (give one of them), with the same solvers, at no
-        extra pass over X.  scikit-learn has no equivalent (its #31031).
+        leaving it open; the same exact QP (or projected ``gd``/``nesterov``) as
+        ``positive=True``, which is ``bounds=(0, np.inf)`` (give one of them), with
+        the same solvers, at no extra pass over X.  scikit-learn has no equivalent (its #31031).
     cov_type : {None, "classical", "HC0", "HC1", "HC2", "HC3", "cluster"}, default=None
         Also compute the covariance of ``(intercept_, coef_)`` (see
         :mod:`ridgejit.inference.covariance`): ``classical`` from the fit's own
@@ -255,8 +257,8 @@ class Ridge(ExactStream, CoefficientTable, RegressorMixin, BaseEstimator):
         n, p = X.shape
         k = Y.shape[1]
         alpha = check_alpha(self.alpha, k)
-        bounds = check_bounds(self.bounds, self.positive, p) if self.bounds is not None else None
-        solver = resolve_solver(self.solver, self.positive or bounds is not None)
+        bounds = check_bounds(self.bounds, self.positive, p)
+        solver = resolve_solver(self.solver, bounds is not None)
         if self.cov_type is not None and solver not in ("auto", "direct"):
             raise ValueError(f"cov_type needs the exact statistics: solver='auto' or 'direct' without "
                              f"positive or bounds, not solver={self.solver!r}")

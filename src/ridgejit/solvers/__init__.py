@@ -55,8 +55,10 @@ SOLVERS = {
 SKLEARN_SOLVERS = {"cholesky": "direct", "svd": "direct", "lsqr": "cg", "sparse_cg": "cg",
                    "lbfgs": "positive"}
 
-#: Solvers that honour ``positive=True`` (scikit-learn: ``auto`` and ``lbfgs``).
+#: Solvers that honour ``positive=True`` (scikit-learn: ``auto`` and ``lbfgs``) by the exact QP.
 POSITIVE_SOLVERS = frozenset({"auto", "direct", "cholesky", "lbfgs"})
+#: Solvers that honour ``positive=True`` and ``bounds`` by projected steps (no Gram: wide X).
+PROJECTED_SOLVERS = frozenset({"gd", "nesterov"})
 
 #: The names ``Ridge(solver=...)`` accepts (``positive`` is reached by ``positive=True``).
 RIDGE_SOLVER_NAMES = frozenset(SOLVERS) - {"positive"} | frozenset(SKLEARN_SOLVERS)
@@ -69,9 +71,12 @@ def resolve_solver(name, positive=False):
     coefficients, and for ``lbfgs`` without ``positive`` (as scikit-learn does).
     """
     if positive:
+        if name in PROJECTED_SOLVERS:
+            return name
         if name not in POSITIVE_SOLVERS:
-            raise ValueError(f"positive=True (or bounds) is solved exactly on the p x p statistics: use solver in "
-                             f"{sorted(POSITIVE_SOLVERS)}, not solver={name!r}")
+            raise ValueError(f"positive=True (or bounds) is solved exactly on the p x p statistics (solver in "
+                             f"{sorted(POSITIVE_SOLVERS)}) or by projected steps (solver in "
+                             f"{sorted(PROJECTED_SOLVERS)}), not solver={name!r}")
         return "positive"
     if name == "lbfgs":
         raise ValueError(f"solver={name!r} can be used only when positive=True; use another solver")

@@ -14,6 +14,12 @@ Nesterov uses the FISTA momentum sequence with O'Donoghue-Candes gradient
 restarts (momentum is reset when ``grad J(y).(w_new - w) > 0``), which keeps
 the acceleration on strongly convex problems without knowing their curvature.
 
+``positive=True`` or ``bounds``: projected gradient (FISTA for ``nesterov``):
+every step is clipped to the box, and the gap bound uses the least-norm element
+of ``grad J + N(w)`` (``N`` the box's normal cone), which is zero exactly at the
+constrained optimum.  An extrapolated point outside the box is never returned
+(its gap counts as unknown); the run ends on a projected iterate.
+
 Stops when the gradient bound on the relative objective gap,
 ``n ||grad J_t||^2 / (2 alpha_t J_t)`` (:func:`ridgejit.solvers.bounds.gradient_bound`),
 is at most ``tol`` for every target; it is proven, and loose by about
@@ -36,9 +42,23 @@ class _Divergence(Exception):
     pass
 
 
+def _project(w, box):
+    """``w`` clipped to the box ``(lower, upper)`` (each ``(p,)``); ``w`` itself without one."""
+    return w if box is None else np.clip(w, box[0], box[1])
+
+
+def _least_norm(g, w, box):
+    """The least-norm element of ``g + N(w)`` (``N`` the box's normal cone at a feasible ``w``)."""
+    if box is None:
+        return g
+    g = np.where(w <= box[0], np.minimum(g, 0.0), g)
+    return np.where(w >= box[1], np.maximum(g, 0.0), g)
+
+
 def _run(problem, coef0, options, eta, accelerated, hist, max_iter):
     n = problem.n_samples
-    w = np.array(start_at_known_optima(problem, coef0), dtype=np.float64)
+    box = options.bounds
+    w = _project(np.array(start_at_known_optima(problem, coef0), dtype=np.float64), box)
     y = w.copy()
     g = np.empty_like(w)
     J = problem.value_and_gradient(y, g)
@@ -46,14 +66,21 @@ def _run(problem, coef0, options, eta, accelerated, hist, max_iter):
     J_prev, rising = J_start, 0
     t = np.ones(problem.n_targets)
     for it in range(max_iter + 1):
-        gn = _norms(g)
+        # an extrapolated point outside the box is no answer: its gap is not certified
+        feasible = box is None or bool(((y >= box[0]) & (y <= box[1])).all())
+        if it == max_iter and not feasible:  # end on the last projected iterate: one more pass
+            y = w
+            J = problem.value_and_gradient(y, g)
+            feasible = True
+        gn = _norms(_least_norm(g, y, box))
         gap = relative_gap(gradient_bound(gn * gn, n, problem.strong_convexity), J, J)
+        gap = gap if feasible else np.full_like(gap, np.inf)
         hist.add(J, np.linalg.norm(gn), gap)
         if (gap <= options.tol).all():
             return y, it, True, gap
         if it == max_iter:
             break
-        w_new = y - eta[:, None] * g
+        w_new = _project(y - eta[:, None] * g, box)
         if accelerated:
             restart = np.einsum("tj,tj->t", g, w_new - w) > 0
             t_new = 0.5 * (1.0 + np.sqrt(1.0 + 4.0 * t * t))
