@@ -189,7 +189,8 @@ def test_saga_and_sag_epochs_match_reference(compiled, prob, saga, seed):
 
     def run(be):
         w, state, memory, grad_avg = np.zeros(p), np.array([0.3, 0.0]), np.zeros(n), np.zeros(p)
-        losses = [be.saga_epoch(X, y, sw, mean, order, w, state, memory, grad_avg, hyper) for order in orders]
+        losses = [be.saga_epoch(X, y, sw, mean, order, w, state, memory, grad_avg, hyper, np.empty(0))
+                  for order in orders]
         return [w, state, memory, grad_avg, losses]
 
     _compare_runs(compiled, run)
@@ -205,7 +206,7 @@ def test_svrg_inner_matches_reference(compiled, prob, seed):
 
     def run(be):
         w, state = snapshot.copy(), np.array([0.2, 0.1, 0.05])
-        loss = be.svrg_inner(X, y, sw, mean, orders[0], w, snapshot, full_grad, state, hyper)
+        loss = be.svrg_inner(X, y, sw, mean, orders[0], w, snapshot, full_grad, state, hyper, np.empty(0))
         return [w, state, loss]
 
     _compare_runs(compiled, run)

@@ -228,26 +228,32 @@ def test_sklearn_estimator_checks_variance_reduced(estimator, check):
     check(estimator)
 
 
+#: per-feature penalty factors of the variance-reduced kernels: none, and some (dense X only)
+FACTORS = [np.empty(0), np.array([1.0, 0.5, 3.0, 1.0, 0.1, 2.0])]
+
+
 @pytest.mark.parametrize("saga", [1.0, 0.0])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_saga_epoch_matches_reference(compiled, saga, dtype):
+@pytest.mark.parametrize("factor", FACTORS, ids=["plain", "factors"])
+def test_saga_epoch_matches_reference(compiled, saga, dtype, factor):
     rng = np.random.default_rng(1)
     n, p = 250, 6
     X = readonly_view((rng.standard_normal((n, p)) + 2).astype(dtype))
     y, sw = rng.standard_normal(n), rng.uniform(0.5, 2, n)
     mean = np.asarray(X, dtype=np.float64).mean(axis=0)
-    hyper = np.array([0.005, 0.01, 1.0, saga])
+    hyper = np.array([0.005, 0.5, 1.0, saga])
     out = []
     for be in (compiled, REF):
         w, st, mem, ga = np.zeros(p), np.array([0.3, 0.0]), np.zeros(n), np.zeros(p)
-        losses = [be.saga_epoch(X, y, sw, mean, rng_order(n, e), w, st, mem, ga, hyper) for e in range(3)]
+        losses = [be.saga_epoch(X, y, sw, mean, rng_order(n, e), w, st, mem, ga, hyper, factor) for e in range(3)]
         out.append((w, st, mem, ga, losses))
     for a, b in zip(*out):
         assert_allclose(a, b, rtol=1e-10, atol=1e-13)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_svrg_inner_matches_reference(compiled, dtype):
+@pytest.mark.parametrize("factor", FACTORS, ids=["plain", "factors"])
+def test_svrg_inner_matches_reference(compiled, dtype, factor):
     rng = np.random.default_rng(2)
     n, p = 250, 6
     X = readonly_view((rng.standard_normal((n, p)) + 2).astype(dtype))
@@ -257,7 +263,8 @@ def test_svrg_inner_matches_reference(compiled, dtype):
     out = []
     for be in (compiled, REF):
         w, st = snapshot.copy(), np.array([0.2, 0.1, 0.05])
-        loss = be.svrg_inner(X, y, sw, mean, rng_order(n, 0), w, snapshot, full_grad, st, np.array([0.01, 0.01, 1.0]))
+        loss = be.svrg_inner(X, y, sw, mean, rng_order(n, 0), w, snapshot, full_grad, st, np.array([0.01, 0.5, 1.0]),
+                             factor)
         out.append((w, st, loss))
     for a, b in zip(*out):
         assert_allclose(a, b, rtol=1e-10, atol=1e-13)

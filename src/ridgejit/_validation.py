@@ -221,10 +221,11 @@ def non_finite_error(X, y, what):
     )
 
 
-def check_one_pass(est, k, preconditioned, penalty=None):
-    """Raise unless ``SGDRidge`` ``est`` can fit ``k`` targets (and ``penalty``): only its
-    preconditioned ``sgd`` (``preconditioned``) fits several targets in one pass or takes
-    penalty factors; early stopping scores one target."""
+def check_one_pass(est, k, preconditioned, penalty=None, X=None):
+    """Raise unless ``SGDRidge`` ``est`` can fit ``k`` targets (and ``penalty`` on ``X``): only
+    its preconditioned ``sgd`` (``preconditioned``) fits several targets in one pass;
+    penalty factors go to that ``sgd`` and, on dense X with every factor > 0, to
+    ``sag``/``saga``/``svrg``; early stopping scores one target."""
     how = (f"solver={est.solver!r}, precondition={est.precondition!r}, "
            f"learning_rate={est.learning_rate!r}")
     if k > 1 and not preconditioned:
@@ -232,9 +233,18 @@ def check_one_pass(est, k, preconditioned, penalty=None):
                          f"with learning_rate='auto') fits several, not {how}")
     if k > 1 and est.early_stopping:
         raise ValueError(f"early_stopping=True scores one target; y has {k}")
-    if penalty is not None and not preconditioned:
+    if penalty is None or preconditioned:
+        return
+    if est.solver not in ("sag", "saga", "svrg"):
         raise ValueError(f"penalty_factor needs solver='sgd' with precondition (the default with "
-                         f"learning_rate='auto'), not {how}")
+                         f"learning_rate='auto') or solver 'sag'/'saga'/'svrg', not {how}")
+    if X is not None and sparse.issparse(X):
+        raise ValueError(f"penalty_factor with solver={est.solver!r} needs dense X: the O(nnz) sparse "
+                         "updates share one penalty scale; use solver='sgd' (its default preconditioned "
+                         "steps take the factors on CSR X) or pass X.toarray()")
+    if not (penalty > 0).all():
+        raise ValueError(f"solver={est.solver!r} stops on a proven gap bound, which needs every "
+                         "penalty_factor > 0; use ridgejit.Ridge (exact) for unpenalized features")
 
 
 def n_targets_of(y):

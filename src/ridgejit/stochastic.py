@@ -108,8 +108,9 @@ class SGDRidge(RegressorMixin, BaseEstimator):
     penalty_factor : array-like of shape (n_features,), default=None
         Per-feature penalty factors ``d_j >= 0``: the penalty becomes
         ``alpha/(2n) sum_j d_j w_j^2`` (0 leaves feature j unpenalized), as in
-        :class:`ridgejit.Ridge`.  Preconditioned ``sgd`` only (its proximal
-        step is per coordinate anyway; updates stay O(nnz)).
+        :class:`ridgejit.Ridge`.  Preconditioned ``sgd`` (its proximal step is
+        per coordinate anyway; updates stay O(nnz)) and, on dense X with every
+        ``d_j > 0``, ``sag``/``saga``/``svrg`` (``lam d_j w_j`` in each update).
     shuffle : {"blocks", True, False}, default="blocks"
         The order of the rows in each epoch (see :mod:`ridgejit.solvers.order`).
         ``"blocks"``: blocks of consecutive rows in a fresh random order, rows
@@ -250,7 +251,7 @@ class SGDRidge(RegressorMixin, BaseEstimator):
     def _run(self, X, Y, sw, backend, *, partial):
         alpha = check_alpha(self.alpha, Y.shape[1])
         penalty = check_penalty_factor(self.penalty_factor, X.shape[1])
-        check_one_pass(self, Y.shape[1], self._multi_output(), penalty)
+        check_one_pass(self, Y.shape[1], self._multi_output(), penalty, X)
         problem = Problem(X, Y, sw, alpha, self.fit_intercept, backend, penalty)
         options = self._options(None if partial else self.tol)
         # Everything that runs kernels (the state needs the column means) stays

@@ -140,12 +140,14 @@ def sgd_epoch(const floating[:, ::1] X, const double[::1] y, const double[::1] s
 
 def saga_epoch(const floating[:, ::1] X, const double[::1] y, const double[::1] sw,
                const double[::1] x_mean, const int64_t[::1] order, double[::1] w, double[::1] state,
-               double[::1] memory, double[::1] grad_avg, const double[::1] hyper):
+               double[::1] memory, double[::1] grad_avg, const double[::1] hyper,
+               const double[::1] factor):
     """SAGA/SAG pass with one stored residual per sample (see reference_sgd.saga_epoch)."""
     cdef Py_ssize_t n = X.shape[0]
     cdef Py_ssize_t p = X.shape[1]
     cdef Py_ssize_t idx, i, j
-    cdef double step = hyper[layout.SAGA_STEP], lam = hyper[layout.SAGA_LAM]
+    cdef double step = hyper[layout.SAGA_STEP], lam = hyper[layout.SAGA_LAM], lj
+    cdef bint scaled = factor.shape[0] > 0
     cdef bint fit_b = hyper[layout.SAGA_FIT_B] != 0.0
     cdef bint saga = hyper[layout.SAGA_UNBIASED] != 0.0
     cdef double b = state[layout.SAGA_B], gb = state[layout.SAGA_GB], inv_n = 1.0 / n
@@ -165,7 +167,8 @@ def saga_epoch(const floating[:, ::1] X, const double[::1] y, const double[::1] 
             if saga:
                 for j in range(p):
                     xc = X[i, j] - x_mean[j]
-                    w[j] -= step * (delta * xc + grad_avg[j] + lam * w[j])
+                    lj = lam * factor[j] if scaled else lam
+                    w[j] -= step * (delta * xc + grad_avg[j] + lj * w[j])
                     grad_avg[j] += delta * xc * inv_n
                 if fit_b:
                     b -= step * (delta + gb)
@@ -173,7 +176,8 @@ def saga_epoch(const floating[:, ::1] X, const double[::1] y, const double[::1] 
             else:
                 for j in range(p):
                     grad_avg[j] += delta * (X[i, j] - x_mean[j]) * inv_n
-                    w[j] -= step * (grad_avg[j] + lam * w[j])
+                    lj = lam * factor[j] if scaled else lam
+                    w[j] -= step * (grad_avg[j] + lj * w[j])
                 gb += delta * inv_n
                 if fit_b:
                     b -= step * gb
@@ -185,11 +189,12 @@ def saga_epoch(const floating[:, ::1] X, const double[::1] y, const double[::1] 
 def svrg_inner(const floating[:, ::1] X, const double[::1] y, const double[::1] sw,
                const double[::1] x_mean, const int64_t[::1] order, double[::1] w,
                const double[::1] snapshot, const double[::1] full_grad, double[::1] state,
-               const double[::1] hyper):
+               const double[::1] hyper, const double[::1] factor):
     """SVRG inner loop (see reference_sgd.svrg_inner)."""
     cdef Py_ssize_t p = X.shape[1]
     cdef Py_ssize_t idx, i, j
-    cdef double step = hyper[layout.SVRG_STEP], lam = hyper[layout.SVRG_LAM]
+    cdef double step = hyper[layout.SVRG_STEP], lam = hyper[layout.SVRG_LAM], lj
+    cdef bint scaled = factor.shape[0] > 0
     cdef bint fit_b = hyper[layout.SVRG_FIT_B] != 0.0
     cdef double b = state[layout.SVRG_B], b_snap = state[layout.SVRG_B_SNAP], gb = state[layout.SVRG_GB]
     cdef double loss = 0.0, r, r_snap, xc, s, d
@@ -207,7 +212,8 @@ def svrg_inner(const floating[:, ::1] X, const double[::1] y, const double[::1] 
             loss += s * r * r
             d = s * (r - r_snap)
             for j in range(p):
-                w[j] -= step * (d * (X[i, j] - x_mean[j]) + lam * (w[j] - snapshot[j]) + full_grad[j])
+                lj = lam * factor[j] if scaled else lam
+                w[j] -= step * (d * (X[i, j] - x_mean[j]) + lj * (w[j] - snapshot[j]) + full_grad[j])
             if fit_b:
                 b -= step * (d + gb)
     state[layout.SVRG_B] = b

@@ -157,8 +157,9 @@ def sgd_epoch_sparse(const floating[::1] data, const index_t[::1] indices, const
 def saga_epoch_sparse(const floating[::1] data, const index_t[::1] indices, const index_t[::1] indptr,
                       const double[::1] y, const double[::1] sw, const double[::1] x_mean,
                       const int64_t[::1] order, double[::1] w, double[::1] state, double[::1] memory,
-                      double[::1] grad_avg, const double[::1] hyper):
-    """SAGA/SAG pass (see ``reference_sgd.saga_epoch``), O(nnz of the row) per step.
+                      double[::1] grad_avg, const double[::1] hyper, const double[::1] factor):
+    """SAGA/SAG pass (see ``reference_sgd.saga_epoch``), O(nnz of the row) per step;
+    ``factor`` must be empty (see ``numba_sparse_sgd.saga_epoch_sparse``).
 
     ``grad_avg = g - gb xbar`` with ``g = (1/n) sum_i memory_i x_i`` sparse in
     its updates; ``-step g`` is applied just in time, ``+step gb xbar`` through ``m``.
@@ -231,8 +232,10 @@ def saga_epoch_sparse(const floating[::1] data, const index_t[::1] indices, cons
 def svrg_inner_sparse(const floating[::1] data, const index_t[::1] indices, const index_t[::1] indptr,
                       const double[::1] y, const double[::1] sw, const double[::1] x_mean,
                       const int64_t[::1] order, double[::1] w, const double[::1] snapshot,
-                      const double[::1] full_grad, double[::1] state, const double[::1] hyper):
-    """SVRG inner loop (see ``reference_sgd.svrg_inner``), O(nnz of the row) per step.
+                      const double[::1] full_grad, double[::1] state, const double[::1] hyper,
+                      const double[::1] factor):
+    """SVRG inner loop (see ``reference_sgd.svrg_inner``), O(nnz of the row) per step;
+    ``factor`` must be empty (see ``numba_sparse_sgd.saga_epoch_sparse``).
 
     The constant ``z = step (lam snapshot - full_grad)`` added every step is
     applied just in time; ``step d xbar`` goes into ``m``.

@@ -210,10 +210,11 @@ def max_row_norm(X, sw, x_mean, q):
 
 
 @njit(**JIT)
-def saga_epoch(X, y, sw, x_mean, order, w, state, memory, grad_avg, hyper):
+def saga_epoch(X, y, sw, x_mean, order, w, state, memory, grad_avg, hyper, factor):
     """SAGA/SAG pass with one stored residual per sample (see ``reference_sgd``)."""
     n, p = X.shape
     step, lam, fit_b, saga, b, gb = saga_slots(state, hyper)
+    scaled = factor.shape[0] > 0
     inv_n = 1.0 / n
     loss = 0.0
     for idx in range(order.shape[0]):
@@ -231,7 +232,8 @@ def saga_epoch(X, y, sw, x_mean, order, w, state, memory, grad_avg, hyper):
         if saga:
             for j in range(p):
                 xc = x[j] - x_mean[j]
-                w[j] -= step * (delta * xc + grad_avg[j] + lam * w[j])
+                lj = lam * factor[j] if scaled else lam
+                w[j] -= step * (delta * xc + grad_avg[j] + lj * w[j])
                 grad_avg[j] += delta * xc * inv_n
             if fit_b:
                 b -= step * (delta + gb)
@@ -239,7 +241,8 @@ def saga_epoch(X, y, sw, x_mean, order, w, state, memory, grad_avg, hyper):
         else:
             for j in range(p):
                 grad_avg[j] += delta * (x[j] - x_mean[j]) * inv_n
-                w[j] -= step * (grad_avg[j] + lam * w[j])
+                lj = lam * factor[j] if scaled else lam
+                w[j] -= step * (grad_avg[j] + lj * w[j])
             gb += delta * inv_n
             if fit_b:
                 b -= step * gb
@@ -249,10 +252,11 @@ def saga_epoch(X, y, sw, x_mean, order, w, state, memory, grad_avg, hyper):
 
 
 @njit(**JIT)
-def svrg_inner(X, y, sw, x_mean, order, w, snapshot, full_grad, state, hyper):
+def svrg_inner(X, y, sw, x_mean, order, w, snapshot, full_grad, state, hyper, factor):
     """SVRG inner loop (see ``reference_sgd``): two dots and one update per row."""
     p = X.shape[1]
     step, lam, fit_b, b, b_snap, gb = svrg_slots(state, hyper)
+    scaled = factor.shape[0] > 0
     loss = 0.0
     for idx in range(order.shape[0]):
         prefetch_ahead(X, order, idx)
@@ -268,7 +272,8 @@ def svrg_inner(X, y, sw, x_mean, order, w, snapshot, full_grad, state, hyper):
         loss += s * r * r
         d = s * (r - r_snap)
         for j in range(p):
-            w[j] -= step * (d * (x[j] - x_mean[j]) + lam * (w[j] - snapshot[j]) + full_grad[j])
+            lj = lam * factor[j] if scaled else lam
+            w[j] -= step * (d * (x[j] - x_mean[j]) + lj * (w[j] - snapshot[j]) + full_grad[j])
         if fit_b:
             b -= step * (d + gb)
     state[L.SVRG_B] = b

@@ -142,8 +142,11 @@ def _settle(v, rate, cum, last, m, x_mean, D):
 
 
 @njit(**JIT)
-def saga_epoch_sparse(data, indices, indptr, y, sw, x_mean, order, w, state, memory, grad_avg, hyper):
+def saga_epoch_sparse(data, indices, indptr, y, sw, x_mean, order, w, state, memory, grad_avg, hyper, factor):
     """SAGA/SAG pass (see ``reference_sgd.saga_epoch``), O(nnz of the row) per step.
+
+    ``factor`` must be empty: the just-in-time updates share one penalty scale ``D``
+    (per-feature factors would need one per distinct factor).
 
     ``grad_avg = g - gb xbar`` with ``g = (1/n) sum_i memory_i x_i`` sparse in
     its updates; ``-step g`` is applied just in time, ``+step gb xbar`` through ``m``.
@@ -222,8 +225,9 @@ def saga_epoch_sparse(data, indices, indptr, y, sw, x_mean, order, w, state, mem
 
 
 @njit(**JIT)
-def svrg_inner_sparse(data, indices, indptr, y, sw, x_mean, order, w, snapshot, full_grad, state, hyper):
-    """SVRG inner loop (see ``reference_sgd.svrg_inner``), O(nnz of the row) per step.
+def svrg_inner_sparse(data, indices, indptr, y, sw, x_mean, order, w, snapshot, full_grad, state, hyper, factor):
+    """SVRG inner loop (see ``reference_sgd.svrg_inner``), O(nnz of the row) per step;
+    ``factor`` must be empty (see :func:`saga_epoch_sparse`).
 
     The constant ``z = step (lam snapshot - full_grad)`` added every step is
     applied just in time; ``step d xbar`` goes into ``m``.

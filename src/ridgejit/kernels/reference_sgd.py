@@ -117,7 +117,7 @@ def scaled_sgd_epoch(X, y, sw, x_mean, order, q, h, w, a, state, hyper):
     return loss
 
 
-def saga_epoch(X, y, sw, x_mean, order, w, state, memory, grad_avg, hyper):
+def saga_epoch(X, y, sw, x_mean, order, w, state, memory, grad_avg, hyper, factor):
     """One SAGA (``hyper[L.SAGA_UNBIASED] == 1``) or SAG (``0``) pass over the rows ``order``.
 
     Stores one scalar per sample, ``memory[i] = s_i r_i`` at its last visit,
@@ -129,10 +129,13 @@ def saga_epoch(X, y, sw, x_mean, order, w, state, memory, grad_avg, hyper):
         SAG:  w <- w - step (grad_avg_new + lam w)
 
     (``grad_avg`` updated before the SAG step, after the SAGA step; intercept
-    alike in ``state[L.SAGA_B]``).  Returns ``sum s_i r_i^2`` over the visited rows.
+    alike in ``state[L.SAGA_B]``).  ``factor``: per-feature penalty factors ``d``
+    (``lam w`` becomes ``lam d * w``), or an empty array for all ones.  Returns
+    ``sum s_i r_i^2`` over the visited rows.
     """
     n = X.shape[0]
     step, lam, fit_b, saga = hyper[L.SAGA_STEP], hyper[L.SAGA_LAM], hyper[L.SAGA_FIT_B] != 0, hyper[L.SAGA_UNBIASED] != 0
+    lam = lam * factor if len(factor) else lam
     b, gb = state[L.SAGA_B], state[L.SAGA_GB]
     loss = 0.0
     for i in order:
@@ -158,7 +161,7 @@ def saga_epoch(X, y, sw, x_mean, order, w, state, memory, grad_avg, hyper):
     return loss
 
 
-def svrg_inner(X, y, sw, x_mean, order, w, snapshot, full_grad, state, hyper):
+def svrg_inner(X, y, sw, x_mean, order, w, snapshot, full_grad, state, hyper, factor):
     """SVRG inner loop over the rows ``order`` around ``snapshot``.
 
     ``full_grad`` is ``grad_w J`` of the centred model at the snapshot and
@@ -169,9 +172,10 @@ def svrg_inner(X, y, sw, x_mean, order, w, snapshot, full_grad, state, hyper):
         w <- w - step (s_i (r - r~) (x_i - xbar) + lam (w - snapshot) + full_grad)
         b <- b - step (s_i (r - r~) + grad_b)
 
-    Returns ``sum s_i r^2`` over the visited rows.
+    ``factor`` as in :func:`saga_epoch`.  Returns ``sum s_i r^2`` over the visited rows.
     """
     step, lam, fit_b = hyper[L.SVRG_STEP], hyper[L.SVRG_LAM], hyper[L.SVRG_FIT_B] != 0
+    lam = lam * factor if len(factor) else lam
     b, b_snap, gb = state[L.SVRG_B], state[L.SVRG_B_SNAP], state[L.SVRG_GB]
     loss = 0.0
     for i in order:

@@ -19,6 +19,10 @@ the exact optimum (linearly, on this strongly convex problem).
 
 ``L_max = max_i s_i (||x_i - xbar||^2 + 1) + lam`` (the safe SGD rate's
 inverse).  ``learning_rate="constant"`` with ``eta0`` overrides the rate.
+
+Per-feature penalty factors ``d`` (``penalty_factor``, dense X): every ``lam w_j``
+above becomes ``lam d_j w_j`` and ``L_max`` takes ``lam max_j d_j``.  CSR X is
+refused: the just-in-time updates of the sparse kernels share one penalty scale.
 """
 
 import numpy as np
@@ -49,7 +53,9 @@ class _VarianceReduced(StochasticMethod):
 
     def prepare(self, problem, lam):
         self.lam = lam
-        self.safe_eta = safe_rate(problem, self.x_mean, lam)
+        # per-feature penalty factors d (dense X only): the rate's curvature is lam max_j d_j
+        self.factor = np.empty(0) if problem.penalty is None else problem.penalty
+        self.safe_eta = safe_rate(problem, self.x_mean, lam * float(np.max(self.factor, initial=1.0)))
         if self.options.learning_rate == "constant" and self.options.eta0 is not None:
             self.step = float(self.options.eta0)
         else:
@@ -88,7 +94,7 @@ class SAGAMethod(_VarianceReduced):
         hyper[L.SAGA_FIT_B], hyper[L.SAGA_UNBIASED] = float(problem.fit_intercept), self.unbiased
         self.state[L.SAGA_B] = self.b
         problem.kernel("saga_epoch")(problem.y[:, 0], problem.sw, self.x_mean, order,
-                                   self.w, self.state, self.memory, self.grad_avg, hyper)
+                                   self.w, self.state, self.memory, self.grad_avg, hyper, self.factor)
         self.b = float(self.state[L.SAGA_B])
         self.updates += len(order)
 
@@ -119,8 +125,7 @@ class SVRGMethod(_VarianceReduced):
         if self.full_grad is None:  # first epoch: one fused pass at the start point
             g, gb = np.empty((1, self.w.shape[0])), np.empty(1)
             _, b_x = self.coef()
-            problem.kernel("gradient")(problem.y, problem.sw, self.w[None, :],
-                                     np.array([b_x]), problem.alpha, g, gb)
+            problem.gradient_at(self.w[None, :], np.array([b_x]), g, gb)  # the penalty included
             self.observe(g[0] - self.x_mean * gb[0], gb[0])
         snapshot = self.w.copy()
         grad_w, grad_b = self.full_grad
@@ -129,7 +134,7 @@ class SVRGMethod(_VarianceReduced):
         hyper = np.empty(L.SVRG_HYPER_SIZE)
         hyper[L.SVRG_STEP], hyper[L.SVRG_LAM], hyper[L.SVRG_FIT_B] = self.step, self.lam, float(problem.fit_intercept)
         problem.kernel("svrg_inner")(problem.y[:, 0], problem.sw, self.x_mean, order,
-                                   self.w, snapshot, grad_w, state, hyper)
+                                   self.w, snapshot, grad_w, state, hyper, self.factor)
         self.b = float(state[L.SVRG_B])
         self.updates += len(order)
         self.full_grad = None
