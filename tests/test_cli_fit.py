@@ -209,6 +209,15 @@ def test_penalty_factor_from_a_list_or_a_file(tmp_path, capsys):
     assert "--penalty-factor '1,x'" in capsys.readouterr().err
     assert main(["fit", str(tmp_path / "d.npz"), "--penalty-factor", "1,1", "--out", str(tmp_path / "e.npz")]) == 2
     assert "one value per feature (5)" in capsys.readouterr().err
+    # SGDRidge's saga takes the factors on dense data, to its tolerance; minibatch says it does not
+    positive_d = d + 0.5
+    fit_json(capsys, tmp_path / "d.npz", "--penalty-factor", ",".join(map(str, positive_d)), "--alpha", "3",
+             "--solver", "saga", "--tol", "1e-12", "--max-iter", "5000", "--out", tmp_path / "s.npz")
+    assert_allclose(load_model(tmp_path / "s.npz")[0].coef_, augmented_ridge(X, y, None, 3.0, positive_d)[0],
+                    rtol=1e-5)
+    assert main(["fit", str(tmp_path / "d.npz"), "--penalty-factor", "1,1,1,1,1.5", "--solver", "minibatch",
+                 "--out", str(tmp_path / "e.npz")]) == 2
+    assert "penalty_factor needs solver='sgd'" in capsys.readouterr().err
 
 
 def test_penalty_matrix_from_a_file(tmp_path, capsys):

@@ -422,4 +422,8 @@ def test_positive_and_bounds_solve_the_qp_on_the_merged_statistics(client, const
     assert model.solver_ == "positive"
     assert_coef_close(model.coef_, local.coef_, rtol=1e-10)
     assert_allclose(model.intercept_, local.intercept_, rtol=1e-10)
+    cv = rjd.RidgeCV(alphas=[0.1, 3.0, 100.0], cv=3, **constraint).fit(
+        da.from_array(X, chunks=400), da.from_array(y, chunks=(400, 2)))
+    assert cv.solver_ == "positive"
+    assert_coef_close(cv.coef_, ridgejit.Ridge(alpha=cv.alpha_, **constraint).fit(X, y).coef_, rtol=1e-10)
 

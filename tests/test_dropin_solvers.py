@@ -14,6 +14,10 @@ from ridgejit.solvers.positive import nonnegative_qp
 
 NAMES = {"cholesky": "direct", "svd": "direct", "lsqr": "cg", "sparse_cg": "cg", "sag": "sag", "saga": "saga"}
 
+#: per-feature boxes with open sides (12 features)
+LOWER = np.array([-0.5, -np.inf, 0.0, -1.0, 0.1, -np.inf, -0.2, 0.0, -np.inf, -3.0, 0.0, -1.0])
+UPPER = np.array([0.5, 0.2, np.inf, 1.0, 0.3, np.inf, 0.0, 0.05, 0.1, 3.0, np.inf, -0.5])
+
 
 def _standardized(n=300, p=8, k=1, seed=0):
     X, y, sw = make_data(n=n, p=p, k=k, seed=seed)
@@ -120,9 +124,10 @@ def test_sag_falls_back_to_the_proven_step_when_the_large_one_diverges(monkeypat
 
 
 @pytest.mark.parametrize("sparse", [False, True])
-def test_ridgecv_positive_equals_a_grid_search_of_the_exact_qp(sparse):
-    """RidgeCV(positive=True) against GridSearchCV over Ridge(positive=True) on the same folds,
-    and its refit against the NNLS of the augmented problem."""
+@pytest.mark.parametrize("kind", ["positive", "bounds"])
+def test_ridgecv_constrained_equals_a_grid_search_of_the_exact_qp(sparse, kind):
+    """RidgeCV(positive=True) and RidgeCV(bounds=...) against GridSearchCV over the same Ridge on
+    the same folds, and the refit against SciPy (NNLS / BVLS) on the augmented problem."""
     from sklearn.model_selection import GridSearchCV, KFold
 
     from ridgejit import RidgeCV
@@ -131,16 +136,19 @@ def test_ridgecv_positive_equals_a_grid_search_of_the_exact_qp(sparse):
     y = y - 2.0 * X[:, 0] + 1.5 * X[:, 5]
     Xf = sp.csr_matrix(X) if sparse else X
     alphas = np.logspace(-2, 4, 9)
-    grid = GridSearchCV(Ridge(positive=True), {"alpha": alphas}, cv=KFold(4)).fit(Xf, y)
-    cv = RidgeCV(alphas=alphas, cv=KFold(4), positive=True).fit(Xf, y)
+    box = (LOWER[:10], np.maximum(UPPER[:10], LOWER[:10]))
+    constraint = {"positive": True} if kind == "positive" else {"bounds": box}
+    grid = GridSearchCV(Ridge(**constraint), {"alpha": alphas}, cv=KFold(4)).fit(Xf, y)
+    cv = RidgeCV(alphas=alphas, cv=KFold(4), **constraint).fit(Xf, y)
     assert cv.alpha_ == grid.best_params_["alpha"] and cv.solver_ == "positive"
     assert_coef_close(cv.fold_scores_, np.array([grid.cv_results_[f"split{s}_test_score"] for s in range(4)]),
                       rtol=1e-9)
-    w, b = _nnls_ridge(X, y, None, cv.alpha_, True)
+    w, b = (_nnls_ridge(X, y, None, cv.alpha_, True) if kind == "positive"
+            else _bounded_ridge(X, y, None, cv.alpha_, *box))
     assert_coef_close(cv.coef_, w, rtol=1e-9)
     with pytest.raises(ValueError, match="leave-one-out has no closed form"):
-        RidgeCV(alphas=alphas, positive=True).fit(Xf, y)
-    with pytest.raises(ValueError, match="no positive=True"):
+        RidgeCV(alphas=alphas, **constraint).fit(Xf, y)
+    with pytest.raises(ValueError, match="no positive=True|no bounds"):
         cv.to_sklearn()
 
 
@@ -151,11 +159,6 @@ def _bounded_ridge(X, y, sw, alpha, lower, upper, fit_intercept=True):
     A, rhs, xm, ym = _augmented(X, y, sw, alpha, fit_intercept)
     w = lsq_linear(A, rhs, bounds=(lower, upper), method="bvls", tol=1e-15).x
     return w, ym - xm @ w
-
-
-#: per-feature boxes with open sides (12 features)
-LOWER = np.array([-0.5, -np.inf, 0.0, -1.0, 0.1, -np.inf, -0.2, 0.0, -np.inf, -3.0, 0.0, -1.0])
-UPPER = np.array([0.5, 0.2, np.inf, 1.0, 0.3, np.inf, 0.0, 0.05, 0.1, 3.0, np.inf, -0.5])
 
 
 @pytest.mark.parametrize("kind", ["positive", "bounds"])

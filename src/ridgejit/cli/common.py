@@ -44,9 +44,6 @@ def make_estimator(args, *, dask=False):
     positive, se = getattr(args, "positive", False), getattr(args, "se", None)
     factor = parse_penalty_factor(getattr(args, "penalty_factor", None))
     matrix = parse_penalty_matrix(getattr(args, "penalty_matrix", None))
-    if factor is not None and args.solver in STOCHASTIC_SOLVERS:
-        raise DataError("--penalty-factor is for Ridge and RidgeCV (solvers auto, direct, cholesky, svd, cg, lsqr, "
-                        "sparse_cg, gd, nesterov), not the stochastic solvers")
     if matrix is not None and args.solver in STOCHASTIC_SOLVERS:
         raise DataError("--penalty-matrix is for Ridge and RidgeCV (the exact solvers and cg), not the "
                         "stochastic solvers")

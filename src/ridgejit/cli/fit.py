@@ -177,7 +177,8 @@ def add_parsers(sub):
                    help="coefficients >= 0 (the exact QP: Ridge with solver auto or lbfgs, or RidgeCV with --cv K)")
     f.add_argument("--penalty-factor", metavar="FILE|LIST", default=None,
                    help="per-feature penalty factors (0 = unpenalized), one per feature column: a comma "
-                        "list (0,1,1,2) or a file of them (.npy or text); Ridge and RidgeCV")
+                        "list (0,1,1,2) or a file of them (.npy or text); Ridge, RidgeCV, and SGDRidge's "
+                        "sgd (and sag/saga/svrg on dense data, every factor > 0)")
     f.add_argument("--penalty-matrix", metavar="FILE", default=None,
                    help="a Tikhonov penalty alpha w'Pw: P (n_features x n_features, symmetric positive "
                         "semi-definite) in a .npy file or a text file of rows; Ridge (exact solvers, cg) "

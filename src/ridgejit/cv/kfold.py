@@ -35,7 +35,7 @@ import scipy.sparse as sp
 
 from .eigen import block_rows, inverse_shifts, penalized_eigh
 from ..problem import penalty_matrix_of, readonly_view
-from ..solvers.positive import exact_from_stats, nonnegative_qp
+from ..solvers.positive import box_qp, exact_from_stats
 from ..stats import SufficientStats, solve_spd
 
 def _index_blocks(rows, size):
@@ -85,21 +85,22 @@ class AlphaSolves(NamedTuple):
     ``solver``: ``"eigen"`` (one generalized eigendecomposition,
     :func:`ridgejit.cv.eigen.penalized_eigh`, then ``O(p^2)`` per alpha) or
     ``"cholesky"`` (one per alpha); ``penalty``: ``None``, factors or a matrix;
-    ``positive``: the non-negative QP (:func:`ridgejit.solvers.positive.nonnegative_qp`)
-    per alpha and target instead, whatever ``solver``.
+    ``bounds``: ``(lower, upper)`` (``positive=True`` is ``(0, inf)``): the bound-constrained
+    QP (:func:`ridgejit.solvers.positive.box_qp`) per alpha and target instead, whatever
+    ``solver``.
     """
 
     solver: str = "eigen"
     penalty: np.ndarray | None = None
-    positive: bool = False
+    bounds: tuple | None = None
 
     def coefs(self, train, alphas, fit_intercept):
         """Coefficients ``(A, k, p)`` and intercepts ``(A, k)`` of every alpha on ``train``."""
         gram, xty, _, x_mean, y_mean = train.centred(fit_intercept)
         p, k = xty.shape
-        if self.positive:
+        if self.bounds is not None:
             D = penalty_matrix_of(self.penalty, p)
-            coefs = np.array([[nonnegative_qp(gram + a * D, xty[:, t])[0] for t in range(k)] for a in alphas])
+            coefs = np.array([[box_qp(gram + a * D, xty[:, t], *self.bounds)[0] for t in range(k)] for a in alphas])
         elif self.solver == "eigen":
             lam, V, free = penalized_eigh(gram, self.penalty)
             D = inverse_shifts(lam, alphas, free)
@@ -110,7 +111,7 @@ class AlphaSolves(NamedTuple):
 
     def refit(self, total, alpha, fit_intercept):
         """``(coef (k, p), intercept (k,))`` with ``alpha[t]`` for target ``t`` on all rows."""
-        return exact_from_stats(total, alpha, fit_intercept, penalty=self.penalty, positive=self.positive)[:2]
+        return exact_from_stats(total, alpha, fit_intercept, penalty=self.penalty, bounds=self.bounds)[:2]
 
 
 def _sse(test, coefs, intercepts):

@@ -83,7 +83,7 @@ class AlphaModes:
             scoring=scoring, backend=backend, verbose=self.verbose)
         scores = fold_scores.mean(axis=0)
         self.fold_scores_ = fold_scores.transpose(0, 2, 1) if fold_scores.ndim == 3 else fold_scores
-        self.gcv_mode_, self.solver_ = mode, "positive" if solves.positive else solves.solver
+        self.gcv_mode_, self.solver_ = mode, "positive" if solves.bounds is not None else solves.solver
         coef, intercept = solves.refit(total, self._alpha_vector(scores, alphas, Y.shape[1]), self.fit_intercept)
         return coef, intercept, scores
 

@@ -30,7 +30,7 @@ from .kfold import AlphaSolves
 from .modes import AlphaModes
 from .routing import SplitterRouting
 from .scores import Scoring
-from .._validation import check_penalty, fitted_copy, prepare_fit
+from .._validation import check_bounds, check_penalty, fitted_copy, prepare_fit
 from ..ridge import Ridge
 from ..kernels import BACKENDS
 from ..problem import stored_values
@@ -131,6 +131,10 @@ class RidgeCV(AlphaModes, SplitterRouting, MultiOutputMixin, RegressorMixin, Bas
         extra pass over X: all alphas and folds from the one pass; scikit-learn's
         RidgeCV has no such option).  k-fold only (``cv`` an int or splitter,
         dense or CSR X); leave-one-out raises, as it has no closed form then.
+    bounds : tuple (lower, upper), default=None
+        Box constraints as ``Ridge(bounds=...)`` (``positive=True`` is
+        ``(0, inf)``; give one of them): every (alpha, fold) model is the exact
+        bound-constrained QP on the fold statistics, k-fold only, as ``positive``.
     penalty_matrix : array-like of shape (n_features, n_features), default=None
         A Tikhonov penalty ``a w^T P w`` as in :class:`ridgejit.Ridge`: the same
         paths as ``penalty_factor`` in the eigenbasis of ``P`` (its null space
@@ -188,12 +192,13 @@ class RidgeCV(AlphaModes, SplitterRouting, MultiOutputMixin, RegressorMixin, Bas
         "penalty_factor": ["array-like", None],
         "penalty_matrix": ["array-like", None],
         "positive": ["boolean"],
+        "bounds": [tuple, list, None],
     }
 
     def __init__(self, alphas=(0.1, 1.0, 10.0), *, fit_intercept=True, scoring=None, cv=None,
                  gcv_mode=None, store_cv_results=False, alpha_per_target=False, solver="auto",
                  tol=1e-6, max_iter=None, backend="auto", n_jobs=None, verbose=0, penalty_factor=None,
-                 penalty_matrix=None, positive=False):
+                 penalty_matrix=None, positive=False, bounds=None):
         self.alphas = alphas
         self.fit_intercept = fit_intercept
         self.scoring = scoring
@@ -210,6 +215,7 @@ class RidgeCV(AlphaModes, SplitterRouting, MultiOutputMixin, RegressorMixin, Bas
         self.penalty_factor = penalty_factor
         self.penalty_matrix = penalty_matrix
         self.positive = positive
+        self.bounds = bounds
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -253,13 +259,14 @@ class RidgeCV(AlphaModes, SplitterRouting, MultiOutputMixin, RegressorMixin, Bas
                              "'cg' (multi-shift CG) is the sparse solver, 'eigen'/'cholesky' the dense ones")
         alphas = check_alphas(self.alphas, strictly_positive=loo)
         penalty = check_penalty(self.penalty_factor, self.penalty_matrix, X.shape[1])
-        if (penalty is not None or self.positive) and self.solver == "cg":
+        bounds = check_bounds(self.bounds, self.positive, X.shape[1])
+        if (penalty is not None or bounds is not None) and self.solver == "cg":
             raise ValueError("solver='cg' (multi-shift CG) solves unconstrained shifts a I, not a D "
-                             "(penalty_factor, penalty_matrix) or positive=True: use solver='auto' "
+                             "(penalty_factor, penalty_matrix) or positive=True (bounds): use solver='auto' "
                              "(the p x p fold statistics)")
-        if self.positive and loo:
-            raise ValueError("positive=True needs cv != None (e.g. cv=5): leave-one-out has no closed form "
-                             "for constrained fits")
+        if bounds is not None and loo:
+            raise ValueError("positive=True (or bounds) needs cv != None (e.g. cv=5): leave-one-out has no "
+                             "closed form for constrained fits")
         per_target = bool(self.alpha_per_target) and y.ndim == 2
         scoring = Scoring(self, loo=loo, per_target=per_target, weighted=sample_weight is not None,
                           labels=self._label_binarizer if is_classifier(self) else None)
@@ -268,11 +275,10 @@ class RidgeCV(AlphaModes, SplitterRouting, MultiOutputMixin, RegressorMixin, Bas
             self.n_iter_ = 1  # the exact modes; the CG mode counts its passes
             if loo:
                 coef, intercept, scores = self._fit_loo(X, y, Y, sw, alphas, scoring, backend, penalty)
-            elif sp.issparse(X) and penalty is None and not self.positive:
+            elif sp.issparse(X) and penalty is None and bounds is None:
                 coef, intercept, scores = self._fit_sparse(X, y, Y, sw, alphas, scoring, backend, split_params)
             else:
-                solves = AlphaSolves("eigen" if self.solver == "auto" else self.solver, penalty,
-                                     bool(self.positive))
+                solves = AlphaSolves("eigen" if self.solver == "auto" else self.solver, penalty, bounds)
                 coef, intercept, scores = self._fit_kfold(X, y, Y, sw, alphas, scoring, backend, split_params,
                                                           solves)
         return self._store(alphas, scores, coef, intercept, X.dtype, y.ndim)
@@ -282,8 +288,8 @@ class RidgeCV(AlphaModes, SplitterRouting, MultiOutputMixin, RegressorMixin, Bas
     def to_sklearn(self):
         """The equivalent fitted ``sklearn.linear_model.RidgeCV`` (for tools that check types).
 
-        Raises ``ValueError`` for ``positive``, ``penalty_factor`` or ``penalty_matrix``
-        (scikit-learn's RidgeCV has none of them).
+        Raises ``ValueError`` for ``positive``, ``bounds``, ``penalty_factor`` or
+        ``penalty_matrix`` (scikit-learn's RidgeCV has none of them).
 
         Returns
         -------

@@ -16,7 +16,7 @@ import dask
 import numpy as np
 from sklearn.base import _fit_context
 
-from .._validation import check_penalty
+from .._validation import check_bounds, check_penalty
 from ..cv.ridgecv import RidgeCV as _RidgeCV
 from ..cv.kfold import AlphaSolves, check_weights, stats_scores
 from ..cv.scores import Scoring
@@ -96,7 +96,8 @@ class RidgeCV(DaskRegressorMixin, _RidgeCV):
         fold_stats = dask.compute(*trees)  # the one pass: k small results reach the client
         total = tasks.merge_stats(*fold_stats)
         solver = "eigen" if self.solver == "auto" else self.solver
-        solves = AlphaSolves(solver, penalty, bool(self.positive))
+        bounds = check_bounds(self.bounds, self.positive, rb.n_features)
+        solves = AlphaSolves(solver, penalty, bounds)
         out = []
         with np.errstate(over="ignore", invalid="ignore"):
             for f, test in enumerate(fold_stats):
@@ -108,7 +109,7 @@ class RidgeCV(DaskRegressorMixin, _RidgeCV):
             alpha = self._alpha_vector(scores, alphas, rb.n_targets)
             coef, intercept = solves.refit(total, alpha, self.fit_intercept)
         self.fold_scores_ = fold_scores.transpose(0, 2, 1) if fold_scores.ndim == 3 else fold_scores
-        self.gcv_mode_, self.solver_, self.n_iter_ = "blocks", "positive" if self.positive else solver, 1
+        self.gcv_mode_, self.solver_, self.n_iter_ = "blocks", "positive" if bounds is not None else solver, 1
         self._store(alphas, scores, coef, intercept, rb.dtype, rb.y_ndim)
         self._remember_columns(rb)
         return self
