@@ -45,6 +45,9 @@ COV_TYPES = ("classical", "HC0", "HC1", "HC2", "HC3", "cluster")
 
 #: Rows per block of the residual/leverage pass.
 BLOCK_ROWS = 16384
+#: Doubles per whitened block of the leverage pass (16 MiB): wide X gets shorter blocks, so the
+#: blocks in flight on the fit's threads stay small beside the ``p x p`` matrices.
+LEVERAGE_BLOCK_DOUBLES = 1 << 21
 
 
 class Covariance(NamedTuple):
@@ -121,7 +124,8 @@ def _leverage_meat(X, Y, sw, coef, intercept, x_mean, factors, W, fit_intercept,
                 out[t, 0, 1 : 1 + r] = out[t, 1 : 1 + r, 0] = F.T @ root
         return out
 
-    return ordered_sum(n, BLOCK_ROWS, block, np.zeros((k, q, q)))
+    rows = min(BLOCK_ROWS, max(256, LEVERAGE_BLOCK_DOUBLES // q))
+    return ordered_sum(n, rows, block, np.zeros((k, q, q)))
 
 
 def _meat(X, omega, x_mean, backend, fit_intercept):
