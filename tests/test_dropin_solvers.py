@@ -206,6 +206,8 @@ def test_bounds_are_checked_stream_and_reach_dask_shapes():
         Ridge(bounds=(0, 1), solver="cg").fit(X, y)
     with pytest.raises(ValueError, match="no bounds"):
         whole.to_sklearn()
+    with pytest.raises(ValueError, match="unconstrained exact fit"):
+        Ridge(bounds=box, cov_type="HC0").fit(X, y)
 
 
 @pytest.mark.parametrize("seed", range(4))

@@ -259,9 +259,12 @@ class Ridge(ExactStream, CoefficientTable, RegressorMixin, BaseEstimator):
         alpha = check_alpha(self.alpha, k)
         bounds = check_bounds(self.bounds, self.positive, p)
         solver = resolve_solver(self.solver, bounds is not None)
+        if self.cov_type is not None and bounds is not None:
+            raise ValueError("cov_type needs the unconstrained exact fit: not with positive=True or bounds "
+                             "(a constrained estimator's covariance has no such closed form)")
         if self.cov_type is not None and solver not in ("auto", "direct"):
-            raise ValueError(f"cov_type needs the exact statistics: solver='auto' or 'direct' without "
-                             f"positive or bounds, not solver={self.solver!r}")
+            raise ValueError(f"cov_type needs the exact statistics: solver='auto' or 'direct', "
+                             f"not solver={self.solver!r}")
         penalty = check_penalty(self.penalty_factor, self.penalty_matrix, p)
         problem = Problem(X, Y, sw, alpha, self.fit_intercept, backend, penalty)
         tol = DEFAULT_TOL[solver] if self.tol is None else self.tol

@@ -153,14 +153,17 @@ class Ridge(DaskRegressorMixin, _Ridge):
     ----------
     alpha, fit_intercept, solver, tol, max_iter, learning_rate, init, random_state, backend, n_jobs, verbose, positive, cov_type, penalty_factor, penalty_matrix, bounds
         As :class:`ridgejit.Ridge` (the penalties on both solvers; ``auto`` is
-        ``direct`` when the penalty has a null space).  On dask input ``positive`` and ``bounds``
-        solve the QP on the merged statistics on the client (``solver`` ``auto``/``direct``);
-        ``cov_type`` needs ``solver="direct"``: ``"classical"`` comes from the merged
-        statistics (no extra pass), ``"HC0"``-``"HC3"`` from one more pass in which each
-        block's meat is summed on its worker (``(k, q, q)`` floats leave it), ``"cluster"``
-        (``fit(..., groups=...)``) from one more pass whose per-group sums merge by label.  On dask input ``n_jobs`` is the kernel
-        threads inside each task (``None``: the worker's setting), and the
-        backend is resolved on the client, then used by every worker.
+        ``direct`` when the penalty has a null space).  On dask input:
+
+        - ``positive`` and ``bounds`` solve the QP on the merged statistics, on the
+          client (``solver`` ``auto``/``direct``);
+        - ``cov_type`` needs ``solver="direct"``: ``"classical"`` comes from the merged
+          statistics (no extra pass), ``"HC0"``-``"HC3"`` from one more pass in which
+          each block's meat is summed on its worker (``(k, q, q)`` floats leave it),
+          ``"cluster"`` (``fit(..., groups=...)``) from one more pass whose per-group
+          sums merge by label;
+        - ``n_jobs`` is the kernel threads inside each task (``None``: the worker's
+          setting), and the backend is resolved on the client, then used by every worker.
 
     Attributes
     ----------
@@ -218,7 +221,8 @@ class Ridge(DaskRegressorMixin, _Ridge):
             raise ValueError(f"positive=True and bounds are solved on the merged p x p statistics: use "
                              f"solver='auto' or 'direct' on dask input, not solver={self.solver!r}")
         if self.cov_type is not None and bounds is not None:
-            raise ValueError("cov_type needs the unconstrained fit: not with positive=True or bounds")
+            raise ValueError("cov_type needs the unconstrained exact fit: not with positive=True or bounds "
+                             "(a constrained estimator's covariance has no such closed form)")
         if self.cov_type is not None and solver != "direct":
             raise ValueError(f"on dask input the covariance comes from the merged statistics of solver='direct' "
                              f"(the sandwich types: one more pass over the blocks), not with solver={solver!r}")
