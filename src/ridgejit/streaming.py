@@ -143,11 +143,10 @@ class ExactStream:
         alpha = check_alpha(self.alpha, stats.xty.shape[1])
         p = stats.xty.shape[0]
         penalty = check_penalty(self.penalty_factor, self.penalty_matrix, p)
-        bounds = check_bounds(self.bounds, self.positive, p) if self.bounds is not None else None
+        bounds = check_bounds(self.bounds, self.positive, p)
         with np.errstate(over="ignore", invalid="ignore"):
             coef, intercept, obj, g_norm, gap = exact_from_stats(stats, alpha, self.fit_intercept, penalty=penalty,
-                                                                 positive=self.positive, max_iter=self.max_iter,
-                                                                 bounds=bounds)
+                                                                 max_iter=self.max_iter, bounds=bounds)
         if not (np.isfinite(coef).all() and np.isfinite(intercept).all()):
             raise ValueError("the statistics summed by partial_fit give non-finite coefficients: "
                              "rescale X and y (e.g. sklearn.preprocessing.StandardScaler)")
@@ -155,7 +154,7 @@ class ExactStream:
         hist.add(obj, g_norm, gap)
         self.coef_, self.intercept_ = fitted_shapes(coef, intercept, stream.dtype, stream.y_ndim)
         self.n_iter_, self.history_ = 1, hist.data
-        self.solver_ = "positive" if self.positive or bounds is not None else "direct"
+        self.solver_ = "direct" if bounds is None else "positive"
         if self.cov_type == "classical" and self.solver_ == "direct":
             self._set_covariance(ridge_covariance(stats, coef, intercept, alpha, self.fit_intercept, "classical",
                                                   penalty=penalty),

@@ -168,11 +168,12 @@ def positive_from_stats(stats, alpha, fit_intercept, max_iter=None, penalty=None
     return coef, y_mean - coef @ x_mean, obj, float(np.sqrt(g_sq.sum())), gap, max(n_iter, 1), converged
 
 
-def exact_from_stats(stats, alpha, fit_intercept, *, penalty=None, positive=False, max_iter=None, bounds=None):
+def exact_from_stats(stats, alpha, fit_intercept, *, penalty=None, max_iter=None, bounds=None):
     """The exact fit from statistics alone, bounded or not: ``(coef, intercept, objective,
-    gradient norm, gap bound)`` (:func:`positive_from_stats` when ``positive`` or ``bounds``, else
-    :meth:`ridgejit.stats.SufficientStats.solve`); no pass over X."""
-    if positive or bounds is not None:
+    gradient norm, gap bound)`` (:func:`positive_from_stats` for ``bounds = (lower, upper)``,
+    ``positive=True`` being ``(0, inf)``; else :meth:`ridgejit.stats.SufficientStats.solve`);
+    no pass over X."""
+    if bounds is not None:
         return positive_from_stats(stats, alpha, fit_intercept, max_iter, penalty, bounds)[:5]
     coef, intercept, obj, grad, gap = stats.solve(alpha, fit_intercept, penalty)
     return coef, intercept, obj, float(np.linalg.norm(grad)), gap
