@@ -10,7 +10,7 @@ from sklearn.preprocessing import StandardScaler
 
 from conftest import assert_coef_close, exact_ridge, make_data
 from ridgejit import Ridge
-from ridgejit.solvers.positive import nonnegative_qp
+from ridgejit.solvers.positive import box_qp
 
 NAMES = {"cholesky": "direct", "svd": "direct", "lsqr": "cg", "sparse_cg": "cg", "sag": "sag", "saga": "saga"}
 
@@ -93,13 +93,13 @@ def test_positive_agrees_with_sklearn_and_streams():
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_nonnegative_qp_against_nnls(seed):
+def test_box_qp_nonnegative_against_nnls(seed):
     """Random strictly convex QPs, half of the unconstrained solution negative, some ties."""
     rng = np.random.default_rng(seed)
     M = rng.standard_normal((60, 40))
     M[:, 1] = M[:, 0]  # a duplicated column: degenerate exchanges
     t = rng.standard_normal(60)
-    w, n_iter, ok = nonnegative_qp(M.T @ M + 0.1 * np.eye(40), M.T @ t)
+    w, n_iter, ok = box_qp(M.T @ M + 0.1 * np.eye(40), M.T @ t, np.zeros(40), np.full(40, np.inf))
     ref = nnls(np.vstack([M, np.sqrt(0.1) * np.eye(40)]), np.concatenate([t, np.zeros(40)]))[0]
     assert ok and n_iter >= 1
     assert_coef_close(w, ref, rtol=1e-10)
@@ -215,7 +215,6 @@ def test_box_qp_against_bvls(seed):
     """Random strictly convex QPs with boxes (some sides open), degenerate ties included."""
     from scipy.optimize import lsq_linear
 
-    from ridgejit.solvers.positive import box_qp
 
     rng = np.random.default_rng(seed)
     M = rng.standard_normal((60, 40))

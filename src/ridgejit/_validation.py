@@ -195,8 +195,12 @@ def fitted_copy(source, target, names=()):
     onto the unfitted scikit-learn estimator ``target`` (nothing is refitted: its
     ``predict`` is scikit-learn's arithmetic on ridgejit's arrays); returns ``target``.
     ``ValueError`` when ``source`` has ``bounds``, a ``penalty_matrix`` or a ``penalty_factor``
-    other than all ones: scikit-learn's estimators have none, so no equivalent exists."""
+    other than all ones, or ``positive=True`` where ``target`` has no ``positive`` parameter
+    (``RidgeCV``): scikit-learn's estimators have none, so no equivalent exists."""
     check_is_fitted(source)
+    if getattr(source, "positive", False) and "positive" not in target.get_params():
+        raise ValueError(f"scikit-learn's {type(target).__name__} has no positive=True: this model has no "
+                         "equivalent there")
     if getattr(source, "bounds", None) is not None:
         raise ValueError(f"scikit-learn's {type(target).__name__} has no bounds: a model fitted with them "
                          "has no equivalent there")

@@ -139,13 +139,11 @@ def training_scores(est, X, y, alpha):
     r2 : float
         Uniform average over targets (scikit-learn's ``r2_score``).
     """
+    from .._validation import check_penalty
     from ..problem import objective_value, penalty_times
 
-    penalty = getattr(est, "penalty_matrix", None)
-    if penalty is None:
-        penalty = getattr(est, "penalty_factor", None)
-    penalty = None if penalty is None else np.asarray(penalty, dtype=np.float64)
-    penalty = penalty.reshape(-1) if penalty is not None and penalty.ndim < 2 else penalty
+    penalty = check_penalty(getattr(est, "penalty_factor", None), getattr(est, "penalty_matrix", None),
+                            np.shape(est.coef_)[-1])
     if hasattr(est, "residual_sums"):
         from ..dask.ridge import r2_from_parts
 

@@ -299,8 +299,6 @@ class RidgeCV(AlphaModes, SplitterRouting, MultiOutputMixin, RegressorMixin, Bas
         """
         from sklearn.linear_model import RidgeCV as SkRidgeCV
 
-        if self.positive:
-            raise ValueError("scikit-learn's RidgeCV has no positive=True: this model has no equivalent there")
         out = SkRidgeCV(alphas=self.alphas, fit_intercept=self.fit_intercept, scoring=self.scoring, cv=self.cv,
                         gcv_mode=self.gcv_mode, store_cv_results=self.store_cv_results,
                         alpha_per_target=self.alpha_per_target)

@@ -10,7 +10,7 @@ intercept stays free); ``Ridge(bounds=(lower, upper))`` subject to
 
 a strictly convex QP (for ``alpha > 0``) whose KKT conditions are a linear
 complementarity problem: ``g = A w - c``, ``w >= 0``, ``g >= 0``, ``w_j g_j = 0``.
-:func:`nonnegative_qp` solves it by block principal pivoting (Judice and Pires,
+:func:`box_qp` (``lower = 0, upper = inf``) solves it by block principal pivoting (Judice and Pires,
 1994; Kim and Park, SIAM J. Sci. Comput. 2011, for NNLS): guess the free set
 ``F``, solve ``A_FF w_F = c_F`` by Cholesky, and exchange every index that breaks
 a sign condition at once; when exchanges stop reducing the number of broken
@@ -120,12 +120,6 @@ def box_qp(A, c, lower, upper, max_iter=None):
         w = np.where(at_lower, lower, np.where(at_upper, upper, w))
         w = _solve_free(A, c, free, w)
     return np.clip(w, lower, upper), max_iter, False
-
-
-def nonnegative_qp(A, c, max_iter=None):
-    """:func:`box_qp` over ``w >= 0``: ``(w, n_iter, converged)``."""
-    p = len(c)
-    return box_qp(A, c, np.zeros(p), np.full(p, np.inf), max_iter)
 
 
 def projected_gradient(A, c, w, lower=0.0, upper=np.inf):
