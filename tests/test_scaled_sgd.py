@@ -133,7 +133,9 @@ def test_converges_to_sklearn_ridge_on_badly_scaled_columns(fmt, fit_intercept):
     m.fit(Z, y, sample_weight=sw)
     ref = SkRidge(alpha=alpha, fit_intercept=fit_intercept).fit(X, y, sample_weight=sw)
     gap = relative_gap(X, y, sw, alpha, m.coef_, float(m.intercept_[0]), fit_intercept)
-    assert gap < 1e-5
+    # averaged SGD's noise floor after 60 epochs: 3e-6 to 1.5e-5 over seeds 0-5 (and it moves
+    # between environments for one seed); plain SGD stays near 0.6
+    assert gap < 5e-5
     assert m.score(Z, y, sample_weight=sw) == pytest.approx(ref.score(X, y, sample_weight=sw), abs=1e-5)
     plain = SGDRidge(alpha=alpha, max_iter=60, tol=None, random_state=0, fit_intercept=fit_intercept,
                      precondition=False).fit(Z, y, sample_weight=sw)
