@@ -25,8 +25,9 @@ Sections:
 5. Sparse text-like data (5e4 x 2e4, log counts of Zipf-distributed columns):
    gaps after 1, 5 and 10 epochs, preconditioned (the default) against plain;
    ``J*`` from scikit-learn's ``Ridge(solver="sparse_cg", tol=1e-10)``.
-6. Ten targets in one pass: default ``sgd`` epoch time with y of shape
-   (n, 10) against 1-D y, (T6 - T1) / 5, 1e6 x 100, medians of 3.
+6. Ten targets in one pass: default ``sgd`` and ``minibatch`` epoch time with
+   y of shape (n, 10) against 1-D y, (T6 - T1) / 5, 1e6 x 100, medians of 3
+   (``--part targets``: this section alone).
 """
 
 import argparse
@@ -198,25 +199,25 @@ def sparse_text():
         print(f"| {epochs} | {g[0]:.3e} | {g[1]:.3e} |")
 
 
-def many_targets(n=1000000, p=100, k=10, repeats=3):
+def many_targets(n=1000000, p=100, k=10, repeats=3, solver="sgd"):
     rng = np.random.default_rng(0)
     X = rng.standard_normal((n, p))
     Y = X @ rng.standard_normal((p, k)) + rng.standard_normal((n, k))
     targets = {"1 target": Y[:, 0].copy(), f"{k} targets": Y}
     for y in targets.values():  # compile outside the timings
-        SGDRidge(max_iter=2, tol=None, random_state=0).fit(X[:2000], y[:2000])
+        SGDRidge(solver=solver, max_iter=2, tol=None, random_state=0).fit(X[:2000], y[:2000])
     per_epoch = {name: [] for name in targets}
     for _ in range(repeats):  # interleaved, so a slow spell of the machine hits both
         for name, y in targets.items():
             t = []
             for e in (6, 1):
                 t0 = time.perf_counter()
-                SGDRidge(max_iter=e, tol=None, random_state=0).fit(X, y)
+                SGDRidge(solver=solver, max_iter=e, tol=None, random_state=0).fit(X, y)
                 t.append(time.perf_counter() - t0)
             per_epoch[name].append((t[0] - t[1]) / 5)
     med = {name: float(np.median(v)) for name, v in per_epoch.items()}
     best = {name: float(np.min(v)) for name, v in per_epoch.items()}
-    print(f"\n## {k} targets in one pass, default sgd, {n} x {p} ({repeats} repeats)")
+    print(f"\n## {k} targets in one pass, default {solver}, {n} x {p} ({repeats} repeats)")
     print("| y | median s/epoch | best s/epoch |")
     print("|---|---|---|")
     for name in targets:
@@ -228,20 +229,25 @@ def many_targets(n=1000000, p=100, k=10, repeats=3):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller shapes, one repeat")
+    parser.add_argument("--part", choices=["all", "targets"], default="all",
+                        help="'targets': section 6 alone")
     args = parser.parse_args()
     repeats = 1 if args.quick else 3
-    if args.quick:
-        epoch_times(200000, 100, repeats)
-        convergence(20000, 20)
-    else:
-        epoch_times(1000000, 100, repeats)
-        epoch_times(50000, 2000, repeats)
-        convergence(1000000, 100)
-        convergence(200000, 50)
-    minibatch()
-    scaled_columns()
-    sparse_text()
-    many_targets(200000 if args.quick else 1000000)
+    n_targets_rows = 200000 if args.quick else 1000000
+    if args.part == "all":
+        if args.quick:
+            epoch_times(200000, 100, repeats)
+            convergence(20000, 20)
+        else:
+            epoch_times(1000000, 100, repeats)
+            epoch_times(50000, 2000, repeats)
+            convergence(1000000, 100)
+            convergence(200000, 50)
+        minibatch()
+        scaled_columns()
+        sparse_text()
+    for solver in ("sgd", "minibatch"):
+        many_targets(n_targets_rows, repeats=repeats, solver=solver)
 
 
 if __name__ == "__main__":

@@ -263,9 +263,9 @@ def test_overflowing_statistics_are_a_value_error(solver):
 
 # -- divergence with fastmath on --------------------------------------------------------
 def test_kernels_are_compiled_with_fastmath():
-    from ridgejit.kernels import numba_dense, numba_sgd
+    from ridgejit.kernels import numba_dense, numba_minibatch, numba_sgd
 
-    for kernel in (numba_dense.gradient, numba_sgd.sgd_epoch, numba_sgd.minibatch_epoch,
+    for kernel in (numba_dense.gradient, numba_sgd.sgd_epoch, numba_minibatch.minibatch_epoch,
                    numba_sgd.saga_epoch, numba_sgd.svrg_inner):
         assert {"reassoc", "contract"} <= set(kernel.targetoptions["fastmath"])
 

@@ -213,16 +213,18 @@ def test_svrg_inner_matches_reference(compiled, prob, seed):
 
 
 @PROPERTIES
-@given(problems(k_max=1), st.integers(1, 64), st.sampled_from([np.inf, 0.0]), st.integers(0, 2**16))
+@given(problems(k_max=3), st.integers(1, 64), st.sampled_from([np.inf, 0.0]), st.integers(0, 2**16))
 def test_minibatch_epoch_matches_reference(compiled, prob, batch, avg_start, seed):
-    X, y, sw, mean, orders, safe, rng = _sgd_setup(prob, seed)
-    p = X.shape[1]
-    hyper = np.array([safe, rng.uniform(0, 0.1), 1.0, float(batch), avg_start])
+    X, _, sw, mean, orders, safe, rng = _sgd_setup(prob, seed)
+    Y = prob["y"]
+    k, p = Y.shape[1], X.shape[1]
+    lams = rng.uniform(0, 0.1, k)  # one L2 rate per target
+    hyper = np.array([safe, 1.0, float(batch), avg_start])
 
     def run(be):
-        w, a, state = np.zeros(p), np.zeros(p), np.array([0.0, 0.2, 0.2])
-        losses = [be.minibatch_epoch(X, y, sw, mean, order, w, a, state, hyper) for order in orders]
-        return [w, a, state, losses]
+        W, A, ic, state = np.zeros((k, p)), np.zeros((k, p)), np.full((2, k), 0.2), np.zeros(1)
+        losses = [be.minibatch_epoch(X, Y, sw, mean, order, W, A, ic, lams, state, hyper) for order in orders]
+        return [W, A, ic, state, losses]
 
     _compare_runs(compiled, run)
 

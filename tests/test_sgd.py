@@ -296,18 +296,20 @@ def test_variance_reduced_options_are_checked():
 
 @pytest.mark.parametrize("batch", [1, 64, 300])
 @pytest.mark.parametrize("avg_start", [np.inf, 0.0])
-def test_minibatch_epoch_matches_reference(compiled, batch, avg_start):
+@pytest.mark.parametrize("k", [1, 3])
+def test_minibatch_epoch_matches_reference(compiled, batch, avg_start, k):
     rng = np.random.default_rng(3)
     n, p = 700, 5
     X = readonly_view(rng.standard_normal((n, p)) + 1)
-    y, sw = rng.standard_normal(n), rng.uniform(0.5, 2, n)
+    Y, sw = rng.standard_normal((n, k)), rng.uniform(0.5, 2, n)
     mean = np.asarray(X).mean(axis=0)
-    hyper = np.array([0.05, 0.01, 1.0, batch, avg_start])
+    lams = np.array([0.01, 0.5, 0.0])[:k]
+    hyper = np.array([0.05, 1.0, batch, avg_start])
     out = []
     for be in (compiled, REF):
-        w, a, st = np.zeros(p), np.zeros(p), np.array([0.0, 0.2, 0.2])
-        losses = [be.minibatch_epoch(X, y, sw, mean, rng_order(n, e), w, a, st, hyper) for e in range(2)]
-        out.append((w, a, st, losses))
+        W, A, ic, st = np.zeros((k, p)), np.zeros((k, p)), np.full((2, k), 0.2), np.zeros(1)
+        losses = [be.minibatch_epoch(X, Y, sw, mean, rng_order(n, e), W, A, ic, lams, st, hyper) for e in range(2)]
+        out.append((W, A, ic, st, losses))
     for u, v in zip(*out):
         assert_allclose(u, v, rtol=1e-10, atol=1e-13)
 

@@ -204,20 +204,22 @@ def test_svrg_inner_sparse(sbackend, lam):
 
 @pytest.mark.parametrize("batch", [1, 64, 300])
 @pytest.mark.parametrize("avg_start", [np.inf, 0.0, 3.0])
-@pytest.mark.parametrize("lam", [0.01, 20.0])
-def test_minibatch_epoch_sparse(sbackend, batch, avg_start, lam):
+@pytest.mark.parametrize("lams", [[0.01], [20.0], [0.01, 20.0, 0.0]])
+def test_minibatch_epoch_sparse(sbackend, batch, avg_start, lams):
+    """One L2 rate per target; 20 passes the lazy divisor's 1e6 fold within an epoch."""
     X, D = sparse_case(n=700, p=9, density=0.3)
     n, p = D.shape
+    k = len(lams)
     rng = np.random.default_rng(8)
-    y, sw = rng.standard_normal(n), rng.uniform(0.5, 2, n)
+    Y, sw = rng.standard_normal((n, k)), rng.uniform(0.5, 2, n)
     mean = D.mean(axis=0)
-    hyper = np.array([0.04, lam, 1.0, batch, avg_start])
+    hyper = np.array([0.04, 1.0, batch, avg_start])
     out = []
     for call in (lambda *r: sbackend.minibatch_epoch_sparse(*args(X), *r),
                  lambda *r: REF.minibatch_epoch(D, *r)):
-        w, a, st = np.zeros(p), np.zeros(p), np.array([0.0, 0.2, 0.2])
-        losses = [call(y, sw, mean, rng_order(n, e), w, a, st, hyper) for e in range(2)]
-        out.append((w, a, st, losses))
+        W, A, ic, st = np.zeros((k, p)), np.zeros((k, p)), np.full((2, k), 0.2), np.zeros(1)
+        losses = [call(Y, sw, mean, rng_order(n, e), W, A, ic, np.array(lams), st, hyper) for e in range(2)]
+        out.append((W, A, ic, st, losses))
     for u, v in zip(*out):
         assert_allclose(u, v, rtol=1e-8, atol=1e-11)
 

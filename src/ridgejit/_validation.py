@@ -226,15 +226,15 @@ def non_finite_error(X, y, what):
 
 
 def check_one_pass(est, k, preconditioned, penalty=None, X=None):
-    """Raise unless ``SGDRidge`` ``est`` can fit ``k`` targets (and ``penalty`` on ``X``): only
-    its preconditioned ``sgd`` (``preconditioned``) fits several targets in one pass;
-    penalty factors go to that ``sgd`` and, on dense X with every factor > 0, to
+    """Raise unless ``SGDRidge`` ``est`` can fit ``k`` targets (and ``penalty`` on ``X``): its
+    ``minibatch`` and its preconditioned ``sgd`` (``preconditioned``) fit several targets in
+    one pass; penalty factors go to that ``sgd`` and, on dense X with every factor > 0, to
     ``sag``/``saga``/``svrg``; early stopping scores one target."""
     how = (f"solver={est.solver!r}, precondition={est.precondition!r}, "
            f"learning_rate={est.learning_rate!r}")
-    if k > 1 and not preconditioned:
-        raise ValueError(f"y has {k} targets: only solver='sgd' with precondition (the default "
-                         f"with learning_rate='auto') fits several, not {how}")
+    if k > 1 and not preconditioned and est.solver != "minibatch":
+        raise ValueError(f"y has {k} targets: solver='minibatch', and solver='sgd' with precondition "
+                         f"(the default with learning_rate='auto'), fit several, not {how}")
     if k > 1 and est.early_stopping:
         raise ValueError(f"early_stopping=True scores one target; y has {k}")
     if penalty is None or preconditioned:

@@ -47,8 +47,8 @@ class SGDRidge(RegressorMixin, BaseEstimator):
         ``sgd``: one sample per update, L2 shrink by a lazy scale (O(p) per
         update), optionally averaged.  ``minibatch``: ``batch_size`` rows per
         update, their gradient computed in parallel (deterministic), rate from
-        the batch's expected smoothness (:mod:`ridgejit.solvers.minibatch`);
-        ``partial_fit`` works for both.  ``sag``/``saga``: one stored residual
+        the batch's expected smoothness (:mod:`ridgejit.solvers.minibatch`),
+        several targets per pass; ``partial_fit`` works for both.  ``sag``/``saga``: one stored residual
         per sample; ``svrg``: full gradient per epoch by the fused parallel
         kernel plus a compiled inner loop.  The variance-reduced solvers
         converge to the exact optimum with a constant step
@@ -240,10 +240,10 @@ class SGDRidge(RegressorMixin, BaseEstimator):
 
     def _multi_output(self):
         """Whether 2-D y is taken as several targets (else a column y warns and is raveled)."""
-        return self.solver == "sgd" and self._precondition()
+        return self.solver == "minibatch" or (self.solver == "sgd" and self._precondition())
 
     def _prepare(self, X, y, sample_weight, *, reset):
-        check_one_pass(self, n_targets_of(y), self._multi_output())
+        check_one_pass(self, n_targets_of(y), self.solver == "sgd" and self._precondition())
         X, _, Y, sw, backend = prepare_fit(self, X, y, sample_weight, reset=reset,
                                            multi_output=self._multi_output())
         return X, Y, sw, backend
@@ -251,7 +251,7 @@ class SGDRidge(RegressorMixin, BaseEstimator):
     def _run(self, X, Y, sw, backend, *, partial):
         alpha = check_alpha(self.alpha, Y.shape[1])
         penalty = check_penalty_factor(self.penalty_factor, X.shape[1])
-        check_one_pass(self, Y.shape[1], self._multi_output(), penalty, X)
+        check_one_pass(self, Y.shape[1], self.solver == "sgd" and self._precondition(), penalty, X)
         problem = Problem(X, Y, sw, alpha, self.fit_intercept, backend, penalty)
         options = self._options(None if partial else self.tol)
         # Everything that runs kernels (the state needs the column means) stays
@@ -304,9 +304,11 @@ class SGDRidge(RegressorMixin, BaseEstimator):
         X : array-like of shape (n_samples, n_features)
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
             Several targets (``solver="sgd"`` with ``precondition``, the
-            default): every row read updates all of them, and each ends as its
-            own fit with the same seed and ``init="zeros"`` would (one that
-            stops early is frozen while the others go on).
+            default, and ``solver="minibatch"``): every row read updates all of
+            them, and each ends as its own fit with the same seed and
+            ``init="zeros"`` would (one that stops early is frozen while the
+            others go on).  ``minibatch`` with one ``alpha`` per target takes
+            the batch size and step of the largest, safe for all.
         sample_weight : array-like of shape (n_samples,), default=None
 
         Returns

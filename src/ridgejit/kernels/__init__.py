@@ -58,7 +58,7 @@ _MODULES = {
               "ridgejit.kernels.reference_sparse"),
     "numba": ("ridgejit.kernels.numba_dense", "ridgejit.kernels.numba_sgd",
               "ridgejit.kernels.numba_sparse", "ridgejit.kernels.numba_sparse_sgd",
-              "ridgejit.kernels.numba_scaled"),
+              "ridgejit.kernels.numba_scaled", "ridgejit.kernels.numba_minibatch"),
     "cython": ("ridgejit.kernels.cython_backend",),
 }
 

@@ -4,15 +4,10 @@
 Same names, arguments and meaning as :mod:`ridgejit.kernels.reference_sgd`.
 float32 and float64 X from one source (the ``floating`` fused type);
 accumulation in double.  Shuffled rows are prefetched ``PREFETCH_AHEAD`` ahead (see
-``_intrinsics``); the mini-batch gradient uses OpenMP ``prange`` over fixed
-blocks of each batch, so results do not depend on the thread count.
+``_intrinsics``); the mini-batch kernels are in ``_cython_minibatch``.
 """
 
-import numpy as np
-
-cimport cython
 from cython cimport floating
-from cython.parallel cimport prange
 from libc.stdint cimport int64_t
 
 from . cimport _layout as layout
@@ -218,84 +213,3 @@ def svrg_inner(const floating[:, ::1] X, const double[::1] y, const double[::1] 
                 b -= step * (d + gb)
     state[layout.SVRG_B] = b
     return loss
-
-
-def minibatch_epoch(const floating[:, ::1] X, const double[::1] y, const double[::1] sw,
-                    const double[::1] x_mean, const int64_t[::1] order, double[::1] w,
-                    double[::1] a, double[::1] state, const double[::1] hyper):
-    """Mini-batch SGD, batch gradient over fixed blocks with OpenMP (see numba_sgd)."""
-    cdef Py_ssize_t p = X.shape[1]
-    cdef Py_ssize_t m = order.shape[0]
-    cdef double eta = hyper[layout.MB_ETA], lam = hyper[layout.MB_LAM]
-    cdef bint fit_b = hyper[layout.MB_FIT_B] != 0.0
-    cdef Py_ssize_t size = <Py_ssize_t>hyper[layout.MB_BATCH]
-    cdef double start = hyper[layout.MB_AVG_START]
-    cdef double t = state[layout.MB_T], b = state[layout.MB_B], bbar = state[layout.MB_BAVG]
-    cdef Py_ssize_t nb = max(1, min(<Py_ssize_t>layout.BATCH_MAX_BLOCKS, size // layout.BATCH_MIN_ROWS))
-    cdef Py_ssize_t lo, hi, count, step, k, idx, i, j
-    cdef double c, r, sr, g, gb, shrink, scale, mu, loss = 0.0
-    acc_np = np.zeros((nb, p))
-    accb_np = np.zeros(nb)
-    accl_np = np.zeros(nb)
-    cdef double[:, ::1] acc = acc_np
-    cdef double[::1] accb = accb_np
-    cdef double[::1] accl = accl_np
-    with nogil:
-        lo = 0
-        while lo < m:
-            hi = min(m, lo + size)
-            count = hi - lo
-            step = (count + nb - 1) // nb
-            c = 0.0
-            for j in range(p):
-                c = c + x_mean[j] * w[j]
-            for k in prange(nb, schedule="static"):
-                _batch_block(X, y, sw, x_mean, order, w, b - c, lo + k * step,
-                             min(hi, lo + (k + 1) * step), acc[k], &accb[k], &accl[k])
-            shrink = 1.0 - eta * lam
-            scale = eta / count
-            gb = 0.0
-            for k in range(nb):
-                gb = gb + accb[k]
-                loss = loss + accl[k]
-            for j in range(p):
-                g = 0.0
-                for k in range(nb):
-                    g = g + acc[k, j]
-                w[j] = shrink * w[j] - scale * g
-            if fit_b:
-                b = b - scale * gb
-            if t >= start:
-                mu = 1.0 / (t - start + 1.0)
-                for j in range(p):
-                    a[j] += mu * (w[j] - a[j])
-                bbar = bbar + mu * (b - bbar)
-            t = t + 1.0
-            lo = hi
-    state[layout.MB_T] = t
-    state[layout.MB_B] = b
-    state[layout.MB_BAVG] = bbar
-    return loss
-
-
-cdef void _batch_block(const floating[:, ::1] X, const double[::1] y, const double[::1] sw,
-                       const double[::1] x_mean, const int64_t[::1] order, const double[::1] w,
-                       double base, Py_ssize_t lo, Py_ssize_t hi, double[::1] acc,
-                       double *accb, double *accl) noexcept nogil:
-    cdef Py_ssize_t idx, i, j
-    cdef Py_ssize_t p = X.shape[1]
-    cdef double r, sr, sb = 0.0, sl = 0.0
-    for j in range(p):
-        acc[j] = 0.0
-    for idx in range(lo, hi):
-        i = order[idx]
-        r = base - y[i]
-        for j in range(p):
-            r = r + X[i, j] * w[j]
-        sr = sw[i] * r
-        sb += sr
-        sl += sr * r
-        for j in range(p):
-            acc[j] += sr * (X[i, j] - x_mean[j])
-    accb[0] = sb
-    accl[0] = sl

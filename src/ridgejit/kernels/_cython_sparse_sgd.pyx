@@ -8,15 +8,13 @@ The lazy representations are those of the Numba kernels: ``w = (v + m xbar) / D`
 (Bottou's divisor ``D``, every multiple of ``xbar`` in the scalar ``m``), the
 average ``(a + na xbar + F (v + m xbar)) / A``, and just-in-time dense steps
 (a running sum ``cum`` and, per feature, the ``cum`` of its last update).
-Mini-batch residuals are computed in parallel (one per row), the updates
-serially.  All is folded back into dense vectors at the end of a call and
+(Mini-batch: ``_cython_minibatch``.)  All is folded back into dense vectors at the end of a call and
 whenever a divisor passes 1e6.
 """
 
 import numpy as np
 
 from cython cimport floating
-from cython.parallel cimport prange
 from libc.math cimport pow
 from libc.stdint cimport int32_t, int64_t
 
@@ -286,122 +284,4 @@ def svrg_inner_sparse(const floating[::1] data, const index_t[::1] indices, cons
                 D = 1.0
         _settle(w, minus_z, cum, last, m, x_mean, D)
     state[layout.SVRG_B] = b
-    return loss
-
-
-cdef inline void _residual(const floating[::1] data, const index_t[::1] indices,
-                           const index_t[::1] indptr, const double[::1] y, const int64_t[::1] order,
-                           Py_ssize_t lo, Py_ssize_t q, const double[::1] v, const double[::1] x_mean,
-                           double c, double m, double mm, double D, double b, double[::1] r,
-                           double[::1] xx) noexcept nogil:
-    """Residual ``r[q]`` (and ``xx[q] = x.xbar``) of the batch row ``order[lo + q]``."""
-    cdef Py_ssize_t i = order[lo + q]
-    cdef double dv, dx
-    _dot2(data, indices, indptr[i], indptr[i + 1], v, x_mean, &dv, &dx)
-    r[q] = (dv + m * dx - c - m * mm) / D + b - y[i]
-    xx[q] = dx
-
-
-cdef void _batch_residuals(const floating[::1] data, const index_t[::1] indices,
-                           const index_t[::1] indptr, const double[::1] y, const int64_t[::1] order,
-                           Py_ssize_t lo, Py_ssize_t hi, const double[::1] v, const double[::1] x_mean,
-                           double c, double m, double mm, double D, double b, double[::1] r,
-                           double[::1] xx) noexcept nogil:
-    """Residuals of the batch rows ``order[lo:hi]`` at the batch's start (each row on its own)."""
-    cdef Py_ssize_t q
-    if hi - lo < 64:  # a parallel region would cost more than these rows
-        for q in range(hi - lo):
-            _residual(data, indices, indptr, y, order, lo, q, v, x_mean, c, m, mm, D, b, r, xx)
-    else:
-        for q in prange(hi - lo, schedule="static"):
-            _residual(data, indices, indptr, y, order, lo, q, v, x_mean, c, m, mm, D, b, r, xx)
-
-
-def minibatch_epoch_sparse(const floating[::1] data, const index_t[::1] indices,
-                           const index_t[::1] indptr, const double[::1] y, const double[::1] sw,
-                           const double[::1] x_mean, const int64_t[::1] order, double[::1] w,
-                           double[::1] a, double[::1] state, const double[::1] hyper):
-    """Mini-batch SGD (see ``reference_sgd.minibatch_epoch``), O(nnz of the batch) per batch.
-
-    Residuals of a batch are computed in parallel at its start; the update
-    ``w <- (1 - eta lam) w - eta/|B| sum s r (x - xbar)`` and the running
-    average then cost O(nnz of the batch) through ``v, m, D`` and ``a, na, A, F``.
-    """
-    cdef Py_ssize_t p = x_mean.shape[0], n_rows = order.shape[0]
-    cdef double eta = hyper[layout.MB_ETA], lam = hyper[layout.MB_LAM]
-    cdef bint fit_b = hyper[layout.MB_FIT_B] != 0.0
-    cdef Py_ssize_t size = <Py_ssize_t>hyper[layout.MB_BATCH]
-    cdef double start = hyper[layout.MB_AVG_START]
-    cdef double t = state[layout.MB_T], b = state[layout.MB_B], bbar = state[layout.MB_BAVG]
-    cdef double mm = 0.0, c = 0.0, D = 1.0, m = 0.0, A = 1.0, F = 0.0, na = 0.0, loss = 0.0
-    cdef double mu, gb, total, sr, step, coef_a
-    cdef bint averaging, first
-    cdef Py_ssize_t lo, hi, count, q, i, j, e
-    if size < 1:
-        raise ValueError(f"the batch size hyper[layout.MB_BATCH] must be at least 1, got {hyper[layout.MB_BATCH]}")
-    cdef double[::1] r = np.empty(size), xx = np.empty(size)
-    with nogil:
-        for j in range(p):  # w is updated in place as v
-            mm = mm + x_mean[j] * x_mean[j]
-            c = c + x_mean[j] * w[j]
-        lo = 0
-        while lo < n_rows:
-            hi = min(n_rows, lo + size)
-            count = hi - lo
-            _batch_residuals(data, indices, indptr, y, order, lo, hi, w, x_mean, c, m, mm, D, b, r, xx)
-            D = D / (1.0 - eta * lam)
-            averaging = t >= start
-            mu = 0.0
-            first = False
-            if averaging:
-                mu = 1.0 / (t - start + 1.0)
-                first = mu >= 1.0
-            gb = 0.0
-            total = 0.0
-            for q in range(count):
-                i = order[lo + q]
-                sr = sw[i] * r[q]
-                loss += sr * r[q]
-                gb += sr
-                step = eta * sr * D / count
-                total += step
-                c -= step * xx[q]
-                coef_a = F * step
-                for e in range(indptr[i], indptr[i + 1]):
-                    j = indices[e]
-                    w[j] -= step * data[e]
-                    if averaging and not first:
-                        a[j] += coef_a * data[e]
-            m += total
-            if fit_b:
-                b -= eta * gb / count
-            if averaging:
-                if first:
-                    for j in range(p):
-                        a[j] = 0.0
-                    na = 0.0
-                    A = D
-                    F = 1.0
-                else:
-                    na -= F * total
-                    A = A / (1.0 - mu)
-                    F = F + mu * A / D
-                bbar += mu * (b - bbar)
-            t += 1.0
-            if D > 1e6 or A > 1e6:
-                # fold into w (dense) and the average, then restart the lazy scales
-                for j in range(p):
-                    a[j] = (a[j] + na * x_mean[j] + F * (w[j] + m * x_mean[j])) / A
-                c = _fold(w, m, x_mean, D)
-                m = 0.0
-                na = 0.0
-                D = 1.0
-                A = 1.0
-                F = 0.0
-            lo = hi
-        # the dense kernel keeps w and the average explicitly
-        for j in range(p):
-            a[j] = (a[j] + na * x_mean[j] + F * (w[j] + m * x_mean[j])) / A
-        _fold(w, m, x_mean, D)
-    np.asarray(state)[:3] = (t, b, bbar)
     return loss

@@ -87,17 +87,14 @@ SVRG_LAM = 1  # hyper: L2 per sample
 SVRG_FIT_B = 2  # hyper: 1.0 to fit the intercept
 SVRG_HYPER_SIZE = 3
 
-# -- minibatch_epoch ---------------------------------------------------------------------
+# -- minibatch_epoch (k targets; their intercepts (2, k), penalty rates (k,) are arguments) --
 MB_T = 0  # state: batch updates done so far
-MB_B = 1  # state: intercept
-MB_BAVG = 2  # state: averaged intercept
-MB_STATE_SIZE = 3
+MB_STATE_SIZE = 1
 MB_ETA = 0  # hyper: step
-MB_LAM = 1  # hyper: L2 per sample
-MB_FIT_B = 2  # hyper: 1.0 to fit the intercept
-MB_BATCH = 3  # hyper: rows per batch
-MB_AVG_START = 4  # hyper: update count from which the average is taken (inf: none)
-MB_HYPER_SIZE = 5
+MB_FIT_B = 1  # hyper: 1.0 to fit the intercept
+MB_BATCH = 2  # hyper: rows per batch
+MB_AVG_START = 3  # hyper: update count from which the average is taken (inf: none)
+MB_HYPER_SIZE = 4
 
 # -- scaled_sgd_epoch (diagonally preconditioned SGD, a constant step) --------------------
 PS_T = 0  # state: updates done so far

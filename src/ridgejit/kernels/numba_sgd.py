@@ -70,13 +70,6 @@ def store_sgd_state(state, t, D, A, F, b, bbar):
 
 
 @njit(inline="always", **JIT)
-def minibatch_slots(state, hyper):
-    """``(eta, lam, fit_b, batch size, average start, t, b, bbar)`` of ``minibatch_epoch``."""
-    return (hyper[L.MB_ETA], hyper[L.MB_LAM], hyper[L.MB_FIT_B] != 0.0, int(hyper[L.MB_BATCH]),
-            hyper[L.MB_AVG_START], state[L.MB_T], state[L.MB_B], state[L.MB_BAVG])
-
-
-@njit(inline="always", **JIT)
 def svrg_slots(state, hyper):
     """``(step, lam, fit_b, b, b_snap, gb)`` of ``svrg_inner``."""
     return (hyper[L.SVRG_STEP], hyper[L.SVRG_LAM], hyper[L.SVRG_FIT_B] != 0.0, state[L.SVRG_B],
@@ -277,80 +270,4 @@ def svrg_inner(X, y, sw, x_mean, order, w, snapshot, full_grad, state, hyper, fa
         if fit_b:
             b -= step * (d + gb)
     state[L.SVRG_B] = b
-    return loss
-
-
-@njit(inline="always", **JIT)
-def _batch_block(X, y, sw, x_mean, order, lo, hi, w, b_c, acc_k, accb, accl, k):
-    """One block of a batch: ``acc_k = sum s r (x - xbar)``, ``accb[k] = sum s r``,
-    ``accl[k] = sum s r^2`` over the rows ``order[lo:hi]`` (``r = x.w + b_c - y``)."""
-    p = X.shape[1]
-    for j in range(p):
-        acc_k[j] = 0.0
-    sb = 0.0
-    sl = 0.0
-    for idx in range(lo, hi):
-        prefetch_ahead(X, order, idx)
-        i = order[idx]
-        x = X[i]
-        r = b_c - y[i]
-        for j in range(p):
-            r += x[j] * w[j]
-        sr = sw[i] * r
-        sb += sr
-        sl += sr * r
-        for j in range(p):
-            acc_k[j] += sr * (x[j] - x_mean[j])
-    accb[k] = sb
-    accl[k] = sl
-
-
-@njit(**PARALLEL)
-def minibatch_epoch(X, y, sw, x_mean, order, w, a, state, hyper):
-    """Mini-batch SGD; each batch gradient in parallel over fixed row blocks (at
-    most ``BATCH_MAX_BLOCKS`` per batch, at least ``BATCH_MIN_ROWS`` rows each: the
-    same bits for any thread count).  See ``reference_sgd.minibatch_epoch``."""
-    p = X.shape[1]
-    m = order.shape[0]
-    eta, lam, fit_b, size, start, t, b, bbar = minibatch_slots(state, hyper)
-    nb = max(1, min(L.BATCH_MAX_BLOCKS, size // L.BATCH_MIN_ROWS))
-    acc = np.zeros((nb, p))
-    accb = np.zeros(nb)
-    accl = np.zeros(nb)
-    loss = 0.0
-    for lo in range(0, m, size):
-        hi = min(m, lo + size)
-        count = hi - lo
-        step = (count + nb - 1) // nb
-        c = 0.0
-        for j in range(p):
-            c += x_mean[j] * w[j]
-        if nb == 1:  # small batches: no parallel launch (about 8 us a batch)
-            _batch_block(X, y, sw, x_mean, order, lo, hi, w, b - c, acc[0], accb, accl, 0)
-        else:
-            for k in prange(nb):
-                _batch_block(X, y, sw, x_mean, order, lo + k * step, min(hi, lo + (k + 1) * step),
-                             w, b - c, acc[k], accb, accl, k)
-        shrink = 1.0 - eta * lam
-        scale = eta / count
-        gb = 0.0
-        for k in range(nb):
-            gb += accb[k]
-            loss += accl[k]
-        for j in range(p):
-            g = 0.0
-            for k in range(nb):
-                g += acc[k, j]
-            w[j] = shrink * w[j] - scale * g
-        if fit_b:
-            b -= scale * gb
-        if t >= start:
-            mu = 1.0 / (t - start + 1.0)
-            for j in range(p):
-                a[j] += mu * (w[j] - a[j])
-            bbar += mu * (b - bbar)
-        t += 1.0
-    state[L.MB_T] = t
-    state[L.MB_B] = b
-    state[L.MB_BAVG] = bbar
     return loss

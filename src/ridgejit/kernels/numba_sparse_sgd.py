@@ -19,8 +19,7 @@ carries every multiple of ``xbar``, and ``D`` the lazy L2 divisor
   step factors ``cum`` and, per feature, the ``cum`` at its last update, so a
   feature catches up with all the steps it missed when a row next touches it
   (Schmidt, Le Roux and Bach's lazy updates).
-* Mini-batch: the batch residuals are computed in parallel (one per row, no
-  reduction), then the batch update is applied serially, O(nnz of the batch).
+* Mini-batch (:mod:`ridgejit.kernels.numba_minibatch`): one such set per target.
 
 All multiples are folded back into dense vectors (O(p)) at the end of a call
 and whenever a divisor passes 1e6, so the interfaces and states are those of
@@ -28,12 +27,11 @@ the dense kernels.
 """
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
-from .._config import JIT, PARALLEL
+from .._config import JIT
 from . import layout as L
-from .numba_sgd import (average_step, minibatch_slots, rate, saga_slots, sgd_hyper, sgd_state,
-                        store_sgd_state, svrg_slots)
+from .numba_sgd import average_step, rate, saga_slots, sgd_hyper, sgd_state, store_sgd_state, svrg_slots
 
 
 @njit(**JIT)
@@ -49,7 +47,7 @@ def _dot2(data, indices, lo, hi, v, x_mean):
 
 
 @njit(**JIT)
-def _fold(v, m, x_mean, D):
+def fold(v, m, x_mean, D):
     """``v <- (v + m xbar) / D``; returns ``xbar.v`` of the result."""
     c = 0.0
     for j in range(v.shape[0]):
@@ -106,7 +104,7 @@ def sgd_epoch_sparse(data, indices, indptr, y, sw, x_mean, order, v, a, state, s
             bbar += mu * (b - bbar)
         t += 1.0
         if D > 1e6 or A > 1e6:
-            c = _fold(v, m, x_mean, D)
+            c = fold(v, m, x_mean, D)
             if t > start:
                 for j in range(p):
                     a[j] = (a[j] + na * x_mean[j] + F * v[j] * D) / A
@@ -138,7 +136,7 @@ def _settle(v, rate, cum, last, m, x_mean, D):
     for j in range(v.shape[0]):
         v[j] -= rate[j] * (cum - last[j])
         last[j] = 0.0
-    return _fold(v, m, x_mean, D)
+    return fold(v, m, x_mean, D)
 
 
 @njit(**JIT)
@@ -283,103 +281,4 @@ def svrg_inner_sparse(data, indices, indptr, y, sw, x_mean, order, w, snapshot, 
             D = 1.0
     _settle(v, minus_z, cum, last, m, x_mean, D)
     state[L.SVRG_B] = b
-    return loss
-
-
-@njit(**PARALLEL)
-def _batch_residuals(data, indices, indptr, y, order, lo, hi, v, x_mean, c, m, mm, D, b, r, xx):
-    """Residuals of the batch rows ``order[lo:hi]`` at the batch's start (in parallel)."""
-    for q in prange(hi - lo):
-        i = order[lo + q]
-        dv, dx = _dot2(data, indices, np.uintp(indptr[i]), np.uintp(indptr[i + 1]), v, x_mean)
-        r[q] = (dv + m * dx - c - m * mm) / D + b - y[i]
-        xx[q] = dx
-
-
-@njit(**JIT)
-def minibatch_epoch_sparse(data, indices, indptr, y, sw, x_mean, order, w, a, state, hyper):
-    """Mini-batch SGD (see ``reference_sgd.minibatch_epoch``), O(nnz of the batch) per batch.
-
-    Residuals of a batch are computed in parallel at its start (each row on
-    its own: the same bits for any thread count); the update
-    ``w <- (1 - eta lam) w - eta/|B| sum s r (x - xbar)`` and the running
-    average then cost O(nnz of the batch) through ``v, m, D`` and ``a, na, A, F``.
-    """
-    p = x_mean.shape[0]
-    n_rows = order.shape[0]
-    eta, lam, fit_b, size, start, t, b, bbar = minibatch_slots(state, hyper)
-    v = w
-    mm = 0.0
-    c = 0.0
-    for j in range(p):
-        mm += x_mean[j] * x_mean[j]
-        c += x_mean[j] * v[j]
-    D = 1.0
-    m = 0.0
-    A = 1.0
-    F = 0.0
-    na = 0.0
-    r = np.empty(size)
-    xx = np.empty(size)
-    loss = 0.0
-    for lo in range(0, n_rows, size):
-        hi = min(n_rows, lo + size)
-        count = hi - lo
-        _batch_residuals(data, indices, indptr, y, order, lo, hi, v, x_mean, c, m, mm, D, b, r, xx)
-        D = D / (1.0 - eta * lam)
-        averaging = t >= start
-        mu = 0.0
-        first = False
-        if averaging:
-            mu = 1.0 / (t - start + 1.0)
-            first = mu >= 1.0
-        gb = 0.0
-        total = 0.0
-        for q in range(count):
-            i = order[lo + q]
-            sr = sw[i] * r[q]
-            loss += sr * r[q]
-            gb += sr
-            step = eta * sr * D / count
-            total += step
-            c -= step * xx[q]
-            coef_a = F * step
-            for e in range(np.uintp(indptr[i]), np.uintp(indptr[i + 1])):
-                j = np.uintp(indices[e])
-                v[j] -= step * data[e]
-                if averaging and not first:
-                    a[j] += coef_a * data[e]
-        m += total
-        if fit_b:
-            b -= eta * gb / count
-        if averaging:
-            if first:
-                for j in range(p):
-                    a[j] = 0.0
-                na = 0.0
-                A = D
-                F = 1.0
-            else:
-                na -= F * total
-                A = A / (1.0 - mu)
-                F = F + mu * A / D
-            bbar += mu * (b - bbar)
-        t += 1.0
-        if D > 1e6 or A > 1e6:
-            # fold into w (dense) and the average, then restart the lazy scales
-            for j in range(p):
-                a[j] = (a[j] + na * x_mean[j] + F * (v[j] + m * x_mean[j])) / A
-            c = _fold(v, m, x_mean, D)
-            m = 0.0
-            na = 0.0
-            D = 1.0
-            A = 1.0
-            F = 0.0
-    # the dense kernel keeps w and the average explicitly
-    for j in range(p):
-        a[j] = (a[j] + na * x_mean[j] + F * (v[j] + m * x_mean[j])) / A
-    _fold(v, m, x_mean, D)
-    state[L.MB_T] = t
-    state[L.MB_B] = b
-    state[L.MB_BAVG] = bbar
     return loss

@@ -212,34 +212,38 @@ def scaled_sgd_epoch_multi(X, Y, sw, x_mean, order, q, H, W, A, intercepts, stat
     return loss
 
 
-def minibatch_epoch(X, y, sw, x_mean, order, w, a, state, hyper):
-    """Mini-batch SGD over ``order`` in consecutive batches of ``hyper[L.MB_BATCH]`` rows.
+def minibatch_epoch(X, Y, sw, x_mean, order, W, A, intercepts, lams, state, hyper):
+    """Mini-batch SGD of ``k`` targets over ``order`` in consecutive batches of ``hyper[L.MB_BATCH]`` rows.
 
-    ``hyper = (eta, lam, fit_b, batch_size, avg_start)``; ``state = (t, b, bbar)``
-    with ``t`` counting batch updates.  Per batch ``B`` (size ``m``)::
+    ``Y`` (n, k) the targets; ``W`` and ``A`` (k, p) their iterates and
+    averages (centred frame); ``intercepts`` (2, k) their intercepts ``b`` and
+    averages ``bbar``; ``lams`` (k,) their L2 rates per sample; ``hyper = (eta,
+    fit_b, batch_size, avg_start)`` shared; ``state = (t,)`` counts batch
+    updates.  Per batch ``B`` (size ``m``), for every target ``c``::
 
-        g   = (1/m) sum_{i in B} s_i r_i (x_i - xbar)      gb = (1/m) sum s_i r_i
-        w  <- (1 - eta lam) w - eta g                      b  <- b - eta gb
-        wbar <- wbar + (w - wbar) / (t - avg_start + 1)    once t >= avg_start
+        g_c  = (1/m) sum_{i in B} s_i r_ic (x_i - xbar)    gb_c = (1/m) sum s_i r_ic
+        w_c <- (1 - eta lam_c) w_c - eta g_c               b_c <- b_c - eta gb_c
+        wbar_c <- wbar_c + (w_c - wbar_c) / (t - avg_start + 1)    once t >= avg_start
 
-    Returns ``sum s_i r_i^2`` over the rows (residuals at the batch's start).
+    with ``r_ic = (x_i - xbar).w_c + b_c - y_ic``: each target evolves exactly as
+    it would alone.  Returns ``sum_c sum_i s_i r_ic^2`` (residuals at each batch's start).
     """
-    eta, lam, fit_b, size, start = hyper[L.MB_ETA], hyper[L.MB_LAM], hyper[L.MB_FIT_B] != 0, int(hyper[L.MB_BATCH]), hyper[L.MB_AVG_START]
-    t, b, bbar = state
+    eta, fit_b, size, start = hyper[L.MB_ETA], hyper[L.MB_FIT_B] != 0, int(hyper[L.MB_BATCH]), hyper[L.MB_AVG_START]
+    t = state[L.MB_T]
     loss = 0.0
     for lo in range(0, len(order), size):
         rows = order[lo : lo + size]
         Xc = X[rows].astype(np.float64) - x_mean
-        r = Xc @ w + b - y[rows]
-        loss += float(sw[rows] @ (r * r))
-        sr = sw[rows] * r
-        w[:] = (1.0 - eta * lam) * w - eta * (sr @ Xc) / len(rows)
+        R = Xc @ W.T + intercepts[0] - Y[rows]  # (m, k)
+        loss += float(sw[rows] @ (R * R).sum(axis=1))
+        SR = sw[rows, None] * R
+        W[:] = (1.0 - eta * lams)[:, None] * W - eta * (SR.T @ Xc) / len(rows)
         if fit_b:
-            b -= eta * sr.sum() / len(rows)
+            intercepts[0] -= eta * SR.sum(axis=0) / len(rows)
         if t >= start:
             mu = 1.0 / (t - start + 1.0)
-            a[:] = a + mu * (w - a)
-            bbar += mu * (b - bbar)
+            A[:] = A + mu * (W - A)
+            intercepts[1] += mu * (intercepts[0] - intercepts[1])
         t += 1.0
-    state[:] = (t, b, bbar)
+    state[L.MB_T] = t
     return loss

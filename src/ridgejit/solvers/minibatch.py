@@ -30,14 +30,22 @@ import numpy as np
 
 from ..kernels import layout as L
 from .epochs import safe_rate
-from .sgd import AdaptiveRate
+from .sgd import AdaptiveRate, SeveralTargets
 
 #: the largest batch ``batch_size="auto"`` chooses
 MAX_AUTO_BATCH = 4096
 
 
-class MinibatchMethod(AdaptiveRate):
-    """Mini-batch SGD iterate (plain and averaged), intercept and rate."""
+class MinibatchMethod(SeveralTargets, AdaptiveRate):
+    """Mini-batch SGD iterates (plain and averaged), intercepts and rate of ``k`` targets.
+
+    The targets' iterates are :class:`~ridgejit.solvers.sgd.SeveralTargets`';
+    every row read updates all ``k`` (``minibatch_epoch``).  The targets share the batch size
+    and the step: with one ``alpha`` each target evolves exactly as its own fit
+    would; with one ``alpha`` per target both are set by the largest (the step
+    is then safe for every target, and a target with a smaller ``alpha`` moves
+    as it would alone with that step).
+    """
 
     name = "minibatch"
 
@@ -48,11 +56,8 @@ class MinibatchMethod(AdaptiveRate):
         self.options = options
         self.batch_size = None if options.batch_size == "auto" else int(options.batch_size)
         self.x_mean = np.asarray(x_mean, dtype=np.float64)
-        self.w = np.asarray(coef0, dtype=np.float64).reshape(-1).copy()
-        self.a = self.w.copy()
-        b = float(intercept0) + float(self.x_mean @ self.w)
+        self.start_targets(coef0, intercept0, options)
         self.state = np.zeros(L.MB_STATE_SIZE)
-        self.state[L.MB_B] = self.state[L.MB_BAVG] = b
         self.eta = None
         self.safe_eta = None
 
@@ -62,7 +67,9 @@ class MinibatchMethod(AdaptiveRate):
         return self.state[L.MB_T]
 
     def prepare(self, problem, lam):
-        self.lam = lam
+        """Set the batch size (first call), the rate and the L2 rates ``lam`` (scalar or (k,))."""
+        self.lams = np.ascontiguousarray(np.broadcast_to(np.asarray(lam, dtype=np.float64), self.W.shape[:1]))
+        lam = float(self.lams.max())
         n = problem.n_samples
         self.safe_eta = safe_rate(problem, self.x_mean, lam)
         fixed = self.options.learning_rate != "auto"
@@ -84,22 +91,22 @@ class MinibatchMethod(AdaptiveRate):
 
     @staticmethod
     def _lipschitz(problem):
-        """``L`` of ``grad J``, counting the intercept's curvature (mean weight) when fitted."""
-        return max(float(problem.lipschitz()[0]), float(np.mean(problem.sw)) * problem.fit_intercept)
+        """The largest ``L`` of the targets' ``grad J``, counting the intercept's curvature (mean
+        weight) when fitted."""
+        return max(float(problem.lipschitz().max()), float(np.mean(problem.sw)) * problem.fit_intercept)
 
     def run_epoch(self, problem, order):
         avg = self.options.average
         start = np.inf if avg is False else (0.0 if avg is True else float(avg))
         hyper = np.empty(L.MB_HYPER_SIZE)
-        hyper[L.MB_ETA], hyper[L.MB_LAM], hyper[L.MB_FIT_B] = self.eta, self.lam, float(problem.fit_intercept)
+        hyper[L.MB_ETA], hyper[L.MB_FIT_B] = self.eta, float(problem.fit_intercept)
         hyper[L.MB_BATCH], hyper[L.MB_AVG_START] = float(self.batch_size), start
-        problem.kernel("minibatch_epoch")(problem.y[:, 0], problem.sw, self.x_mean, order,
-                                        self.w, self.a, self.state, hyper)
+        problem.kernel("minibatch_epoch")(np.ascontiguousarray(problem.y), problem.sw, self.x_mean, order,
+                                        self.W, self.A, self.intercepts, self.lams, self.state, hyper)
+        self.restore_frozen()
 
     def rate_text(self):
         return f"learning_rate={self.options.learning_rate!r} (eta={self.eta:.3g})"
 
     def coef(self):
-        averaged = self.options.average is not False and self.state[L.MB_T] > 0
-        w, b = (self.a, self.state[L.MB_BAVG]) if averaged else (self.w, self.state[L.MB_B])
-        return w.copy(), float(b) - float(self.x_mean @ w)
+        return self.targets_coef(self.options.average is not False and self.state[L.MB_T] > 0)

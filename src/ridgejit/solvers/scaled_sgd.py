@@ -43,7 +43,7 @@ import numpy as np
 
 from ..kernels import layout as L
 from .epochs import safe_rate
-from .sgd import AdaptiveRate
+from .sgd import AdaptiveRate, SeveralTargets
 
 
 def column_scales(problem):
@@ -78,7 +78,7 @@ def stretch(problem):
     return max(1, math.ceil(problem.n_features * problem.n_samples / nnz))
 
 
-class ScaledSGDMethod(AdaptiveRate):
+class ScaledSGDMethod(SeveralTargets, AdaptiveRate):
     """Preconditioned plain/averaged SGD (``SGDRidge(solver="sgd", precondition=True)``).
 
     ``W`` and ``A`` (k, p) are the iterates of the ``k`` targets and their
@@ -102,16 +102,8 @@ class ScaledSGDMethod(AdaptiveRate):
                              f"'constant' or 'adaptive'), not {options.learning_rate!r}")
         self.options = options
         self.x_mean = np.asarray(x_mean, dtype=np.float64)
-        C0 = np.atleast_2d(np.asarray(coef0, dtype=np.float64))  # (k, p)
-        if C0.shape[0] > 1 and options.learning_rate == "adaptive":
-            raise ValueError("learning_rate='adaptive' lowers one rate for all targets: fit the "
-                             "targets one at a time, or use 'auto' or 'constant'")
-        self.W = C0.copy()
-        self.A = C0.copy()
-        b0 = np.broadcast_to(np.asarray(intercept0, dtype=np.float64), C0.shape[:1]) + C0 @ self.x_mean
-        self.intercepts = np.vstack([b0, b0])
+        self.start_targets(coef0, intercept0, options)
         self.state = np.zeros(L.PS_STATE_SIZE)
-        self.frozen = {}
         self.q = None
 
     @property
@@ -144,23 +136,11 @@ class ScaledSGDMethod(AdaptiveRate):
             problem.kernel("scaled_sgd_epoch_multi")(np.ascontiguousarray(problem.y), problem.sw,
                                                    self.x_mean, order, self.q, self.H, self.W, self.A,
                                                    self.intercepts, self.state, self.hyper)
-        for c, (w, a, b) in self.frozen.items():
-            self.W[c], self.A[c], self.intercepts[:, c] = w, a, b
-
-    def freeze(self, c):
-        """Stop updating target ``c``: it keeps its current iterate, average and intercepts."""
-        self.frozen[c] = (self.W[c].copy(), self.A[c].copy(), self.intercepts[:, c].copy())
+        self.restore_frozen()
 
     def rate_text(self):
         return (f"learning_rate={self.options.learning_rate!r} (eta={self.eta:.3g}, in standardized "
                 f"columns)")
 
     def coef(self):
-        """``(coef (k, p), intercept (k,))`` of the plain or averaged iterates, in X's own frame
-        (``(coef (p,), intercept float)`` for one target)."""
-        if self.options.average is not False and self.state[L.PS_NAVG] > 0:
-            C, b = self.A.copy(), self.intercepts[1].copy()
-        else:
-            C, b = self.W.copy(), self.intercepts[0].copy()
-        b = b - C @ self.x_mean
-        return (C[0], float(b[0])) if C.shape[0] == 1 else (C, b)
+        return self.targets_coef(self.options.average is not False and self.state[L.PS_NAVG] > 0)

@@ -60,6 +60,45 @@ class AdaptiveRate(StochasticMethod):
         return False
 
 
+class SeveralTargets:
+    """The iterates of ``k`` targets that share every row read (preconditioned sgd, minibatch).
+
+    ``W`` and ``A`` (k, p): the iterates and their averages in the centred
+    frame; ``intercepts`` (2, k): their intercepts and averages.  A target whose
+    stopping rule fires is frozen (:meth:`freeze`): its values are put back
+    after every later epoch (:meth:`restore_frozen`) while the others go on.
+    """
+
+    def start_targets(self, coef0, intercept0, options):
+        """Set ``W``, ``A``, ``intercepts`` from the starting point (X's own frame) about
+        ``self.x_mean``; ``adaptive`` lowers one rate for all, so it takes one target only."""
+        C0 = np.atleast_2d(np.asarray(coef0, dtype=np.float64))  # (k, p)
+        if C0.shape[0] > 1 and options.learning_rate == "adaptive":
+            raise ValueError("learning_rate='adaptive' lowers one rate for all targets: fit the "
+                             "targets one at a time, or use 'auto' or 'constant'")
+        self.W = C0.copy()
+        self.A = C0.copy()
+        b0 = np.broadcast_to(np.asarray(intercept0, dtype=np.float64), C0.shape[:1]) + C0 @ self.x_mean
+        self.intercepts = np.vstack([b0, b0])
+        self.frozen = {}
+
+    def freeze(self, c):
+        """Stop updating target ``c``: it keeps its current iterate, average and intercepts."""
+        self.frozen[c] = (self.W[c].copy(), self.A[c].copy(), self.intercepts[:, c].copy())
+
+    def restore_frozen(self):
+        """Put the frozen targets back after an epoch that updated them all."""
+        for c, (w, a, b) in self.frozen.items():
+            self.W[c], self.A[c], self.intercepts[:, c] = w, a, b
+
+    def targets_coef(self, averaged):
+        """``(coef (k, p), intercept (k,))`` of the averaged or plain iterates, in X's own frame
+        (``(coef (p,), intercept float)`` for one target)."""
+        C, b = (self.A.copy(), self.intercepts[1].copy()) if averaged else (self.W.copy(), self.intercepts[0].copy())
+        b = b - C @ self.x_mean
+        return (C[0], float(b[0])) if C.shape[0] == 1 else (C, b)
+
+
 class SGDMethod(AdaptiveRate):
     """Plain/averaged SGD: everything carried between epochs and ``partial_fit`` calls.
 
