@@ -54,8 +54,9 @@ def test_solver_and_positive_combinations_are_checked():
     X, y, _ = make_data(n=50, p=3)
     with pytest.raises(ValueError, match="only when positive=True"):
         Ridge(solver="lbfgs").fit(X, y)
-    with pytest.raises(ValueError, match="positive=True \\(or bounds\\) is solved exactly"):
-        Ridge(solver="cg", positive=True).fit(X, y)
+    for solver in ("cg", "svd", "lsqr"):
+        with pytest.raises(ValueError, match="positive=True \\(or bounds\\) is solved exactly"):
+            Ridge(solver=solver, positive=True).fit(X, y)
     with pytest.raises(ValueError, match="solver"):
         Ridge(solver="positive").fit(X, y)  # reached by positive=True, not by name
 
@@ -247,3 +248,32 @@ def test_projected_gradient_solvers_reach_the_constrained_optimum(solver, kind, 
     assert ((model.coef_ >= lower) & (model.coef_ <= upper)).all() and np.isclose(model.coef_, lower).sum() > 0
     assert_coef_close(model.coef_, w, rtol=1e-6)
     assert abs(model.intercept_ - b) <= 1e-6 * (1 + abs(b))
+
+
+@pytest.mark.parametrize("solver", ["sag", "saga"])
+@pytest.mark.parametrize("kind", ["positive", "bounds"])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_projected_variance_reduced_epochs_reach_the_constrained_optimum(solver, kind, fit_intercept):
+    """sag/saga with positive=True or bounds: every step projected, certified on the projected
+    gradient; two targets (each its own run), weighted; against SciPy's NNLS / BVLS."""
+    X, y, sw = make_data(n=400, p=12, seed=16)
+    X = StandardScaler().fit_transform(X) + 0.5  # off-centre columns: the intercept matters
+    Y = np.column_stack([y - 2.0 * X[:, 0] + 1.5 * X[:, 5], -y])
+    constraint = {"positive": True} if kind == "positive" else {"bounds": (LOWER, UPPER)}
+    lower, upper = (np.zeros(12), np.full(12, np.inf)) if kind == "positive" else (LOWER, UPPER)
+    model = Ridge(alpha=20.0, solver=solver, tol=1e-13, max_iter=5000, random_state=0,
+                  fit_intercept=fit_intercept, **constraint).fit(X, Y, sw)
+    assert model.solver_ == solver and model.gap_bound_ <= 1e-13
+    for t in range(2):
+        w, b = (_nnls_ridge(X, Y[:, t], sw, 20.0, fit_intercept) if kind == "positive"
+                else _bounded_ridge(X, Y[:, t], sw, 20.0, lower, upper, fit_intercept))
+        coef = model.coef_[t]
+        assert ((coef >= lower) & (coef <= upper)).all() and np.isclose(coef, lower).sum() > 0
+        assert_coef_close(coef, w, rtol=1e-6)
+        assert abs(model.intercept_[t] - b) <= 1e-6 * (1 + abs(b))
+
+
+def test_projected_variance_reduced_epochs_refuse_csr():
+    X, y, _ = make_data(n=100, p=5)
+    with pytest.raises(ValueError, match="needs dense X.*solver='auto'"):
+        Ridge(solver="saga", positive=True).fit(sp.csr_matrix(X), y)

@@ -189,8 +189,8 @@ def test_saga_and_sag_epochs_match_reference(compiled, prob, saga, seed):
 
     def run(be):
         w, state, memory, grad_avg = np.zeros(p), np.array([0.3, 0.0]), np.zeros(n), np.zeros(p)
-        losses = [be.saga_epoch(X, y, sw, mean, order, w, state, memory, grad_avg, hyper, np.empty(0))
-                  for order in orders]
+        losses = [be.saga_epoch(X, y, sw, mean, order, w, state, memory, grad_avg, hyper, np.empty(0),
+                                np.empty((0, p))) for order in orders]
         return [w, state, memory, grad_avg, losses]
 
     _compare_runs(compiled, run)

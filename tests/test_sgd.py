@@ -232,10 +232,15 @@ def test_sklearn_estimator_checks_variance_reduced(estimator, check):
 FACTORS = [np.empty(0), np.array([1.0, 0.5, 3.0, 1.0, 0.1, 2.0])]
 
 
+#: boxes the variance-reduced steps are projected onto: none, and one that holds some coefficients
+BOXES = [np.empty((0, 6)), np.array([[0.0, -0.02, 0.0, -np.inf, 0.0, -0.01], [np.inf, 0.02, 0.01, 0.0, np.inf, 0.01]])]
+
+
 @pytest.mark.parametrize("saga", [1.0, 0.0])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("factor", FACTORS, ids=["plain", "factors"])
-def test_saga_epoch_matches_reference(compiled, saga, dtype, factor):
+@pytest.mark.parametrize("box", BOXES, ids=["free", "box"])
+def test_saga_epoch_matches_reference(compiled, saga, dtype, factor, box):
     rng = np.random.default_rng(1)
     n, p = 250, 6
     X = readonly_view((rng.standard_normal((n, p)) + 2).astype(dtype))
@@ -245,8 +250,12 @@ def test_saga_epoch_matches_reference(compiled, saga, dtype, factor):
     out = []
     for be in (compiled, REF):
         w, st, mem, ga = np.zeros(p), np.array([0.3, 0.0]), np.zeros(n), np.zeros(p)
-        losses = [be.saga_epoch(X, y, sw, mean, rng_order(n, e), w, st, mem, ga, hyper, factor) for e in range(3)]
+        losses = [be.saga_epoch(X, y, sw, mean, rng_order(n, e), w, st, mem, ga, hyper, factor, box)
+                  for e in range(3)]
         out.append((w, st, mem, ga, losses))
+    if len(box):  # the box holds some coefficients, and every one inside it
+        w = out[0][0]
+        assert ((w >= box[0]) & (w <= box[1])).all() and (np.isin(w, box)).any()
     for a, b in zip(*out):
         assert_allclose(a, b, rtol=1e-10, atol=1e-13)
 

@@ -178,7 +178,8 @@ def test_saga_epoch_sparse(sbackend, saga, lam):
     out = []
     for call in (lambda *r: sbackend.saga_epoch_sparse(*args(X), *r), lambda *r: REF.saga_epoch(D, *r)):
         w, st, mem, ga = np.zeros(p), np.array([0.3, 0.0]), np.zeros(n), np.zeros(p)
-        losses = [call(y, sw, mean, rng_order(n, e), w, st, mem, ga, hyper, np.empty(0)) for e in range(3)]
+        losses = [call(y, sw, mean, rng_order(n, e), w, st, mem, ga, hyper, np.empty(0), np.empty((0, p)))
+                  for e in range(3)]
         out.append((w, st, mem, ga, losses))
     for u, v in zip(*out):
         assert_allclose(u, v, rtol=1e-8, atol=1e-11)

@@ -99,13 +99,14 @@ class Ridge(ExactStream, CoefficientTable, RegressorMixin, BaseEstimator):
         X whatever the number of exchanges (:mod:`ridgejit.solvers.positive`);
         with ``solver`` ``"auto"``, ``"direct"``, ``"cholesky"`` or ``"lbfgs"``;
         ``"gd"``/``"nesterov"`` take projected steps instead (no ``p x p`` Gram:
-        for wide X), stopping on the gap bound of the projected gradient; other
-        solvers raise ``ValueError``.  ``gap_bound_`` is the constrained
+        for wide X), and ``"sag"``/``"saga"`` projected epochs (dense X;
+        :mod:`ridgejit.solvers.stochastic_batch`), all stopping on the gap bound
+        of the projected gradient; other solvers raise ``ValueError``.  ``gap_bound_`` is the constrained
         problem's bound.
     bounds : tuple (lower, upper), default=None
         Box constraints ``lower_j <= w_j <= upper_j`` (the intercept stays free):
         each side a scalar or one value per feature, ``-np.inf``/``np.inf``
-        leaving it open; the same exact QP (or projected ``gd``/``nesterov``) as
+        leaving it open; the same exact QP (or projected ``gd``/``nesterov``/``sag``/``saga``) as
         ``positive=True``, which is ``bounds=(0, np.inf)`` (give one of them), with
         the same solvers, at no extra pass over X.  scikit-learn has no equivalent (its #31031).
     cov_type : {None, "classical", "HC0", "HC1", "HC2", "HC3", "cluster"}, default=None

@@ -136,13 +136,15 @@ def sgd_epoch(const floating[:, ::1] X, const double[::1] y, const double[::1] s
 def saga_epoch(const floating[:, ::1] X, const double[::1] y, const double[::1] sw,
                const double[::1] x_mean, const int64_t[::1] order, double[::1] w, double[::1] state,
                double[::1] memory, double[::1] grad_avg, const double[::1] hyper,
-               const double[::1] factor):
-    """SAGA/SAG pass with one stored residual per sample (see reference_sgd.saga_epoch)."""
+               const double[::1] factor, const double[:, ::1] box):
+    """SAGA/SAG pass with one stored residual per sample, each step projected onto ``box``
+    when it has rows (see reference_sgd.saga_epoch)."""
     cdef Py_ssize_t n = X.shape[0]
     cdef Py_ssize_t p = X.shape[1]
     cdef Py_ssize_t idx, i, j
     cdef double step = hyper[layout.SAGA_STEP], lam = hyper[layout.SAGA_LAM], lj
     cdef bint scaled = factor.shape[0] > 0
+    cdef bint boxed = box.shape[0] > 0
     cdef bint fit_b = hyper[layout.SAGA_FIT_B] != 0.0
     cdef bint saga = hyper[layout.SAGA_UNBIASED] != 0.0
     cdef double b = state[layout.SAGA_B], gb = state[layout.SAGA_GB], inv_n = 1.0 / n
@@ -164,6 +166,8 @@ def saga_epoch(const floating[:, ::1] X, const double[::1] y, const double[::1] 
                     xc = X[i, j] - x_mean[j]
                     lj = lam * factor[j] if scaled else lam
                     w[j] -= step * (delta * xc + grad_avg[j] + lj * w[j])
+                    if boxed:
+                        w[j] = min(max(w[j], box[0, j]), box[1, j])
                     grad_avg[j] += delta * xc * inv_n
                 if fit_b:
                     b -= step * (delta + gb)
@@ -173,6 +177,8 @@ def saga_epoch(const floating[:, ::1] X, const double[::1] y, const double[::1] 
                     grad_avg[j] += delta * (X[i, j] - x_mean[j]) * inv_n
                     lj = lam * factor[j] if scaled else lam
                     w[j] -= step * (grad_avg[j] + lj * w[j])
+                    if boxed:
+                        w[j] = min(max(w[j], box[0, j]), box[1, j])
                 gb += delta * inv_n
                 if fit_b:
                     b -= step * gb

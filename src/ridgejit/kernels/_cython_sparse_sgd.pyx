@@ -155,9 +155,10 @@ def sgd_epoch_sparse(const floating[::1] data, const index_t[::1] indices, const
 def saga_epoch_sparse(const floating[::1] data, const index_t[::1] indices, const index_t[::1] indptr,
                       const double[::1] y, const double[::1] sw, const double[::1] x_mean,
                       const int64_t[::1] order, double[::1] w, double[::1] state, double[::1] memory,
-                      double[::1] grad_avg, const double[::1] hyper, const double[::1] factor):
+                      double[::1] grad_avg, const double[::1] hyper, const double[::1] factor,
+                      const double[:, ::1] box):
     """SAGA/SAG pass (see ``reference_sgd.saga_epoch``), O(nnz of the row) per step;
-    ``factor`` must be empty (see ``numba_sparse_sgd.saga_epoch_sparse``).
+    ``factor`` and ``box`` must be empty (see ``numba_sparse_sgd.saga_epoch_sparse``).
 
     ``grad_avg = g - gb xbar`` with ``g = (1/n) sum_i memory_i x_i`` sparse in
     its updates; ``-step g`` is applied just in time, ``+step gb xbar`` through ``m``.

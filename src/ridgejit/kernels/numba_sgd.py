@@ -203,11 +203,13 @@ def max_row_norm(X, sw, x_mean, q):
 
 
 @njit(**JIT)
-def saga_epoch(X, y, sw, x_mean, order, w, state, memory, grad_avg, hyper, factor):
-    """SAGA/SAG pass with one stored residual per sample (see ``reference_sgd``)."""
+def saga_epoch(X, y, sw, x_mean, order, w, state, memory, grad_avg, hyper, factor, box):
+    """SAGA/SAG pass with one stored residual per sample, each step projected onto ``box``
+    when it has rows (see ``reference_sgd``)."""
     n, p = X.shape
     step, lam, fit_b, saga, b, gb = saga_slots(state, hyper)
     scaled = factor.shape[0] > 0
+    boxed = box.shape[0] > 0
     inv_n = 1.0 / n
     loss = 0.0
     for idx in range(order.shape[0]):
@@ -227,6 +229,8 @@ def saga_epoch(X, y, sw, x_mean, order, w, state, memory, grad_avg, hyper, facto
                 xc = x[j] - x_mean[j]
                 lj = lam * factor[j] if scaled else lam
                 w[j] -= step * (delta * xc + grad_avg[j] + lj * w[j])
+                if boxed:
+                    w[j] = min(max(w[j], box[0, j]), box[1, j])
                 grad_avg[j] += delta * xc * inv_n
             if fit_b:
                 b -= step * (delta + gb)
@@ -236,6 +240,8 @@ def saga_epoch(X, y, sw, x_mean, order, w, state, memory, grad_avg, hyper, facto
                 grad_avg[j] += delta * (x[j] - x_mean[j]) * inv_n
                 lj = lam * factor[j] if scaled else lam
                 w[j] -= step * (grad_avg[j] + lj * w[j])
+                if boxed:
+                    w[j] = min(max(w[j], box[0, j]), box[1, j])
             gb += delta * inv_n
             if fit_b:
                 b -= step * gb

@@ -140,11 +140,13 @@ def _settle(v, rate, cum, last, m, x_mean, D):
 
 
 @njit(**JIT)
-def saga_epoch_sparse(data, indices, indptr, y, sw, x_mean, order, w, state, memory, grad_avg, hyper, factor):
+def saga_epoch_sparse(data, indices, indptr, y, sw, x_mean, order, w, state, memory, grad_avg, hyper, factor,
+                      box):
     """SAGA/SAG pass (see ``reference_sgd.saga_epoch``), O(nnz of the row) per step.
 
-    ``factor`` must be empty: the just-in-time updates share one penalty scale ``D``
-    (per-feature factors would need one per distinct factor).
+    ``factor`` and ``box`` must be empty: the just-in-time updates share one penalty
+    scale ``D`` (per-feature factors would need one per distinct factor), and a
+    coordinate's missed steps are applied at once, so none could be projected.
 
     ``grad_avg = g - gb xbar`` with ``g = (1/n) sum_i memory_i x_i`` sparse in
     its updates; ``-step g`` is applied just in time, ``+step gb xbar`` through ``m``.

@@ -117,7 +117,7 @@ def scaled_sgd_epoch(X, y, sw, x_mean, order, q, h, w, a, state, hyper):
     return loss
 
 
-def saga_epoch(X, y, sw, x_mean, order, w, state, memory, grad_avg, hyper, factor):
+def saga_epoch(X, y, sw, x_mean, order, w, state, memory, grad_avg, hyper, factor, box):
     """One SAGA (``hyper[L.SAGA_UNBIASED] == 1``) or SAG (``0``) pass over the rows ``order``.
 
     Stores one scalar per sample, ``memory[i] = s_i r_i`` at its last visit,
@@ -130,8 +130,11 @@ def saga_epoch(X, y, sw, x_mean, order, w, state, memory, grad_avg, hyper, facto
 
     (``grad_avg`` updated before the SAG step, after the SAGA step; intercept
     alike in ``state[L.SAGA_B]``).  ``factor``: per-feature penalty factors ``d``
-    (``lam w`` becomes ``lam d * w``), or an empty array for all ones.  Returns
-    ``sum s_i r_i^2`` over the visited rows.
+    (``lam w`` becomes ``lam d * w``), or an empty array for all ones.  ``box``:
+    ``(lower, upper)`` of shape (2, p), each step projected onto it (``w <-
+    clip(w - step (...), lower, upper)``: projected SAGA, the proximal step of
+    the box), or of shape (0, p) for none.  Returns ``sum s_i r_i^2`` over the
+    visited rows.
     """
     n = X.shape[0]
     step, lam, fit_b, saga = hyper[L.SAGA_STEP], hyper[L.SAGA_LAM], hyper[L.SAGA_FIT_B] != 0, hyper[L.SAGA_UNBIASED] != 0
@@ -147,6 +150,8 @@ def saga_epoch(X, y, sw, x_mean, order, w, state, memory, grad_avg, hyper, facto
         memory[i] = phi
         if saga:
             w[:] = w - step * (delta * xc + grad_avg + lam * w)
+            if len(box):
+                np.clip(w, box[0], box[1], out=w)
             if fit_b:
                 b -= step * (delta + gb)
             grad_avg += delta * xc / n
@@ -155,6 +160,8 @@ def saga_epoch(X, y, sw, x_mean, order, w, state, memory, grad_avg, hyper, facto
             grad_avg += delta * xc / n
             gb += delta / n
             w[:] = w - step * (grad_avg + lam * w)
+            if len(box):
+                np.clip(w, box[0], box[1], out=w)
             if fit_b:
                 b -= step * gb
     state[L.SAGA_B], state[L.SAGA_GB] = b, gb

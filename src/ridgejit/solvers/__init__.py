@@ -57,8 +57,9 @@ SKLEARN_SOLVERS = {"cholesky": "direct", "svd": "direct", "lsqr": "cg", "sparse_
 
 #: Solvers that honour ``positive=True`` (scikit-learn: ``auto`` and ``lbfgs``) by the exact QP.
 POSITIVE_SOLVERS = frozenset({"auto", "direct", "cholesky", "lbfgs"})
-#: Solvers that honour ``positive=True`` and ``bounds`` by projected steps (no Gram: wide X).
-PROJECTED_SOLVERS = frozenset({"gd", "nesterov"})
+#: Solvers that honour ``positive=True`` and ``bounds`` by projected steps (no Gram: wide X;
+#: ``sag``/``saga`` on dense X).
+PROJECTED_SOLVERS = frozenset({"gd", "nesterov", "sag", "saga"})
 
 #: The names ``Ridge(solver=...)`` accepts (``positive`` is reached by ``positive=True``).
 RIDGE_SOLVER_NAMES = frozenset(SOLVERS) - {"positive"} | frozenset(SKLEARN_SOLVERS)

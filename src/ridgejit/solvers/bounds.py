@@ -185,15 +185,28 @@ def gradient_bound(grad_norms_sq, n, alpha):
     return floor_bound(n * n * np.asarray(grad_norms_sq), np.asarray(alpha)) / (2.0 * n)
 
 
-def full_gradient_bound(J, grad, grad_b, x_mean, weight_sum, n, alpha, fit_intercept):
+def least_norm(g, w, box):
+    """The least-norm element of ``g + N(w)`` (``N`` the normal cone of the box ``(lower,
+    upper)`` at a feasible ``w``); ``g`` itself without a box.  Zero exactly at the
+    constrained optimum, and ``J - J* <= n ||.||^2 / (2 alpha)`` as for a gradient
+    (:func:`gradient_bound`: the objective is ``alpha/n``-strongly convex on the box)."""
+    if box is None:
+        return g
+    g = np.where(w <= box[0], np.minimum(g, 0.0), g)
+    return np.where(w >= box[1], np.maximum(g, 0.0), g)
+
+
+def full_gradient_bound(J, grad, grad_b, x_mean, weight_sum, n, alpha, fit_intercept, coef=None, box=None):
     """Relative gap bound at ``(w, b)`` from its full gradient ``(g_w, g_b)`` (``k`` targets).
 
     ``J`` is quadratic in ``b`` with curvature ``W / n``, so the intercept's part is exact,
     ``n g_b^2 / (2 W)``; at the best ``b`` for this ``w`` the gradient in ``w`` is the
-    centred one, ``g_w - xbar g_b``, whose :func:`gradient_bound` covers the rest.
-    ``J``, ``grad_b`` and ``alpha`` are ``(k,)``, ``grad`` is ``(k, p)``.
+    centred one, ``g_w - xbar g_b``, whose :func:`gradient_bound` covers the rest (its
+    :func:`least_norm` element at ``coef`` (k, p) for coefficients held in ``box``; the
+    intercept stays free).  ``J``, ``grad_b`` and ``alpha`` are ``(k,)``, ``grad`` is ``(k, p)``.
     """
     centred = grad - np.outer(grad_b, x_mean) if fit_intercept else grad
+    centred = least_norm(centred, coef, box)
     part_b = n * grad_b * grad_b / (2.0 * weight_sum) if fit_intercept else 0.0
     part_w = gradient_bound(np.einsum("tj,tj->t", centred, centred), n, alpha)
     return relative_gap(part_b + part_w, J, J)

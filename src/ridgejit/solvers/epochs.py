@@ -69,6 +69,9 @@ class StochasticMethod(ABC):
     #: evaluate epoch e on a second thread while epoch e + 1 runs (see :func:`run_epochs`):
     #: only for serial epoch kernels whose next epoch does not need the gradient
     overlap_evaluation = False
+    #: ``(lower, upper)`` (each ``(p,)``) that every step is projected onto, or None; the gap
+    #: bound then takes the least-norm element of the gradient and the box's normal cone
+    box = None
 
     @abstractmethod
     def __init__(self, coef0, intercept0, x_mean, options, n_samples):
@@ -245,8 +248,8 @@ class _Monitor:
         # several targets: the sum of their objectives, the largest gap bound
         history["objective"].append(float(J.sum()))
         history["grad_norm"].append(float(np.hypot(np.linalg.norm(grad), np.linalg.norm(grad_b))))
-        self.gap = full_gradient_bound(J, grad, grad_b, method.x_mean, pb.weight_sum,
-                                       pb.n_samples, pb.strong_convexity, pb.fit_intercept)
+        self.gap = full_gradient_bound(J, grad, grad_b, method.x_mean, pb.weight_sum, pb.n_samples,
+                                       pb.strong_convexity, pb.fit_intercept, np.atleast_2d(coef), method.box)
         history["gap_bound"].append(float(self.gap.max()))
         history["time"].append(time.perf_counter() - self.start)
         if self.gradient_rule:

@@ -31,7 +31,7 @@ import numpy as np
 
 from ..problem import relative_gap
 from .base import History, Result
-from .bounds import gradient_bound, require_curvature_floor, start_at_known_optima
+from .bounds import gradient_bound, least_norm, require_curvature_floor, start_at_known_optima
 
 
 def _norms(g):
@@ -45,14 +45,6 @@ class _Divergence(Exception):
 def _project(w, box):
     """``w`` clipped to the box ``(lower, upper)`` (each ``(p,)``); ``w`` itself without one."""
     return w if box is None else np.clip(w, box[0], box[1])
-
-
-def _least_norm(g, w, box):
-    """The least-norm element of ``g + N(w)`` (``N`` the box's normal cone at a feasible ``w``)."""
-    if box is None:
-        return g
-    g = np.where(w <= box[0], np.minimum(g, 0.0), g)
-    return np.where(w >= box[1], np.maximum(g, 0.0), g)
 
 
 def _run(problem, coef0, options, eta, accelerated, hist, max_iter):
@@ -72,7 +64,7 @@ def _run(problem, coef0, options, eta, accelerated, hist, max_iter):
             y = w
             J = problem.value_and_gradient(y, g)
             feasible = True
-        gn = _norms(_least_norm(g, y, box))
+        gn = _norms(least_norm(g, y, box))
         gap = relative_gap(gradient_bound(gn * gn, n, problem.strong_convexity), J, J)
         gap = gap if feasible else np.full_like(gap, np.inf)
         hist.add(J, np.linalg.norm(gn), gap)

@@ -14,9 +14,18 @@ cond ~ 2e4 it needs 439 epochs to a gap of 1e-12 instead of 3356 (5000 x 30 with
 column scales 0.1-10: 459 instead of more than 5000).  If the larger step diverges
 (the objective turns non-finite), the fit starts again from ``coef0`` with the
 proven step.
+
+``positive=True`` or ``bounds`` (dense X): every step is projected onto the box
+(projected SAGA is proximal SAGA with the box's indicator, which converges at
+the unconstrained rate, Defazio et al. 2014; projected SAG has no such proof
+and is judged by the same bound), the start is ``coef0`` clipped to the box,
+and ``tol`` bounds the gap through the least-norm element of the gradient and
+the box's normal cone (:func:`~ridgejit.solvers.bounds.least_norm`).  CSR X is
+refused: its just-in-time updates apply a coordinate's missed steps at once.
 """
 
 import numpy as np
+from scipy import sparse
 from sklearn.utils import check_random_state
 
 from ..problem import Problem
@@ -34,6 +43,12 @@ def _solve(name, problem, coef0, options):
     if problem.penalty is not None:
         raise ValueError(f"solver={name!r} does not take penalty_factor or penalty_matrix (its epochs "
                          "shrink every coefficient alike); use solver='direct', 'cg' or 'auto'")
+    box = options.bounds
+    if box is not None and sparse.issparse(problem.X):
+        raise ValueError(f"solver={name!r} with positive=True or bounds needs dense X: its sparse steps "
+                         "catch a coordinate up on all its missed steps at once, so none could be "
+                         "projected; use solver='auto' (the exact QP on the p x p statistics, CSR "
+                         "included) or pass X.toarray()")
     k = problem.n_targets
     coef, intercept, gap = np.empty_like(coef0), np.empty(k), np.empty(k)
     sgd_options = SGDOptions(learning_rate="auto", max_iter=options.max_iter or DEFAULT_EPOCHS,
@@ -44,10 +59,12 @@ def _solve(name, problem, coef0, options):
         one = problem if k == 1 else Problem(problem.X, np.ascontiguousarray(problem.y[:, t:t + 1]),
                                              problem.sw, problem.alpha[t:t + 1], problem.fit_intercept,
                                              problem.backend)
-        b0 = float(one.y_mean[0] - one.x_mean @ coef0[t]) if problem.fit_intercept else 0.0
+        start = coef0[t] if box is None else np.clip(coef0[t], box[0], box[1])
+        b0 = float(one.y_mean[0] - one.x_mean @ start) if problem.fit_intercept else 0.0
         result = None
         for factor in ((1.0, None) if name == "sag" else (None,)):
-            method = METHODS[name](coef0[t].copy(), b0, one.x_mean, sgd_options, problem.n_samples)
+            method = METHODS[name](start.copy(), b0, one.x_mean, sgd_options, problem.n_samples)
+            method.box = box
             if factor is not None:
                 method.rate_factor = factor  # scikit-learn's step; None: the class's proven one
             try:

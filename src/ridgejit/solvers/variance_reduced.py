@@ -74,7 +74,9 @@ class _VarianceReduced(StochasticMethod):
 
 
 class SAGAMethod(_VarianceReduced):
-    """SAGA with one stored residual per sample (unbiased step)."""
+    """SAGA with one stored residual per sample (unbiased step); with :attr:`box` set, every
+    step is projected onto it (the proximal step of the box: ``Ridge(solver="saga",
+    positive=True)``)."""
 
     name = "saga"
     rate_factor = 1.0 / 3.0
@@ -93,8 +95,9 @@ class SAGAMethod(_VarianceReduced):
         hyper[L.SAGA_STEP], hyper[L.SAGA_LAM] = self.step, self.lam
         hyper[L.SAGA_FIT_B], hyper[L.SAGA_UNBIASED] = float(problem.fit_intercept), self.unbiased
         self.state[L.SAGA_B] = self.b
+        box = np.empty((0, len(self.w))) if self.box is None else np.ascontiguousarray(np.vstack(self.box))
         problem.kernel("saga_epoch")(problem.y[:, 0], problem.sw, self.x_mean, order,
-                                   self.w, self.state, self.memory, self.grad_avg, hyper, self.factor)
+                                   self.w, self.state, self.memory, self.grad_avg, hyper, self.factor, box)
         self.b = float(self.state[L.SAGA_B])
         self.updates += len(order)
 
