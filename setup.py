@@ -1,8 +1,9 @@
 """Build script: the optional Cython kernels (everything declarative is in pyproject.toml).
 
 The extensions ``ridgejit.kernels._cython_dense``, ``_cython_sgd`` and their CSR
-twins ``_cython_sparse``, ``_cython_sparse_sgd``, ``_cython_scaled`` and ``_cython_minibatch``
-(float32/float64 kernels with OpenMP) are optional: without a working C compiler or OpenMP, the install still
+twins ``_cython_sparse``, ``_cython_sparse_sgd``, ``_cython_scaled``,
+``_cython_minibatch`` and ``_cython_vr_multi`` (float32/float64 kernels with
+OpenMP) are optional: without a working C compiler or OpenMP, the install still
 succeeds, prints why the extension is missing, and ridgejit runs on Numba.
 ``RIDGEJIT_REQUIRE_CYTHON=1`` turns a failed or skipped build into an error, so
 CI never ships the slow path silently.
@@ -17,7 +18,7 @@ from setuptools.command.build_ext import build_ext
 REQUIRE = os.environ.get("RIDGEJIT_REQUIRE_CYTHON", "").strip() not in ("", "0")
 #: the optional extensions: row-streaming passes and stochastic epochs, dense and CSR
 MODULES = ("_cython_dense", "_cython_sgd", "_cython_sparse", "_cython_sparse_sgd", "_cython_scaled",
-           "_cython_minibatch")
+           "_cython_minibatch", "_cython_vr_multi")
 
 
 def _skip(reason):

@@ -25,7 +25,7 @@ Sections:
 5. Sparse text-like data (5e4 x 2e4, log counts of Zipf-distributed columns):
    gaps after 1, 5 and 10 epochs, preconditioned (the default) against plain;
    ``J*`` from scikit-learn's ``Ridge(solver="sparse_cg", tol=1e-10)``.
-6. Ten targets in one pass: default ``sgd`` and ``minibatch`` epoch time with
+6. Ten targets in one pass: epoch time of every solver with its defaults,
    y of shape (n, 10) against 1-D y, (T6 - T1) / 5, 1e6 x 100, medians of 3
    (``--part targets``: this section alone).
 """
@@ -246,7 +246,7 @@ def main():
         minibatch()
         scaled_columns()
         sparse_text()
-    for solver in ("sgd", "minibatch"):
+    for solver in ("sgd", "minibatch", "sag", "saga", "svrg"):
         many_targets(n_targets_rows, repeats=repeats, solver=solver)
 
 

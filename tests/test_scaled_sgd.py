@@ -287,7 +287,7 @@ def test_several_targets_partial_fit_and_errors():
         parts.partial_fit(X, Y[:, :2])
     with pytest.raises(ValueError, match="alpha has 2 values"):
         SGDRidge(alpha=[1.0, 2.0]).fit(X, Y)
-    for kw, match in ((dict(solver="saga"), "fit several"), (dict(precondition=False), "fit several"),
+    for kw, match in ((dict(precondition=False), "fits several with precondition"),
                       (dict(early_stopping=True), "early_stopping"),
                       (dict(learning_rate="invscaling"), "learning_rate='invscaling'"),
                       (dict(learning_rate="adaptive", precondition=True), "adaptive")):

@@ -226,15 +226,15 @@ def non_finite_error(X, y, what):
 
 
 def check_one_pass(est, k, preconditioned, penalty=None, X=None):
-    """Raise unless ``SGDRidge`` ``est`` can fit ``k`` targets (and ``penalty`` on ``X``): its
-    ``minibatch`` and its preconditioned ``sgd`` (``preconditioned``) fit several targets in
-    one pass; penalty factors go to that ``sgd`` and, on dense X with every factor > 0, to
-    ``sag``/``saga``/``svrg``; early stopping scores one target."""
+    """Raise unless ``SGDRidge`` ``est`` can fit ``k`` targets (and ``penalty`` on ``X``): every
+    solver but the plain (unpreconditioned) ``sgd`` fits several targets in one pass; penalty
+    factors go to the preconditioned ``sgd`` (``preconditioned``) and, on dense X with every
+    factor > 0, to ``sag``/``saga``/``svrg``; early stopping scores one target."""
     how = (f"solver={est.solver!r}, precondition={est.precondition!r}, "
            f"learning_rate={est.learning_rate!r}")
-    if k > 1 and not preconditioned and est.solver != "minibatch":
-        raise ValueError(f"y has {k} targets: solver='minibatch', and solver='sgd' with precondition "
-                         f"(the default with learning_rate='auto'), fit several, not {how}")
+    if k > 1 and est.solver == "sgd" and not preconditioned:
+        raise ValueError(f"y has {k} targets: solver='sgd' fits several with precondition (the default "
+                         f"with learning_rate='auto'), as do the other solvers; not {how}")
     if k > 1 and est.early_stopping:
         raise ValueError(f"early_stopping=True scores one target; y has {k}")
     if penalty is None or preconditioned:

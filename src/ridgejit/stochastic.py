@@ -47,8 +47,8 @@ class SGDRidge(RegressorMixin, BaseEstimator):
         ``sgd``: one sample per update, L2 shrink by a lazy scale (O(p) per
         update), optionally averaged.  ``minibatch``: ``batch_size`` rows per
         update, their gradient computed in parallel (deterministic), rate from
-        the batch's expected smoothness (:mod:`ridgejit.solvers.minibatch`),
-        several targets per pass; ``partial_fit`` works for both.  ``sag``/``saga``: one stored residual
+        the batch's expected smoothness (:mod:`ridgejit.solvers.minibatch`);
+        ``partial_fit`` works for both.  ``sag``/``saga``: one stored residual
         per sample; ``svrg``: full gradient per epoch by the fused parallel
         kernel plus a compiled inner loop.  The variance-reduced solvers
         converge to the exact optimum with a constant step
@@ -114,9 +114,8 @@ class SGDRidge(RegressorMixin, BaseEstimator):
     shuffle : {"blocks", True, False}, default="blocks"
         The order of the rows in each epoch (see :mod:`ridgejit.solvers.order`).
         ``"blocks"``: blocks of consecutive rows in a fresh random order, rows
-        shuffled within buffers of 1024 blocks spanning 16 L2 caches (8 KiB
-        blocks and 8 MiB buffers with a 512 KiB L2): memory is read almost in
-        order, and data that fits one buffer gets a full shuffle.  ``True``: a
+        shuffled within buffers of 1024 blocks spanning 16 L2 caches: memory
+        is read almost in order, and data that fits one buffer gets a full shuffle.  ``True``: a
         fresh uniform permutation every epoch (random reads: up to 2-3x slower
         epochs on data larger than the caches).  ``False``: the rows as given.
     fit_intercept : bool, default=True
@@ -240,7 +239,7 @@ class SGDRidge(RegressorMixin, BaseEstimator):
 
     def _multi_output(self):
         """Whether 2-D y is taken as several targets (else a column y warns and is raveled)."""
-        return self.solver == "minibatch" or (self.solver == "sgd" and self._precondition())
+        return self.solver != "sgd" or self._precondition()
 
     def _prepare(self, X, y, sample_weight, *, reset):
         check_one_pass(self, n_targets_of(y), self.solver == "sgd" and self._precondition())
@@ -303,12 +302,10 @@ class SGDRidge(RegressorMixin, BaseEstimator):
         ----------
         X : array-like of shape (n_samples, n_features)
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
-            Several targets (``solver="sgd"`` with ``precondition``, the
-            default, and ``solver="minibatch"``): every row read updates all of
-            them, and each ends as its own fit with the same seed and
-            ``init="zeros"`` would (one that stops early is frozen while the
-            others go on).  ``minibatch`` with one ``alpha`` per target takes
-            the batch size and step of the largest, safe for all.
+            Several targets (``sgd`` needs ``precondition``): each row read
+            updates all, each as its own fit with the same seed would (a stopped
+            one frozen; sag/saga/svrg: until every gap <= ``tol``); one
+            ``alpha`` per target: the step of the largest.
         sample_weight : array-like of shape (n_samples,), default=None
 
         Returns

@@ -37,6 +37,8 @@ KERNELS = (
     "max_row_norm",
     "saga_epoch",
     "svrg_inner",
+    "saga_epoch_multi",
+    "svrg_inner_multi",
     "minibatch_epoch",
     "scaled_sgd_epoch",
     "scaled_sgd_epoch_multi",
@@ -58,7 +60,8 @@ _MODULES = {
               "ridgejit.kernels.reference_sparse"),
     "numba": ("ridgejit.kernels.numba_dense", "ridgejit.kernels.numba_sgd",
               "ridgejit.kernels.numba_sparse", "ridgejit.kernels.numba_sparse_sgd",
-              "ridgejit.kernels.numba_scaled", "ridgejit.kernels.numba_minibatch"),
+              "ridgejit.kernels.numba_scaled", "ridgejit.kernels.numba_minibatch",
+              "ridgejit.kernels.numba_vr_multi"),
     "cython": ("ridgejit.kernels.cython_backend",),
 }
 

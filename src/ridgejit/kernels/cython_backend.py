@@ -3,7 +3,8 @@
 Importing this module raises ``ImportError`` naming the cause when the
 optional extensions ``ridgejit.kernels._cython_dense``/``_cython_sgd`` (dense X),
 ``_cython_sparse``/``_cython_sparse_sgd`` (their CSR twins), ``_cython_scaled``
-(preconditioned SGD, both formats) or ``_cython_minibatch`` (mini-batch SGD, both formats) were not built
+(preconditioned SGD, both formats) ``_cython_minibatch`` (mini-batch SGD, both formats) or ``_cython_vr_multi``
+(SAG/SAGA/SVRG of several targets, both formats) were not built
 (no C compiler, no OpenMP, or a failed build: ``pip install`` says so, and
 ``RIDGEJIT_REQUIRE_CYTHON=1`` turns that into an error).
 """
@@ -18,6 +19,12 @@ try:
     )
     from ._cython_minibatch import minibatch_epoch, minibatch_epoch_sparse  # noqa: F401
     from ._cython_sgd import saga_epoch, sgd_epoch, svrg_inner  # noqa: F401
+    from ._cython_vr_multi import (  # noqa: F401
+        saga_epoch_multi,
+        saga_epoch_multi_sparse,
+        svrg_inner_multi,
+        svrg_inner_multi_sparse,
+    )
     from ._cython_sparse import (  # noqa: F401
         raw_stats_sparse,
         column_moments_sparse,
@@ -35,7 +42,7 @@ try:
 except ImportError as exc:  # pragma: no cover - depends on the build
     raise ImportError(
         "the optional Cython extensions ridgejit.kernels._cython_dense/_cython_sgd/"
-        f"_cython_sparse/_cython_sparse_sgd/_cython_scaled/_cython_minibatch are not built ({exc}); reinstall with a C compiler "
+        f"_cython_sparse/_cython_sparse_sgd/_cython_scaled/_cython_minibatch/_cython_vr_multi are not built ({exc}); reinstall with a C compiler "
         "(RIDGEJIT_REQUIRE_CYTHON=1 makes a failed build an error)"
     ) from exc
 

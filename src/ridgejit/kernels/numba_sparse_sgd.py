@@ -122,7 +122,7 @@ def sgd_epoch_sparse(data, indices, indptr, y, sw, x_mean, order, v, a, state, s
 
 
 @njit(**JIT)
-def _catch_up(indices, lo, hi, v, rate, cum, last):
+def catch_up(indices, lo, hi, v, rate, cum, last):
     """Apply the missed just-in-time steps ``v_j -= rate_j (cum - last_j)`` to a row's features."""
     for e in range(lo, hi):
         j = np.uintp(indices[e])
@@ -131,7 +131,7 @@ def _catch_up(indices, lo, hi, v, rate, cum, last):
 
 
 @njit(**JIT)
-def _settle(v, rate, cum, last, m, x_mean, D):
+def settle(v, rate, cum, last, m, x_mean, D):
     """Catch every feature up, fold ``m`` and ``D`` in: ``v`` becomes ``w``; returns ``xbar.w``."""
     for j in range(v.shape[0]):
         v[j] -= rate[j] * (cum - last[j])
@@ -176,7 +176,7 @@ def saga_epoch_sparse(data, indices, indptr, y, sw, x_mean, order, w, state, mem
         i = order[idx]
         lo = np.uintp(indptr[i])
         hi = np.uintp(indptr[i + 1])
-        _catch_up(indices, lo, hi, v, g, cum, last)
+        catch_up(indices, lo, hi, v, g, cum, last)
         dv, xx = _dot2(data, indices, lo, hi, v, x_mean)
         r = (dv + m * xx - c - m * mm) / D + b - y[i]
         s = sw[i]
@@ -212,11 +212,11 @@ def saga_epoch_sparse(data, indices, indptr, y, sw, x_mean, order, w, state, mem
             if fit_b:
                 b -= step * gb
         if D > 1e6:
-            c = _settle(v, g, cum, last, m, x_mean, D)
+            c = settle(v, g, cum, last, m, x_mean, D)
             cum = 0.0
             m = 0.0
             D = 1.0
-    _settle(v, g, cum, last, m, x_mean, D)
+    settle(v, g, cum, last, m, x_mean, D)
     for j in range(p):
         grad_avg[j] = g[j] - gb * x_mean[j]
     state[L.SAGA_B] = b
@@ -235,7 +235,7 @@ def svrg_inner_sparse(data, indices, indptr, y, sw, x_mean, order, w, snapshot, 
     p = x_mean.shape[0]
     step, lam, fit_b, b, b_snap, gb = svrg_slots(state, hyper)
     rho = 1.0 - step * lam
-    minus_z = np.empty(p)  # _catch_up subtracts: rate = -z
+    minus_z = np.empty(p)  # catch_up subtracts: rate = -z
     mm = 0.0
     xs = 0.0  # xbar.snapshot
     zx = 0.0  # xbar.z
@@ -256,7 +256,7 @@ def svrg_inner_sparse(data, indices, indptr, y, sw, x_mean, order, w, snapshot, 
         i = order[idx]
         lo = np.uintp(indptr[i])
         hi = np.uintp(indptr[i + 1])
-        _catch_up(indices, lo, hi, v, minus_z, cum, last)
+        catch_up(indices, lo, hi, v, minus_z, cum, last)
         dv, xx = _dot2(data, indices, lo, hi, v, x_mean)
         ds = 0.0
         for e in range(lo, hi):
@@ -277,10 +277,10 @@ def svrg_inner_sparse(data, indices, indptr, y, sw, x_mean, order, w, snapshot, 
         if fit_b:
             b -= step * (d + gb)
         if D > 1e6:
-            c = _settle(v, minus_z, cum, last, m, x_mean, D)
+            c = settle(v, minus_z, cum, last, m, x_mean, D)
             cum = 0.0
             m = 0.0
             D = 1.0
-    _settle(v, minus_z, cum, last, m, x_mean, D)
+    settle(v, minus_z, cum, last, m, x_mean, D)
     state[L.SVRG_B] = b
     return loss

@@ -254,3 +254,42 @@ def minibatch_epoch(X, Y, sw, x_mean, order, W, A, intercepts, lams, state, hype
         t += 1.0
     state[L.MB_T] = t
     return loss
+
+
+def _per_target(Y, state, lams, hyper, lam_slot, call):
+    """``call(c, hyper_c, state_c)`` once per column of ``Y`` (same rows and step,
+    ``lams[c]`` in ``hyper[lam_slot]``, ``state[:, c]`` as its state); the summed losses."""
+    loss = 0.0
+    for c in range(Y.shape[1]):
+        h, st = hyper.copy(), state[:, c].copy()
+        h[lam_slot] = lams[c]
+        loss += call(c, h, st)
+        state[:, c] = st
+    return loss
+
+
+def saga_epoch_multi(X, Y, sw, x_mean, order, W, state, memory, grad_avg, hyper, lams, factor):
+    """:func:`saga_epoch` for the ``k`` columns of ``Y`` over the same rows and step.
+
+    ``W``, ``grad_avg`` (k, p); ``memory`` (k, n); ``state`` (2, k) with the
+    single kernel's slots as rows; ``lams`` (k,) the L2 rates (``hyper``'s is
+    unused).  By definition target ``c`` evolves exactly as :func:`saga_epoch`
+    on ``Y[:, c]`` (this reference runs them one by one); returns the summed loss.
+    """
+    def call(c, h, st):
+        mem = memory[c].copy()
+        loss = saga_epoch(X, Y[:, c], sw, x_mean, order, W[c], st, mem, grad_avg[c], h, factor,
+                          np.empty((0, len(x_mean))))
+        memory[c] = mem
+        return loss
+
+    return _per_target(Y, state, lams, hyper, L.SAGA_LAM, call)
+
+
+def svrg_inner_multi(X, Y, sw, x_mean, order, W, snapshot, full_grad, state, hyper, lams, factor):
+    """:func:`svrg_inner` for the ``k`` columns of ``Y`` (``W``, ``snapshot``, ``full_grad``
+    (k, p); ``state`` (3, k); ``lams`` (k,)), each target exactly as alone."""
+    def call(c, h, st):
+        return svrg_inner(X, Y[:, c], sw, x_mean, order, W[c], snapshot[c], full_grad[c], st, h, factor)
+
+    return _per_target(Y, state, lams, hyper, L.SVRG_LAM, call)

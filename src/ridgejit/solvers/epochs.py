@@ -99,7 +99,8 @@ class StochasticMethod(ABC):
         """The current rate, for error messages."""
 
     def observe(self, grad_w, grad_b):
-        """The exact gradient of the centred model after an epoch (SVRG keeps it)."""
+        """The exact gradients ``(k, p)``, ``(k,)`` of the centred models after an epoch (SVRG
+        keeps them)."""
 
     def decay(self):
         """``adaptive`` schedules: lower the rate on a stall; False means stop instead."""
@@ -242,8 +243,7 @@ class _Monitor:
                 f"objective became non-finite. The safe constant rate for this data is "
                 f"{method.safe_eta:.3g} (learning_rate='auto' uses it)."
             )
-        if len(J) == 1:
-            method.observe(grad[0] - method.x_mean * grad_b[0], grad_b[0])
+        method.observe(grad - np.outer(grad_b, method.x_mean), grad_b)
         history = self.history
         # several targets: the sum of their objectives, the largest gap bound
         history["objective"].append(float(J.sum()))
