@@ -185,6 +185,11 @@ def gradient_bound(grad_norms_sq, n, alpha):
     return floor_bound(n * n * np.asarray(grad_norms_sq), np.asarray(alpha)) / (2.0 * n)
 
 
+def project(w, box):
+    """``w`` clipped to the box ``(lower, upper)`` (each ``(p,)``); ``w`` itself without one."""
+    return w if box is None else np.clip(w, box[0], box[1])
+
+
 def least_norm(g, w, box):
     """The least-norm element of ``g + N(w)`` (``N`` the normal cone of the box ``(lower,
     upper)`` at a feasible ``w``); ``g`` itself without a box.  Zero exactly at the

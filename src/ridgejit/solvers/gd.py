@@ -31,7 +31,7 @@ import numpy as np
 
 from ..problem import relative_gap
 from .base import History, Result
-from .bounds import gradient_bound, least_norm, require_curvature_floor, start_at_known_optima
+from .bounds import gradient_bound, least_norm, project, require_curvature_floor, start_at_known_optima
 
 
 def _norms(g):
@@ -42,15 +42,10 @@ class _Divergence(Exception):
     pass
 
 
-def _project(w, box):
-    """``w`` clipped to the box ``(lower, upper)`` (each ``(p,)``); ``w`` itself without one."""
-    return w if box is None else np.clip(w, box[0], box[1])
-
-
 def _run(problem, coef0, options, eta, accelerated, hist, max_iter):
     n = problem.n_samples
     box = options.bounds
-    w = _project(np.array(start_at_known_optima(problem, coef0), dtype=np.float64), box)
+    w = project(np.array(start_at_known_optima(problem, coef0), dtype=np.float64), box)
     y = w.copy()
     g = np.empty_like(w)
     J = problem.value_and_gradient(y, g)
@@ -72,7 +67,7 @@ def _run(problem, coef0, options, eta, accelerated, hist, max_iter):
             return y, it, True, gap
         if it == max_iter:
             break
-        w_new = _project(y - eta[:, None] * g, box)
+        w_new = project(y - eta[:, None] * g, box)
         if accelerated:
             restart = np.einsum("tj,tj->t", g, w_new - w) > 0
             t_new = 0.5 * (1.0 + np.sqrt(1.0 + 4.0 * t * t))

@@ -34,7 +34,7 @@ from sklearn.exceptions import ConvergenceWarning
 from ..problem import penalty_matrix_of, penalty_range, relative_gap
 from ..stats import SufficientStats
 from .base import History, Result
-from .bounds import gradient_bound
+from .bounds import gradient_bound, least_norm
 
 #: Full exchanges allowed after the broken-condition count stops falling, before Murty's rule.
 BACKUP_EXCHANGES = 3
@@ -122,14 +122,6 @@ def box_qp(A, c, lower, upper, max_iter=None):
     return np.clip(w, lower, upper), max_iter, False
 
 
-def projected_gradient(A, c, w, lower=0.0, upper=np.inf):
-    """The least-norm element of ``A w - c + N(w)`` at ``lower <= w <= upper`` (zero exactly at
-    the optimum; ``N`` the normal cone of the box)."""
-    g = A @ w - c
-    g = np.where(w <= lower, np.minimum(g, 0.0), g)
-    return np.where(w >= upper, np.maximum(g, 0.0), g)
-
-
 def positive_from_stats(stats, alpha, fit_intercept, max_iter=None, penalty=None, bounds=None):
     """Bounded coefficients of every target from :class:`~ridgejit.stats.SufficientStats`.
 
@@ -152,7 +144,7 @@ def positive_from_stats(stats, alpha, fit_intercept, max_iter=None, penalty=None
         A += alpha[t] * D
         coef[t], it, ok = box_qp(A, xty[:, t], lower, upper, max_iter)
         n_iter, converged = max(n_iter, it), converged and ok
-        g = projected_gradient(A, xty[:, t], coef[t], lower, upper) / n
+        g = least_norm(A @ coef[t] - xty[:, t], coef[t], (lower, upper)) / n
         g_sq[t] = g @ g
         obj[t] = (yty[t, t] - 2 * coef[t] @ xty[:, t] + coef[t] @ A @ coef[t]) / (2 * n)
     if not converged:

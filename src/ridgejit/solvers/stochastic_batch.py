@@ -30,6 +30,7 @@ from sklearn.utils import check_random_state
 
 from ..problem import Problem
 from .base import Result
+from .bounds import project
 from .epochs import SGDOptions, run_epochs
 from .variance_reduced import SAGAMethod, SAGMethod
 
@@ -59,7 +60,7 @@ def _solve(name, problem, coef0, options):
         one = problem if k == 1 else Problem(problem.X, np.ascontiguousarray(problem.y[:, t:t + 1]),
                                              problem.sw, problem.alpha[t:t + 1], problem.fit_intercept,
                                              problem.backend)
-        start = coef0[t] if box is None else np.clip(coef0[t], box[0], box[1])
+        start = project(coef0[t], box)
         b0 = float(one.y_mean[0] - one.x_mean @ start) if problem.fit_intercept else 0.0
         result = None
         for factor in ((1.0, None) if name == "sag" else (None,)):
