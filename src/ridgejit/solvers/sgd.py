@@ -94,9 +94,15 @@ class SeveralTargets:
     def targets_coef(self, averaged):
         """``(coef (k, p), intercept (k,))`` of the averaged or plain iterates, in X's own frame
         (``(coef (p,), intercept float)`` for one target)."""
-        C, b = (self.A.copy(), self.intercepts[1].copy()) if averaged else (self.W.copy(), self.intercepts[0].copy())
-        b = b - C @ self.x_mean
-        return (C[0], float(b[0])) if C.shape[0] == 1 else (C, b)
+        C, b = (self.A, self.intercepts[1]) if averaged else (self.W, self.intercepts[0])
+        return frame_coef(C, b, self.x_mean)
+
+
+def frame_coef(C, b, x_mean):
+    """Centred-frame coefficients ``C`` (k, p) and intercepts ``b`` (k,) as new arrays in X's
+    own frame, ``(C, b - C xbar)``; ``(coef (p,), intercept float)`` for one target."""
+    C, b = C.copy(), b - C @ x_mean
+    return (C[0], float(b[0])) if C.shape[0] == 1 else (C, b)
 
 
 class SGDMethod(AdaptiveRate):

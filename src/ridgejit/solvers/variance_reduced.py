@@ -35,6 +35,7 @@ import numpy as np
 
 from ..kernels import layout as L
 from .epochs import StochasticMethod, safe_rate
+from .sgd import frame_coef
 
 class _VarianceReduced(StochasticMethod):
     """Shared parts: centred iterates ``W`` (k, p), intercepts ``b`` (k,), rates."""
@@ -83,8 +84,7 @@ class _VarianceReduced(StochasticMethod):
         return f"step={self.step:.3g}"
 
     def coef(self):
-        C, b = self.W.copy(), self.b - self.W @ self.x_mean
-        return (C, b) if self.several else (C[0], float(b[0]))
+        return frame_coef(self.W, self.b, self.x_mean)
 
 
 class SAGAMethod(_VarianceReduced):
