@@ -55,7 +55,7 @@ class Ridge(ExactStream, CoefficientTable, RegressorMixin, BaseEstimator):
         ``n_features > n_samples``); ``cg``: Jacobi-preconditioned conjugate
         gradient; ``gd`` / ``nesterov``: gradient descent, plain or
         accelerated; ``sag`` / ``saga``: ridgejit's variance-reduced epochs,
-        one target at a time, seeded by ``random_state``
+        every target in one pass, seeded by ``random_state``
         (:mod:`ridgejit.solvers.stochastic_batch`); ``auto``: ``direct`` or
         ``cg`` by a cost model measured on this machine (see
         :mod:`ridgejit.solvers.auto`).  scikit-learn's names run the solver

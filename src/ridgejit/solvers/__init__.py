@@ -8,8 +8,8 @@ name           method
 ``gd``         gradient descent, step ``1/L``
 ``nesterov``   Nesterov's accelerated gradient with adaptive restart
 ``auto``       ``direct`` or ``cg`` by a measured cost model
-``sag``        SAG epochs, one target at a time (:mod:`.stochastic_batch`)
-``saga``       SAGA epochs, one target at a time
+``sag``        SAG epochs, every target in one pass (:mod:`.stochastic_batch`)
+``saga``       SAGA epochs, every target in one pass
 ``positive``   exact, with ``w >= 0`` or ``lower <= w <= upper``: a QP on the p x p statistics (:mod:`.positive`)
 =============  ===============================================================
 

@@ -2,8 +2,8 @@
 
 scikit-learn's ``Ridge`` offers ``sag`` and ``saga``; ridgejit runs its own
 (:mod:`.variance_reduced`: one stored residual per row, compiled epochs, rows in
-block-shuffled order) one target at a time, from ``coef0``, with the ``auto``
-rate, until the proven bound on the relative objective gap is at most ``tol``
+block-shuffled order) on every target in one pass (the step of the largest
+``alpha``), from ``coef0``, with the ``auto`` rate, until the proven bound on the relative objective gap is at most ``tol``
 (:func:`~ridgejit.solvers.epochs.run_epochs`; the same meaning of ``tol`` as
 every batch solver) or ``max_iter`` epochs (default :data:`DEFAULT_EPOCHS`).
 ``random_state`` seeds the visiting order: the same seed gives the same bits.
@@ -18,7 +18,8 @@ proven step.
 ``positive=True`` or ``bounds`` (dense X): every step is projected onto the box
 (projected SAGA is proximal SAGA with the box's indicator, which converges at
 the unconstrained rate, Defazio et al. 2014; projected SAG has no such proof
-and is judged by the same bound), the start is ``coef0`` clipped to the box,
+and is judged by the same bound), one target at a time, the start is ``coef0``
+clipped to the box,
 and ``tol`` bounds the gap through the least-norm element of the gradient and
 the box's normal cone (:func:`~ridgejit.solvers.bounds.least_norm`).  CSR X is
 refused: its just-in-time updates apply a coordinate's missed steps at once.
@@ -56,12 +57,14 @@ def _solve(name, problem, coef0, options):
                              tol=options.tol, verbose=options.verbose)
     rng = check_random_state(options.random_state)
     history, n_iter, converged = None, 0, True
-    for t in range(k):
-        one = problem if k == 1 else Problem(problem.X, np.ascontiguousarray(problem.y[:, t:t + 1]),
-                                             problem.sw, problem.alpha[t:t + 1], problem.fit_intercept,
-                                             problem.backend)
-        start = project(coef0[t], box)
-        b0 = float(one.y_mean[0] - one.x_mean @ start) if problem.fit_intercept else 0.0
+    # every target in one pass (the *_multi kernels); with a box, one at a time (no boxed multi kernel)
+    groups = [slice(0, k)] if box is None else [slice(t, t + 1) for t in range(k)]
+    for g in groups:
+        one = problem if g.stop - g.start == k else Problem(
+            problem.X, np.ascontiguousarray(problem.y[:, g]), problem.sw, problem.alpha[g],
+            problem.fit_intercept, problem.backend)
+        start = project(coef0[g], box)
+        b0 = one.y_mean - start @ one.x_mean if problem.fit_intercept else np.zeros(g.stop - g.start)
         result = None
         for factor in ((1.0, None) if name == "sag" else (None,)):
             method = METHODS[name](start.copy(), b0, one.x_mean, sgd_options, problem.n_samples)
@@ -74,17 +77,17 @@ def _solve(name, problem, coef0, options):
             except ValueError:
                 if factor is None:
                     raise
-        coef[t], intercept[t], gap[t] = result.coef[0], result.intercept[0], np.max(result.gap_bound)
+        coef[g], intercept[g], gap[g] = result.coef, result.intercept, result.gap_bound
         n_iter, converged = max(n_iter, result.n_iter), converged and result.converged
-        history = result.history if history is None else history  # the first target's epochs
+        history = result.history if history is None else history  # the first run's epochs
     return Result(coef, intercept, n_iter, converged, name, history, gap)
 
 
 def solve_sag(problem, coef0, options):
-    """SAG, one target at a time (see the module docstring)."""
+    """SAG, every target in one pass (see the module docstring)."""
     return _solve("sag", problem, coef0, options)
 
 
 def solve_saga(problem, coef0, options):
-    """SAGA, one target at a time (see the module docstring)."""
+    """SAGA, every target in one pass (see the module docstring)."""
     return _solve("saga", problem, coef0, options)
