@@ -2,9 +2,10 @@
 
 The extensions ``ridgejit.kernels._cython_dense``, ``_cython_sgd`` and their CSR
 twins ``_cython_sparse``, ``_cython_sparse_sgd``, ``_cython_scaled``,
-``_cython_minibatch`` and ``_cython_vr_multi`` (float32/float64 kernels with
-OpenMP) are optional: without a working C compiler or OpenMP, the install still
-succeeds, prints why the extension is missing, and ridgejit runs on Numba.
+``_cython_minibatch``, ``_cython_vr_multi`` and ``_cython_sparse_factors``
+(float32/float64 kernels with OpenMP) are optional: without a working C
+compiler or OpenMP, the install still succeeds, prints why the extension is
+missing, and ridgejit runs on Numba.
 ``RIDGEJIT_REQUIRE_CYTHON=1`` turns a failed or skipped build into an error, so
 CI never ships the slow path silently.
 """
@@ -18,7 +19,7 @@ from setuptools.command.build_ext import build_ext
 REQUIRE = os.environ.get("RIDGEJIT_REQUIRE_CYTHON", "").strip() not in ("", "0")
 #: the optional extensions: row-streaming passes and stochastic epochs, dense and CSR
 MODULES = ("_cython_dense", "_cython_sgd", "_cython_sparse", "_cython_sparse_sgd", "_cython_scaled",
-           "_cython_minibatch", "_cython_vr_multi")
+           "_cython_minibatch", "_cython_vr_multi", "_cython_sparse_factors")
 
 
 def _skip(reason):

@@ -228,7 +228,7 @@ def test_sklearn_estimator_checks_variance_reduced(estimator, check):
     check(estimator)
 
 
-#: per-feature penalty factors of the variance-reduced kernels: none, and some (dense X only)
+#: per-feature penalty factors of the variance-reduced kernels: none, and some
 FACTORS = [np.empty(0), np.array([1.0, 0.5, 3.0, 1.0, 0.1, 2.0])]
 
 

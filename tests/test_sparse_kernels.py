@@ -166,9 +166,15 @@ def test_sgd_epoch_sparse_renormalizes(sbackend, avg_start):
         assert_allclose(u, w, rtol=1e-8, atol=1e-12)
 
 
+#: per-feature penalty factors of the variance-reduced kernels (12 features): none, three
+#: levels (three lazy scales), and every factor its own level
+SPARSE_FACTORS = [np.empty(0), np.repeat([0.5, 1.0, 3.0], 4), np.linspace(0.2, 2.0, 12)]
+
+
 @pytest.mark.parametrize("saga", [1.0, 0.0])
 @pytest.mark.parametrize("lam", [0.01, 40.0])  # 40: the divisor passes 1e6 within the epoch
-def test_saga_epoch_sparse(sbackend, saga, lam):
+@pytest.mark.parametrize("factor", SPARSE_FACTORS, ids=["plain", "levels", "distinct"])
+def test_saga_epoch_sparse(sbackend, saga, lam, factor):
     X, D = sparse_case(n=250, p=12, density=0.3, offset=2.0)
     n, p = D.shape
     rng = np.random.default_rng(6)
@@ -178,7 +184,7 @@ def test_saga_epoch_sparse(sbackend, saga, lam):
     out = []
     for call in (lambda *r: sbackend.saga_epoch_sparse(*args(X), *r), lambda *r: REF.saga_epoch(D, *r)):
         w, st, mem, ga = np.zeros(p), np.array([0.3, 0.0]), np.zeros(n), np.zeros(p)
-        losses = [call(y, sw, mean, rng_order(n, e), w, st, mem, ga, hyper, np.empty(0), np.empty((0, p)))
+        losses = [call(y, sw, mean, rng_order(n, e), w, st, mem, ga, hyper, factor, np.empty((0, p)))
                   for e in range(3)]
         out.append((w, st, mem, ga, losses))
     for u, v in zip(*out):
@@ -186,7 +192,8 @@ def test_saga_epoch_sparse(sbackend, saga, lam):
 
 
 @pytest.mark.parametrize("lam", [0.01, 40.0])
-def test_svrg_inner_sparse(sbackend, lam):
+@pytest.mark.parametrize("factor", SPARSE_FACTORS, ids=["plain", "levels", "distinct"])
+def test_svrg_inner_sparse(sbackend, lam, factor):
     X, D = sparse_case(n=250, p=12, density=0.3, offset=2.0)
     n, p = D.shape
     rng = np.random.default_rng(7)
@@ -197,7 +204,7 @@ def test_svrg_inner_sparse(sbackend, lam):
     for call in (lambda *r: sbackend.svrg_inner_sparse(*args(X), *r), lambda *r: REF.svrg_inner(D, *r)):
         w, st = snapshot.copy(), np.array([0.2, 0.1, 0.05])
         loss = call(y, sw, mean, rng_order(n, 0), w, snapshot, full_grad, st, np.array([0.005, lam, 1.0]),
-                    np.empty(0))
+                    factor)
         out.append((w, st, loss))
     for u, v in zip(*out):
         assert_allclose(u, v, rtol=1e-8, atol=1e-11)

@@ -228,8 +228,9 @@ def non_finite_error(X, y, what):
 def check_one_pass(est, k, preconditioned, penalty=None, X=None):
     """Raise unless ``SGDRidge`` ``est`` can fit ``k`` targets (and ``penalty`` on ``X``): every
     solver but the plain (unpreconditioned) ``sgd`` fits several targets in one pass; penalty
-    factors go to the preconditioned ``sgd`` (``preconditioned``) and, on dense X with every
-    factor > 0, to ``sag``/``saga``/``svrg``; early stopping scores one target."""
+    factors go to the preconditioned ``sgd`` (``preconditioned``) and, with every factor > 0,
+    to ``sag``/``saga``/``svrg`` (on CSR X one target at a time); early stopping scores one
+    target."""
     how = (f"solver={est.solver!r}, precondition={est.precondition!r}, "
            f"learning_rate={est.learning_rate!r}")
     if k > 1 and est.solver == "sgd" and not preconditioned:
@@ -242,10 +243,10 @@ def check_one_pass(est, k, preconditioned, penalty=None, X=None):
     if est.solver not in ("sag", "saga", "svrg"):
         raise ValueError(f"penalty_factor needs solver='sgd' with precondition (the default with "
                          f"learning_rate='auto') or solver 'sag'/'saga'/'svrg', not {how}")
-    if X is not None and sparse.issparse(X):
-        raise ValueError(f"penalty_factor with solver={est.solver!r} needs dense X: the O(nnz) sparse "
-                         "updates share one penalty scale; use solver='sgd' (its default preconditioned "
-                         "steps take the factors on CSR X) or pass X.toarray()")
+    if k > 1 and X is not None and sparse.issparse(X):
+        raise ValueError(f"penalty_factor with solver={est.solver!r} on CSR X takes one target at a time "
+                         f"(its lazy scales per factor level are per target); y has {k}: fit each column, "
+                         "use solver='sgd' (its default preconditioned steps take both) or pass X.toarray()")
     if not (penalty > 0).all():
         raise ValueError(f"solver={est.solver!r} stops on a proven gap bound, which needs every "
                          "penalty_factor > 0; use ridgejit.Ridge (exact) for unpenalized features")

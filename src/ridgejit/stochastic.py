@@ -109,8 +109,8 @@ class SGDRidge(RegressorMixin, BaseEstimator):
         Per-feature penalty factors ``d_j >= 0``: the penalty becomes
         ``alpha/(2n) sum_j d_j w_j^2`` (0 leaves feature j unpenalized), as in
         :class:`ridgejit.Ridge`.  Preconditioned ``sgd`` (its proximal step is
-        per coordinate anyway; updates stay O(nnz)) and, on dense X with every
-        ``d_j > 0``, ``sag``/``saga``/``svrg`` (``lam d_j w_j`` in each update).
+        per coordinate anyway; updates stay O(nnz)) and, with every ``d_j > 0``,
+        ``sag``/``saga``/``svrg`` (``lam d_j w_j``; CSR: one target at a time).
     shuffle : {"blocks", True, False}, default="blocks"
         The order of the rows in each epoch (see :mod:`ridgejit.solvers.order`).
         ``"blocks"``: blocks of consecutive rows in a fresh random order, rows

@@ -19,6 +19,7 @@ from libc.math cimport pow
 from libc.stdint cimport int32_t, int64_t
 
 from . cimport _layout as layout
+from ._cython_sparse_factors import saga_epoch_sparse_factors, svrg_inner_sparse_factors
 
 
 ctypedef fused index_t:
@@ -158,11 +159,15 @@ def saga_epoch_sparse(const floating[::1] data, const index_t[::1] indices, cons
                       double[::1] grad_avg, const double[::1] hyper, const double[::1] factor,
                       const double[:, ::1] box):
     """SAGA/SAG pass (see ``reference_sgd.saga_epoch``), O(nnz of the row) per step;
-    ``factor`` and ``box`` must be empty (see ``numba_sparse_sgd.saga_epoch_sparse``).
+    penalty factors go to ``_cython_sparse_factors``; ``box`` must be empty (see
+    ``numba_sparse_sgd.saga_epoch_sparse``).
 
     ``grad_avg = g - gb xbar`` with ``g = (1/n) sum_i memory_i x_i`` sparse in
     its updates; ``-step g`` is applied just in time, ``+step gb xbar`` through ``m``.
     """
+    if factor.shape[0] > 0:
+        return saga_epoch_sparse_factors(data, indices, indptr, y, sw, x_mean, order, w, state, memory, grad_avg,
+                                         hyper, factor)
     cdef Py_ssize_t n = indptr.shape[0] - 1, p = x_mean.shape[0], idx, i, j, e, lo, hi
     cdef double step = hyper[layout.SAGA_STEP], lam = hyper[layout.SAGA_LAM]
     cdef bint fit_b = hyper[layout.SAGA_FIT_B] != 0.0, saga = hyper[layout.SAGA_UNBIASED] != 0.0
@@ -234,11 +239,14 @@ def svrg_inner_sparse(const floating[::1] data, const index_t[::1] indices, cons
                       const double[::1] full_grad, double[::1] state, const double[::1] hyper,
                       const double[::1] factor):
     """SVRG inner loop (see ``reference_sgd.svrg_inner``), O(nnz of the row) per step;
-    ``factor`` must be empty (see ``numba_sparse_sgd.saga_epoch_sparse``).
+    penalty factors go to ``_cython_sparse_factors``.
 
     The constant ``z = step (lam snapshot - full_grad)`` added every step is
     applied just in time; ``step d xbar`` goes into ``m``.
     """
+    if factor.shape[0] > 0:
+        return svrg_inner_sparse_factors(data, indices, indptr, y, sw, x_mean, order, w, snapshot, full_grad,
+                                         state, hyper, factor)
     cdef Py_ssize_t p = x_mean.shape[0], idx, i, j, e, lo, hi
     cdef double step = hyper[layout.SVRG_STEP], lam = hyper[layout.SVRG_LAM]
     cdef bint fit_b = hyper[layout.SVRG_FIT_B] != 0.0

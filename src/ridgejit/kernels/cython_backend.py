@@ -3,8 +3,9 @@
 Importing this module raises ``ImportError`` naming the cause when the
 optional extensions ``ridgejit.kernels._cython_dense``/``_cython_sgd`` (dense X),
 ``_cython_sparse``/``_cython_sparse_sgd`` (their CSR twins), ``_cython_scaled``
-(preconditioned SGD, both formats) ``_cython_minibatch`` (mini-batch SGD, both formats) or ``_cython_vr_multi``
-(SAG/SAGA/SVRG of several targets, both formats) were not built
+(preconditioned SGD, both formats) ``_cython_minibatch`` (mini-batch SGD, both formats), ``_cython_vr_multi``
+(SAG/SAGA/SVRG of several targets, both formats) or ``_cython_sparse_factors``
+(their CSR steps with penalty factors) were not built
 (no C compiler, no OpenMP, or a failed build: ``pip install`` says so, and
 ``RIDGEJIT_REQUIRE_CYTHON=1`` turns that into an error).
 """
@@ -42,7 +43,7 @@ try:
 except ImportError as exc:  # pragma: no cover - depends on the build
     raise ImportError(
         "the optional Cython extensions ridgejit.kernels._cython_dense/_cython_sgd/"
-        f"_cython_sparse/_cython_sparse_sgd/_cython_scaled/_cython_minibatch/_cython_vr_multi are not built ({exc}); reinstall with a C compiler "
+        f"_cython_sparse/_cython_sparse_sgd/_cython_scaled/_cython_minibatch/_cython_vr_multi/_cython_sparse_factors are not built ({exc}); reinstall with a C compiler "
         "(RIDGEJIT_REQUIRE_CYTHON=1 makes a failed build an error)"
     ) from exc
 

@@ -32,6 +32,7 @@ from numba import njit
 from .._config import JIT
 from . import layout as L
 from .numba_sgd import average_step, rate, saga_slots, sgd_hyper, sgd_state, store_sgd_state, svrg_slots
+from .numba_sparse_factors import saga_epoch_sparse_factors, svrg_inner_sparse_factors
 
 
 @njit(**JIT)
@@ -144,13 +145,16 @@ def saga_epoch_sparse(data, indices, indptr, y, sw, x_mean, order, w, state, mem
                       box):
     """SAGA/SAG pass (see ``reference_sgd.saga_epoch``), O(nnz of the row) per step.
 
-    ``factor`` and ``box`` must be empty: the just-in-time updates share one penalty
-    scale ``D`` (per-feature factors would need one per distinct factor), and a
-    coordinate's missed steps are applied at once, so none could be projected.
+    Penalty factors go to :func:`~.numba_sparse_factors.saga_epoch_sparse_factors` (one
+    lazy scale per distinct factor).  ``box`` must be empty: a coordinate's missed steps
+    are applied at once, so none could be projected.
 
     ``grad_avg = g - gb xbar`` with ``g = (1/n) sum_i memory_i x_i`` sparse in
     its updates; ``-step g`` is applied just in time, ``+step gb xbar`` through ``m``.
     """
+    if factor.shape[0] > 0:
+        return saga_epoch_sparse_factors(data, indices, indptr, y, sw, x_mean, order, w, state, memory, grad_avg,
+                                         hyper, factor)
     n = indptr.shape[0] - 1
     p = x_mean.shape[0]
     step, lam, fit_b, saga, b, gb = saga_slots(state, hyper)
@@ -227,11 +231,14 @@ def saga_epoch_sparse(data, indices, indptr, y, sw, x_mean, order, w, state, mem
 @njit(**JIT)
 def svrg_inner_sparse(data, indices, indptr, y, sw, x_mean, order, w, snapshot, full_grad, state, hyper, factor):
     """SVRG inner loop (see ``reference_sgd.svrg_inner``), O(nnz of the row) per step;
-    ``factor`` must be empty (see :func:`saga_epoch_sparse`).
+    penalty factors go to :func:`~.numba_sparse_factors.svrg_inner_sparse_factors`.
 
     The constant ``z = step (lam snapshot - full_grad)`` added every step is
     applied just in time; ``step d xbar`` goes into ``m``.
     """
+    if factor.shape[0] > 0:
+        return svrg_inner_sparse_factors(data, indices, indptr, y, sw, x_mean, order, w, snapshot, full_grad,
+                                         state, hyper, factor)
     p = x_mean.shape[0]
     step, lam, fit_b, b, b_snap, gb = svrg_slots(state, hyper)
     rho = 1.0 - step * lam

@@ -20,9 +20,11 @@ the exact optimum (linearly, on this strongly convex problem).
 ``L_max = max_i s_i (||x_i - xbar||^2 + 1) + lam`` (the safe SGD rate's
 inverse).  ``learning_rate="constant"`` with ``eta0`` overrides the rate.
 
-Per-feature penalty factors ``d`` (``penalty_factor``, dense X): every ``lam w_j``
-above becomes ``lam d_j w_j`` and ``L_max`` takes ``lam max_j d_j``.  CSR X is
-refused: the just-in-time updates of the sparse kernels share one penalty scale.
+Per-feature penalty factors ``d`` (``penalty_factor``): every ``lam w_j`` above
+becomes ``lam d_j w_j`` and ``L_max`` takes ``lam max_j d_j``.  On CSR X the
+just-in-time updates keep one lazy scale per distinct factor
+(:mod:`ridgejit.kernels.numba_sparse_factors`: O(nnz + levels) a step), one
+target at a time.
 
 Several targets (``y`` of shape ``(n, k)``) share every row read
 (``saga_epoch_multi``, ``svrg_inner_multi``): each has its own memory, average
