@@ -290,6 +290,8 @@ def test_sgd_rejects_what_it_cannot_distribute(client):
         rjd.SGDRidge(solver="saga").fit(Xd, yd)
     with pytest.raises(ValueError, match="learning_rate='invscaling'"):
         rjd.SGDRidge(mode="average", learning_rate="invscaling", eta0=0.01).fit(Xd, yd)
+    with pytest.raises(ValueError, match="one target on dask collections.*ridgejit.SGDRidge on a single"):
+        rjd.SGDRidge().fit(Xd, da.ones((100, 2), chunks=(50, 2)))
 
 
 # --- RidgeCV: k-fold over groups of row blocks --------------------------------------

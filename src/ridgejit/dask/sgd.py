@@ -137,7 +137,10 @@ random_state, warm_start, backend, n_jobs, verbose
         self._check_dask_options()
         rb = row_blocks(X, y, sample_weight)
         if rb.n_targets != 1:
-            raise ValueError(f"SGDRidge fits one target; y has {rb.n_targets} columns")
+            raise ValueError(f"ridgejit.dask.SGDRidge fits one target on dask collections; y has "
+                             f"{rb.n_targets} columns: fit each column, or use ridgejit.SGDRidge on a "
+                             "single machine (several targets per pass) or ridgejit.dask.Ridge (exact, "
+                             "several targets)")
         backend = get_backend(self.backend).name
         blocks = persist_prepared(rb)
         rows = dask.compute(*[dask.delayed(tasks.block_rows)(blk) for blk in blocks])
