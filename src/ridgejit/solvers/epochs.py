@@ -107,6 +107,12 @@ class StochasticMethod(ABC):
         return False
 
 
+def target_rates(lam, k):
+    """The L2 rates per sample of ``k`` targets as a new float64 ``(k,)`` array (``lam``:
+    ``run_epochs``' scalar for one target, or one value per target)."""
+    return np.array(np.broadcast_to(np.asarray(lam, dtype=np.float64), (k,)))
+
+
 def safe_rate(problem, x_mean, lam, q=None):
     """The ``auto`` rate ``1 / (max_i s_i (||x_i - xbar||_Q^2 + 1) + lam)`` (one pass).
 

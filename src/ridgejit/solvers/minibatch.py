@@ -29,7 +29,7 @@ average reaches 1e-4 in 10 epochs.  Rates ``constant`` (``eta0``) and
 import numpy as np
 
 from ..kernels import layout as L
-from .epochs import safe_rate
+from .epochs import safe_rate, target_rates
 from .sgd import AdaptiveRate, SeveralTargets
 
 #: the largest batch ``batch_size="auto"`` chooses
@@ -68,7 +68,7 @@ class MinibatchMethod(SeveralTargets, AdaptiveRate):
 
     def prepare(self, problem, lam):
         """Set the batch size (first call), the rate and the L2 rates ``lam`` (scalar or (k,))."""
-        self.lams = np.ascontiguousarray(np.broadcast_to(np.asarray(lam, dtype=np.float64), self.W.shape[:1]))
+        self.lams = target_rates(lam, self.W.shape[0])
         lam = float(self.lams.max())
         n = problem.n_samples
         self.safe_eta = safe_rate(problem, self.x_mean, lam)

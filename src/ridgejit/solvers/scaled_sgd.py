@@ -42,7 +42,7 @@ import math
 import numpy as np
 
 from ..kernels import layout as L
-from .epochs import safe_rate
+from .epochs import safe_rate, target_rates
 from .sgd import AdaptiveRate, SeveralTargets
 
 
@@ -119,7 +119,7 @@ class ScaledSGDMethod(SeveralTargets, AdaptiveRate):
         self.set_rate(safe_rate(problem, self.x_mean, 0.0, self.q))
         self.lam = lam
         d = self.q if problem.penalty is None else self.q * problem.penalty  # factors: (p,)
-        self.H = np.outer(np.broadcast_to(lam, self.W.shape[:1]), d)
+        self.H = np.outer(target_rates(lam, self.W.shape[0]), d)
         self.K = stretch(problem)
 
     def run_epoch(self, problem, order):

@@ -3,7 +3,8 @@
 scikit-learn's ``Ridge`` offers ``sag`` and ``saga``; ridgejit runs its own
 (:mod:`.variance_reduced`: one stored residual per row, compiled epochs, rows in
 block-shuffled order) on every target in one pass (the step of the largest
-``alpha``), from ``coef0``, with the ``auto`` rate, until the proven bound on the relative objective gap is at most ``tol``
+``alpha``), from ``coef0``, with the ``auto`` rate, until the proven bound on
+the relative objective gap is at most ``tol``
 (:func:`~ridgejit.solvers.epochs.run_epochs`; the same meaning of ``tol`` as
 every batch solver) or ``max_iter`` epochs (default :data:`DEFAULT_EPOCHS`).
 ``random_state`` seeds the visiting order: the same seed gives the same bits.
@@ -19,10 +20,9 @@ proven step.
 (projected SAGA is proximal SAGA with the box's indicator, which converges at
 the unconstrained rate, Defazio et al. 2014; projected SAG has no such proof
 and is judged by the same bound), one target at a time, the start is ``coef0``
-clipped to the box,
-and ``tol`` bounds the gap through the least-norm element of the gradient and
-the box's normal cone (:func:`~ridgejit.solvers.bounds.least_norm`).  CSR X is
-refused: its just-in-time updates apply a coordinate's missed steps at once.
+clipped to the box, and ``tol`` bounds the gap through the least-norm element of
+the gradient and the box's normal cone (:func:`~ridgejit.solvers.bounds.least_norm`).
+CSR X is refused: its just-in-time updates apply a coordinate's missed steps at once.
 """
 
 import numpy as np

@@ -36,7 +36,7 @@ The run stops when every target's gap bound is at most ``tol``.
 import numpy as np
 
 from ..kernels import layout as L
-from .epochs import StochasticMethod, safe_rate
+from .epochs import StochasticMethod, safe_rate, target_rates
 from .sgd import frame_coef
 
 class _VarianceReduced(StochasticMethod):
@@ -67,7 +67,7 @@ class _VarianceReduced(StochasticMethod):
         return self.W.shape[0] > 1
 
     def prepare(self, problem, lam):
-        self.lams = np.ascontiguousarray(np.broadcast_to(np.asarray(lam, dtype=np.float64), self.W.shape[:1]))
+        self.lams = target_rates(lam, self.W.shape[0])
         self.lam = float(self.lams.max())
         # per-feature penalty factors d (dense X only): the rate's curvature is lam max_j d_j
         self.factor = np.empty(0) if problem.penalty is None else problem.penalty
