@@ -5,7 +5,8 @@ Every kernel is compiled with ``cache=True`` (``ridgejit._config.JIT``).  Numba
 looks for a writable place in order: ``NUMBA_CACHE_DIR``; ``__pycache__`` next
 to the kernel source (the install directory); the user-wide cache
 (``$XDG_CACHE_HOME/numba``).  An index file (``*.nbi``) records the Numba
-version and a hash of the source; either one changing makes the entries stale
+version and a hash of the source (ridgejit adds the size and time of every kernel
+module: a kernel compiles its callees into its own entry); any change makes the entries stale
 and they are recompiled.
 
 Cold runs compile the kernels of one solver (``cg``: column moments, gradient,
@@ -20,6 +21,8 @@ figures for cold and warm caches come from ``ridgejit compare --startup``
 import os
 import pickle
 import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -274,3 +277,38 @@ def test_disable_jit_gives_the_jit_results(without_jit, solver):
     assert "error" not in got, got.get("error")
     want = fit_all([solver])[solver]
     assert_allclose(values(got), values(want), rtol=1e-12, atol=1e-14 * np.abs(values(want)).max())
+
+
+# -- a kernel's callees in other modules -------------------------------------------------
+CALL_SCALED_EPOCH = (
+    "import numpy as np, ridgejit; from ridgejit.kernels.numba_scaled import scaled_sgd_epoch as k; "
+    "X = np.ones((3, 2)); "
+    "print(ridgejit.__file__); "
+    "print(k(X, np.arange(3.0), np.ones(3), np.zeros(2), np.arange(3), np.ones(2), np.zeros(2), "
+    "np.zeros(2), np.zeros(2), np.zeros(5), np.array([0.1, 0.0, 1.0, 1.0])))"
+)
+
+
+@pytest.mark.slow
+def test_editing_a_callee_module_recompiles_its_callers(tmp_path):
+    """``scaled_sgd_epoch`` (numba_scaled.py) runs ``numba_scaled_dense``'s loop, compiled
+    into its own cache entry.  Numba alone keys that entry by numba_scaled.py, so an edit
+    of numba_scaled_dense.py would keep the old machine code; ridgejit keys it by every
+    kernel module, and the edited loop (a loss twice as large) is what runs."""
+    site = tmp_path / "site"
+    shutil.copytree(SRC, site / "ridgejit", ignore=shutil.ignore_patterns("__pycache__"))
+    env = dict(os.environ, PYTHONPATH=str(site), NUMBA_CACHE_DIR=str(tmp_path / "cache"))
+
+    def run():
+        out = subprocess.run([sys.executable, "-c", CALL_SCALED_EPOCH], env=env, capture_output=True,
+                             text=True, check=True).stdout.split()
+        assert out[0].startswith(str(site))  # the copy, not the checkout
+        return float(out[1])
+
+    first = run()
+    assert first > 0.0 and cache_files(tmp_path / "cache")
+    dense = site / "ridgejit" / "kernels" / "numba_scaled_dense.py"
+    text = dense.read_text()
+    assert text.count("loss += sw[i] * r * r") == 1
+    dense.write_text(text.replace("loss += sw[i] * r * r", "loss += 2.0 * sw[i] * r * r"))
+    assert run() == pytest.approx(2.0 * first, rel=1e-12)

@@ -11,6 +11,9 @@ that dominate every kernel; the price is that a reduction's rounding depends
 on the vector width of the CPU, never on thread scheduling.
 """
 
+import functools
+import os
+
 FASTMATH = frozenset({"nsz", "arcp", "contract", "afn", "reassoc"})
 
 
@@ -54,8 +57,34 @@ def _warn_once(cache, action, exc):
             "a damaged entry is rewritten)", NumbaCacheWarning, stacklevel=2)
 
 
+@functools.lru_cache(maxsize=None)
+def kernel_sources_stamp():
+    """``((file, size, mtime_ns), ...)`` of ``_config.py`` and every module of
+    ``ridgejit.kernels``: part of the key of every cached ridgejit kernel.
+
+    Numba keys a cached function by its own source file, but a kernel that calls
+    a kernel of another module (``scaled_sgd_epoch`` calls
+    ``numba_scaled_dense.every_update_epoch``; every kernel inlines
+    ``_intrinsics``) has the callee compiled into its own entry: editing the
+    callee alone would leave the caller's stale machine code in use, and tests
+    would pass against code that no longer exists.  Read once per process.
+    """
+    root = os.path.dirname(os.path.abspath(__file__))
+    kernels = os.path.join(root, "kernels")
+    names = ["_config.py"] + sorted(os.path.join("kernels", f) for f in os.listdir(kernels) if f.endswith(".py"))
+    stamp = []
+    for name in names:
+        try:
+            st = os.stat(os.path.join(root, name))
+        except OSError:
+            continue
+        stamp.append((name, st.st_size, st.st_mtime_ns))
+    return tuple(stamp)
+
+
 def _guard_cache():
-    """Make Numba's on-disk cache fail soft for ridgejit's kernels.
+    """Make Numba's on-disk cache fail soft for ridgejit's kernels, and key their entries by
+    every kernel module (:func:`kernel_sources_stamp`).
 
     Numba raises when an index (``.nbi``) or data (``.nbc``) file is
     truncated, corrupted or not a pickle (a disk that filled up, a copy cut
@@ -77,7 +106,12 @@ def _guard_cache():
         return
 
     def ours(cache):
-        return getattr(getattr(cache, "_py_func", None), "__module__", "").startswith("ridgejit.")
+        if not getattr(getattr(cache, "_py_func", None), "__module__", "").startswith("ridgejit."):
+            return False
+        f = cache._cache_file  # key the entry by every kernel module, not the kernel's file alone
+        if not getattr(f, "_ridgejit_sources", False):
+            f._source_stamp, f._ridgejit_sources = (f._source_stamp, kernel_sources_stamp()), True
+        return True
 
     def load_overload(self, sig, target_context):
         if not ours(self):
