@@ -79,6 +79,31 @@ def test_scaled_kernels_match_the_reference(kernels, dtype, K, start, fit_b):
         assert_allclose(a, np.linspace(-0.2, 0.3, p))  # never averaged
 
 
+@pytest.mark.parametrize("m", [0, 1, 2, 3, 37])
+@pytest.mark.parametrize("start", [0.0, 2.0, np.inf])
+@pytest.mark.parametrize("fit_b", [1.0, 0.0])
+def test_wide_rows_two_at_a_time_match_the_reference(kernels, m, start, fit_b):
+    """Rows of ``PAIR_MIN_FEATURES`` columns and more go two at a time in the Numba kernel
+    (the second residual from dot products with the first row): any number of rows (odd
+    ones end on a single step), the average starting inside a pair, weights and both
+    intercept modes against the reference's one-at-a-time updates."""
+    from ridgejit.kernels.numba_scaled_dense import PAIR_MIN_FEATURES
+
+    X, y, sw, x_mean, q, h = _case(n=40, p=PAIR_MIN_FEATURES + 1, density=1.0)
+    eta = 0.5 / np.max(sw * (((X - x_mean) ** 2) @ q))
+    order = np.random.default_rng(1).permutation(40)[:m].astype(np.int64)
+    runs = []
+    for call in (REF.scaled_sgd_epoch, kernels.scaled_sgd_epoch):
+        w = np.linspace(-0.2, 0.3, X.shape[1])
+        a = w[::-1].copy()
+        state = np.array([1.0, 0.4, 0.3, 0.0, 1.0])
+        loss = call(X, y, sw, x_mean, order, q, h, w, a, state, np.array([eta, start, fit_b, 1.0]))
+        runs.append((w, a, state, np.array([loss])))
+    for got, want in zip(*runs[::-1]):
+        assert_allclose(got, want, rtol=1e-10, atol=1e-12 * max(1.0, np.abs(want).max()))
+    assert runs[0][2][L.PS_T] == 1.0 + m
+
+
 def test_reference_first_update_by_hand():
     """One row, K = 1: the preconditioned step then the proximal shrink, written out."""
     X = np.array([[2.0, -1.0, 4.0]])

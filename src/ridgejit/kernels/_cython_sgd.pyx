@@ -16,7 +16,7 @@ from . cimport _layout as layout
 cdef extern from *:
     """
     #if defined(__GNUC__) || defined(__clang__)
-    #define RJ_PREFETCH(p) __builtin_prefetch((const void *)(p), 0, 3)
+    #define RJ_PREFETCH(p) __builtin_prefetch((const void *)(p), 0, 2)  /* into L2: see _intrinsics */
     #else
     #define RJ_PREFETCH(p) ((void)0)
     #endif

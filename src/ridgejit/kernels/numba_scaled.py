@@ -10,7 +10,9 @@ per row on average (``K = 1`` for dense X).
 
 * Dense rows: the iterate and its average are explicit (a row costs O(p)
   anyway); the update loop of a row also computes ``(x - xbar).w`` of the next
-  row, so ``w`` is read once per row.
+  row, so ``w`` is read once per row.  With the penalty at every update
+  (``K = 1``, the solver's dense case) the pass is :mod:`.numba_scaled_dense`'s
+  (rows of at least ``PAIR_MIN_FEATURES`` columns two at a time).
 * CSR rows: between two proximal steps the iterate is kept as
   ``w = v + m u`` with ``u = q * xbar`` (the dense part of every centred
   step), so a step costs O(nnz of the row); ``w`` is formed (O(p)) at each
@@ -23,7 +25,8 @@ from numba import njit
 
 from .._config import JIT
 from . import layout as L
-from ._intrinsics import prefetch_ahead
+from ._intrinsics import prefetch_ahead, prefetch_sample
+from .numba_scaled_dense import every_update_epoch
 
 
 @njit(inline="always", **JIT)
@@ -75,6 +78,11 @@ def scaled_sgd_epoch(X, y, sw, x_mean, order, q, h, w, a, state, hyper):
     m = order.shape[0]
     eta, start, fit_b, K, t, b, bbar, pending, navg = _slots(state, hyper)
     f = _shrink_factors(h, eta, K)
+    if K == 1.0 and pending == 0.0:  # the solver's dense case: a loop written for it
+        loss, t, b, bbar, navg = every_update_epoch(X, y, sw, x_mean, order, q, f, w, a, eta, start,
+                                                    fit_b, t, b, bbar, navg)
+        _store(state, t, b, bbar, pending, navg)
+        return loss
     d = 0.0  # (x - xbar).w of the row about to be visited
     if m > 0:
         x0 = X[order[0]]
@@ -82,7 +90,7 @@ def scaled_sgd_epoch(X, y, sw, x_mean, order, q, h, w, a, state, hyper):
             d += (x0[j] - x_mean[j]) * w[j]
     loss = 0.0
     for idx in range(m):
-        prefetch_ahead(X, order, idx)
+        prefetch_sample(X, y, sw, order, idx)
         i = order[idx]
         x = X[i]
         xn = X[order[idx + 1]] if idx + 1 < m else x

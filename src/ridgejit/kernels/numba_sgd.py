@@ -14,7 +14,7 @@ from numba import njit, prange
 
 from .._config import JIT, PARALLEL
 from . import layout as L
-from ._intrinsics import prefetch_ahead
+from ._intrinsics import prefetch_sample
 from .numba_dense import n_blocks
 
 
@@ -122,7 +122,7 @@ def sgd_epoch(X, y, sw, x_mean, order, v, a, state, schedule, hyper):
             d += x0[j] * v[j]
     loss = 0.0
     for idx in range(m):
-        prefetch_ahead(X, order, idx)  # shuffled rows are DRAM misses: see _intrinsics
+        prefetch_sample(X, y, sw, order, idx)  # shuffled rows are DRAM misses: see _intrinsics
         i = order[idx]
         eta = rate(schedule, t, eta0, power_t, lam, t0)
         x = X[i]
@@ -213,7 +213,7 @@ def saga_epoch(X, y, sw, x_mean, order, w, state, memory, grad_avg, hyper, facto
     inv_n = 1.0 / n
     loss = 0.0
     for idx in range(order.shape[0]):
-        prefetch_ahead(X, order, idx)
+        prefetch_sample(X, y, sw, order, idx)
         i = order[idx]
         x = X[i]
         r = b - y[i]
@@ -258,7 +258,7 @@ def svrg_inner(X, y, sw, x_mean, order, w, snapshot, full_grad, state, hyper, fa
     scaled = factor.shape[0] > 0
     loss = 0.0
     for idx in range(order.shape[0]):
-        prefetch_ahead(X, order, idx)
+        prefetch_sample(X, y, sw, order, idx)
         i = order[idx]
         x = X[i]
         r = b - y[i]
