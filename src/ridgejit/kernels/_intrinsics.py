@@ -95,3 +95,13 @@ def prefetch_sample(X, y, sw, order, idx):
         row = order[idx + L.PREFETCH_AHEAD]
         prefetch_item(y, row)
         prefetch_item(sw, row)
+
+
+@njit(inline="always", **JIT)
+def prefetch_targets(X, Y, sw, order, idx):
+    """:func:`prefetch_ahead` of ``X`` and of the targets ``Y`` (n, k), and the weight ``sw``
+    of that row: the several-target kernels' reads of one row."""
+    prefetch_ahead(X, order, idx)
+    prefetch_ahead(Y, order, idx)
+    if idx + L.PREFETCH_AHEAD < order.shape[0]:
+        prefetch_item(sw, order[idx + L.PREFETCH_AHEAD])

@@ -16,7 +16,7 @@ from numba import njit, prange
 
 from .._config import JIT, PARALLEL
 from . import layout as L
-from ._intrinsics import prefetch_ahead
+from ._intrinsics import prefetch_targets
 from .numba_sparse_sgd import fold
 
 
@@ -40,7 +40,7 @@ def _batch_block(X, Y, sw, x_mean, order, lo, hi, W, base, acc, accb, accl, blk)
             acc[c, j] = 0.0
     sl = 0.0
     for idx in range(lo, hi):
-        prefetch_ahead(X, order, idx)
+        prefetch_targets(X, Y, sw, order, idx)
         i = order[idx]
         x = X[i]
         for c in range(k):

@@ -25,7 +25,7 @@ from numba import njit
 
 from .._config import JIT
 from . import layout as L
-from ._intrinsics import prefetch_ahead, prefetch_sample
+from ._intrinsics import prefetch_sample, prefetch_targets
 from .numba_scaled_dense import every_update_epoch
 
 
@@ -241,7 +241,6 @@ def scaled_sgd_epoch_multi(X, Y, sw, x_mean, order, q, H, W, A, intercepts, stat
     m = order.shape[0]
     eta, start, fit_b, K, t, _, _, pending, navg = _slots(state, hyper)
     F = _shrink_factors(H, eta, K)
-    sw2 = sw.reshape((-1, 1))
     qx = np.empty(p)
     xc = np.empty(p)  # x - xbar of the row being visited
     xnc = np.empty(p)  # and of the next one
@@ -258,9 +257,7 @@ def scaled_sgd_epoch_multi(X, Y, sw, x_mean, order, q, H, W, A, intercepts, stat
             d[c] = dc
     loss = 0.0
     for idx in range(m):
-        prefetch_ahead(X, order, idx)
-        prefetch_ahead(Y, order, idx)  # k targets: a row of Y is a miss of its own
-        prefetch_ahead(sw2, order, idx)
+        prefetch_targets(X, Y, sw, order, idx)  # k targets: a row of Y is a miss of its own
         i = order[idx]
         xn = X[order[idx + 1]] if idx + 1 < m else X[i]
         for j in range(p):

@@ -17,7 +17,7 @@ from numba import get_num_threads, njit, prange
 
 from .._config import JIT, PARALLEL
 from . import layout as L
-from ._intrinsics import prefetch_ahead
+from ._intrinsics import prefetch_row, prefetch_targets
 from .numba_sparse_sgd import catch_up, settle
 
 
@@ -60,14 +60,19 @@ def _saga_targets(X, Y, sw, x_mean, order, W, state, memory, grad_avg, hyper, la
     b_loc = state[L.SAGA_B].copy()  # private copies: no shared cache line written every row
     gb_loc = state[L.SAGA_GB].copy()
     loss = np.zeros(k)
-    for idx in range(order.shape[0]):
-        prefetch_ahead(X, order, idx)
+    lo, hi = part * k // parts, (part + 1) * k // parts
+    m = order.shape[0]
+    for idx in range(m):
+        prefetch_targets(X, Y, sw, order, idx)
+        if idx + L.PREFETCH_AHEAD < m:  # a row's stored residuals: one line per target
+            for c in range(lo, hi):
+                prefetch_row(memory, c, order[idx + L.PREFETCH_AHEAD])
         i = order[idx]
         x = X[i]
         for j in range(p):
             xc[j] = x[j] - x_mean[j]
         s = sw[i]
-        for c in range(part * k // parts, (part + 1) * k // parts):
+        for c in range(lo, hi):
             w = W[c]
             ga = grad_avg[c]
             lam = lams[c]
@@ -98,7 +103,7 @@ def _saga_targets(X, Y, sw, x_mean, order, W, state, memory, grad_avg, hyper, la
                     b -= step * gb
             b_loc[c] = b
             gb_loc[c] = gb
-    for c in range(part * k // parts, (part + 1) * k // parts):
+    for c in range(lo, hi):
         state[L.SAGA_B, c] = b_loc[c]
         state[L.SAGA_GB, c] = gb_loc[c]
         losses[c] = loss[c]
@@ -133,7 +138,7 @@ def _svrg_targets(X, Y, sw, x_mean, order, W, snapshot, full_grad, state, hyper,
     b_loc = state[L.SVRG_B].copy()
     loss = np.zeros(k)
     for idx in range(order.shape[0]):
-        prefetch_ahead(X, order, idx)
+        prefetch_targets(X, Y, sw, order, idx)
         i = order[idx]
         x = X[i]
         for j in range(p):
