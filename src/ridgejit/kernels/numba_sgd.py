@@ -14,7 +14,7 @@ from numba import njit, prange
 
 from .._config import JIT, PARALLEL
 from . import layout as L
-from ._intrinsics import prefetch_sample
+from ._intrinsics import prefetch_item, prefetch_sample
 from .numba_dense import n_blocks
 
 
@@ -214,6 +214,8 @@ def saga_epoch(X, y, sw, x_mean, order, w, state, memory, grad_avg, hyper, facto
     loss = 0.0
     for idx in range(order.shape[0]):
         prefetch_sample(X, y, sw, order, idx)
+        if idx + L.PREFETCH_AHEAD < order.shape[0]:
+            prefetch_item(memory, order[idx + L.PREFETCH_AHEAD])  # the row's stored residual
         i = order[idx]
         x = X[i]
         r = b - y[i]
