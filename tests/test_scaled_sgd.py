@@ -271,6 +271,37 @@ def test_multi_target_kernels_match_the_reference(kernels, K, start):
     assert_allclose(runs["reference"][4], total, rtol=1e-14)
 
 
+@pytest.mark.parametrize("K", [1, 4])
+def test_multi_target_kernel_same_bits_for_any_thread_count(K):
+    """The Numba kernel hands runs of targets to the threads (5 targets: uneven runs); each
+    target's arithmetic, the shared counters and the loss are the same whatever the split."""
+    import numba
+
+    from ridgejit.kernels.numba_scaled_multi import scaled_sgd_epoch_multi
+
+    X, y, sw, x_mean, q, _ = _case()
+    n, p = X.shape
+    Y = np.column_stack([y, -y, 2.0 * y + 1.0, np.cos(y), y**2])
+    H = np.outer([0.0, 0.02, 0.5, 0.1, 0.3], q)
+    eta = 0.5 / np.max(sw * (((X - x_mean) ** 2) @ q))
+    runs = []
+    before = numba.get_num_threads()
+    try:
+        for threads in sorted({1, numba.config.NUMBA_NUM_THREADS}):
+            numba.set_num_threads(threads)
+            W = np.tile(np.linspace(-0.2, 0.3, p), (5, 1))
+            A, B, state = W.copy(), np.zeros((2, 5)), np.zeros(L.PS_STATE_SIZE)
+            losses = [scaled_sgd_epoch_multi(X, Y, sw, x_mean, np.random.default_rng(e).permutation(n), q, H, W,
+                                             A, B, state, np.array([eta, 100.0, 1.0, float(K)]))
+                      for e in range(2)]
+            runs.append((W, A, B, state, np.array(losses)))
+    finally:
+        numba.set_num_threads(before)
+    for run in runs[1:]:
+        for got, want in zip(run, runs[0]):
+            np.testing.assert_array_equal(got, want)
+
+
 def _targets(n=1500, p=8, seed=3):
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((n, p)) * rng.uniform(0.1, 30.0, p)

@@ -61,7 +61,7 @@ _MODULES = {
     "numba": ("ridgejit.kernels.numba_dense", "ridgejit.kernels.numba_sgd",
               "ridgejit.kernels.numba_sparse", "ridgejit.kernels.numba_sparse_sgd",
               "ridgejit.kernels.numba_scaled", "ridgejit.kernels.numba_minibatch",
-              "ridgejit.kernels.numba_vr_multi"),
+              "ridgejit.kernels.numba_vr_multi", "ridgejit.kernels.numba_scaled_multi"),
     "cython": ("ridgejit.kernels.cython_backend",),
 }
 

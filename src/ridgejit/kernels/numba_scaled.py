@@ -30,7 +30,7 @@ from .numba_scaled_dense import every_update_epoch
 
 
 @njit(inline="always", **JIT)
-def _slots(state, hyper):
+def scaled_slots(state, hyper):
     """``(eta, start, fit_b, K, t, b, bbar, pending, navg)``."""
     return (hyper[L.PS_ETA], hyper[L.PS_AVG_START], hyper[L.PS_FIT_B] != 0.0,
             hyper[L.PS_STRETCH], state[L.PS_T], state[L.PS_B], state[L.PS_BAVG],
@@ -47,7 +47,7 @@ def _store(state, t, b, bbar, pending, navg):
 
 
 @njit(**JIT)
-def _shrink_factors(h, eta, K):
+def shrink_factors(h, eta, K):
     """``1 / (1 + eta K h)`` elementwise (the proximal step of ``K`` updates' penalty), for
     the rates ``h`` of one target (p,) or several (any C-contiguous shape)."""
     f = np.empty_like(h)
@@ -59,11 +59,11 @@ def _shrink_factors(h, eta, K):
 
 
 @njit(inline="always", **JIT)
-def _prox_step(f, h, eta, K, pending, t, start, navg):
+def prox_step(f, h, eta, K, pending, t, start, navg):
     """At an update that applies the penalty: ``(factors, mu, navg)``, the factors ``f`` of
     ``K`` updates (or those of ``pending`` when a stretch was left longer) and the weight
     ``mu = 1 / navg`` of the new iterate in the average (0 before ``start``)."""
-    fac = f if pending == K else _shrink_factors(h, eta, pending)
+    fac = f if pending == K else shrink_factors(h, eta, pending)
     mu = 0.0
     if t >= start:
         navg += 1.0
@@ -76,8 +76,8 @@ def scaled_sgd_epoch(X, y, sw, x_mean, order, q, h, w, a, state, hyper):
     """One preconditioned SGD pass over the rows ``order`` (see ``reference_sgd``)."""
     p = X.shape[1]
     m = order.shape[0]
-    eta, start, fit_b, K, t, b, bbar, pending, navg = _slots(state, hyper)
-    f = _shrink_factors(h, eta, K)
+    eta, start, fit_b, K, t, b, bbar, pending, navg = scaled_slots(state, hyper)
+    f = shrink_factors(h, eta, K)
     if K == 1.0 and pending == 0.0:  # the solver's dense case: a loop written for it
         loss, t, b, bbar, navg = every_update_epoch(X, y, sw, x_mean, order, q, f, w, a, eta, start,
                                                     fit_b, t, b, bbar, navg)
@@ -108,7 +108,7 @@ def scaled_sgd_epoch(X, y, sw, x_mean, order, q, h, w, a, state, hyper):
                 w[j] = wj
                 d += (xn[j] - x_mean[j]) * wj
         else:
-            fac, mu, navg = _prox_step(f, h, eta, K, pending, t, start, navg)
+            fac, mu, navg = prox_step(f, h, eta, K, pending, t, start, navg)
             pending = 0.0
             if mu > 0.0:
                 bbar += mu * (b - bbar)
@@ -141,8 +141,8 @@ def _prox(v, m, u, f, a, mu):
 def scaled_sgd_epoch_sparse(data, indices, indptr, y, sw, x_mean, order, q, h, w, a, state, hyper):
     """CSR twin of :func:`scaled_sgd_epoch`, O(nnz of the row) per update on average."""
     p = x_mean.shape[0]
-    eta, start, fit_b, K, t, b, bbar, pending, navg = _slots(state, hyper)
-    f = _shrink_factors(h, eta, K)
+    eta, start, fit_b, K, t, b, bbar, pending, navg = scaled_slots(state, hyper)
+    f = shrink_factors(h, eta, K)
     u = np.empty(p)
     uu = 0.0
     cv = 0.0
@@ -175,7 +175,7 @@ def scaled_sgd_epoch_sparse(data, indices, indptr, y, sw, x_mean, order, q, h, w
             b -= g
         pending += 1.0
         if pending >= K:
-            fk, mu, navg = _prox_step(f, h, eta, K, pending, t, start, navg)
+            fk, mu, navg = prox_step(f, h, eta, K, pending, t, start, navg)
             pending = 0.0
             if mu > 0.0:
                 bbar += mu * (b - bbar)
@@ -191,119 +191,18 @@ def scaled_sgd_epoch_sparse(data, indices, indptr, y, sw, x_mean, order, q, h, w
     return loss
 
 
-@njit(inline="always", **JIT)
-def _step(w, qx, xnc, g, d, c):
-    """One target's step ``w -= g qx``; ``d[c]`` = the next row's centred values . ``w``."""
-    dc = 0.0
-    for j in range(w.shape[0]):
-        wj = w[j] - g * qx[j]
-        w[j] = wj
-        dc += xnc[j] * wj
-    d[c] = dc
-
-
-@njit(inline="always", **JIT)
-def _step_shrink(w, f, qx, xnc, g, d, c):
-    """:func:`_step` followed by the proximal shrink ``w *= f``."""
-    dc = 0.0
-    for j in range(w.shape[0]):
-        wj = (w[j] - g * qx[j]) * f[j]
-        w[j] = wj
-        dc += xnc[j] * wj
-    d[c] = dc
-
-
-@njit(inline="always", **JIT)
-def _step_shrink_average(w, a, f, qx, xnc, g, mu, d, c):
-    """:func:`_step_shrink` with the average following in the same loop."""
-    dc = 0.0
-    for j in range(w.shape[0]):
-        wj = (w[j] - g * qx[j]) * f[j]
-        w[j] = wj
-        a[j] += mu * (wj - a[j])
-        dc += xnc[j] * wj
-    d[c] = dc
-
-
-@njit(**JIT)
-def scaled_sgd_epoch_multi(X, Y, sw, x_mean, order, q, H, W, A, intercepts, state, hyper):
-    """:func:`scaled_sgd_epoch` for the ``k`` columns of ``Y`` at once (see ``reference_sgd``).
-
-    Each row is read once: its preconditioned centred values ``q (x - xbar)``
-    (from the buffer filled when it was the next row) and the next row's
-    ``xn - xbar`` go to p-buffers, then every target's
-    row of ``W`` (k, p) is updated by the single-target loop (vectorized over
-    the features, the next row's ``(xn - xbar).w_c`` fused in); the targets'
-    dependency chains are independent, so the core overlaps them.
-    """
-    p = X.shape[1]
-    k = Y.shape[1]
-    m = order.shape[0]
-    eta, start, fit_b, K, t, _, _, pending, navg = _slots(state, hyper)
-    F = _shrink_factors(H, eta, K)
-    qx = np.empty(p)
-    xc = np.empty(p)  # x - xbar of the row being visited
-    xnc = np.empty(p)  # and of the next one
-    d = np.zeros(k)  # (x - xbar).w_c of the row about to be visited
-    g = np.empty(k)
-    if m > 0:
-        x0 = X[order[0]]
-        for j in range(p):
-            xc[j] = x0[j] - x_mean[j]
-        for c in range(k):
-            dc = 0.0
-            for j in range(p):
-                dc += xc[j] * W[c, j]
-            d[c] = dc
-    loss = 0.0
-    for idx in range(m):
-        prefetch_targets(X, Y, sw, order, idx)  # k targets: a row of Y is a miss of its own
-        i = order[idx]
-        xn = X[order[idx + 1]] if idx + 1 < m else X[i]
-        for j in range(p):
-            qx[j] = q[j] * xc[j]
-            xnc[j] = xn[j] - x_mean[j]
-        s = sw[i]
-        for c in range(k):
-            r = d[c] + intercepts[0, c] - Y[i, c]
-            loss += s * r * r
-            g[c] = eta * s * r
-            if fit_b:
-                intercepts[0, c] -= g[c]
-        pending += 1.0
-        if pending < K:
-            for c in range(k):
-                _step(W[c], qx, xnc, g[c], d, c)
-        else:
-            Fk, mu, navg = _prox_step(F, H, eta, K, pending, t, start, navg)
-            pending = 0.0
-            if mu > 0.0:
-                for c in range(k):
-                    _step_shrink_average(W[c], A[c], Fk[c], qx, xnc, g[c], mu, d, c)
-                    intercepts[1, c] += mu * (intercepts[0, c] - intercepts[1, c])
-            else:
-                for c in range(k):
-                    _step_shrink(W[c], Fk[c], qx, xnc, g[c], d, c)
-        xc, xnc = xnc, xc
-        t += 1.0
-    state[L.PS_T] = t
-    state[L.PS_PENDING] = pending
-    state[L.PS_NAVG] = navg
-    return loss
-
-
 @njit(**JIT)
 def scaled_sgd_epoch_multi_sparse(data, indices, indptr, Y, sw, x_mean, order, q, H, W, A, intercepts,
                                   state, hyper):
-    """CSR twin of :func:`scaled_sgd_epoch_multi`: per target ``w_c = v_c + m_c u`` between
+    """CSR twin of :func:`ridgejit.kernels.numba_scaled_multi.scaled_sgd_epoch_multi`: per target ``w_c = v_c + m_c u`` between
     proximal steps (see :func:`scaled_sgd_epoch_sparse`).  The iterates are worked on
     transposed, (p, k), so a stored value touches its k coefficients in one cache line or
     two; ``W`` and ``A`` (k, p) are read and written back once per call (O(pk))."""
     p = x_mean.shape[0]
     k = Y.shape[1]
-    eta, start, fit_b, K, t, _, _, pending, navg = _slots(state, hyper)
+    eta, start, fit_b, K, t, _, _, pending, navg = scaled_slots(state, hyper)
     HT = H.T.copy()
-    F = _shrink_factors(HT, eta, K)  # (p, k)
+    F = shrink_factors(HT, eta, K)  # (p, k)
     V = W.T.copy()
     AV = A.T.copy()
     u = np.empty(p)
@@ -346,7 +245,7 @@ def scaled_sgd_epoch_multi_sparse(data, indices, indptr, Y, sw, x_mean, order, q
                 V[j, c] -= g[c] * qd
         pending += 1.0
         if pending >= K:
-            Fk, mu, navg = _prox_step(F, HT, eta, K, pending, t, start, navg)
+            Fk, mu, navg = prox_step(F, HT, eta, K, pending, t, start, navg)
             pending = 0.0
             if mu > 0.0:
                 for c in range(k):

@@ -26,13 +26,13 @@ def saga_epoch_multi(X, Y, sw, x_mean, order, W, state, memory, grad_avg, hyper,
     ``state`` (2, k) rows ``SAGA_B``, ``SAGA_GB``; ``lams`` (k,) (``hyper[SAGA_LAM]`` unused).
 
     The targets are independent given the rows, so they are split over the threads
-    (:func:`_n_parts`); each target's arithmetic is the same whatever the split.  A
+    (:func:`target_parts`); each target's arithmetic is the same whatever the split.  A
     Python call: the thread count is read here, which a cached kernel cannot do."""
     return _saga_parts(X, Y, sw, x_mean, order, W, state, memory, grad_avg, hyper, lams, factor,
-                       _n_parts(W))
+                       target_parts(W))
 
 
-def _n_parts(W):
+def target_parts(W):
     """Runs of targets for the threads: one per thread, at most one per target (row of ``W``)."""
     return max(1, min(W.shape[0], get_num_threads()))
 
@@ -114,7 +114,7 @@ def svrg_inner_multi(X, Y, sw, x_mean, order, W, snapshot, full_grad, state, hyp
     (3, k) rows ``SVRG_B``, ``SVRG_B_SNAP``, ``SVRG_GB``; ``lams`` (k,); targets split over
     the threads as in :func:`saga_epoch_multi`."""
     return _svrg_parts(X, Y, sw, x_mean, order, W, snapshot, full_grad, state, hyper, lams, factor,
-                       _n_parts(W))
+                       target_parts(W))
 
 
 @njit(**PARALLEL)
