@@ -25,7 +25,7 @@ from numba import njit
 
 from .._config import JIT
 from . import layout as L
-from ._intrinsics import prefetch_sample, prefetch_targets
+from ._intrinsics import prefetch_sample
 from .numba_scaled_dense import every_update_epoch
 
 
