@@ -339,10 +339,20 @@ class Problem:
         J = self.kernel("objective")(self.y, self.sw, coef, intercept, self._kernel_alpha)
         return self._add_penalty(coef, J)
 
-    def gradient_at(self, coef, intercept, grad_out, grad_b_out):
+    def gradient_at(self, coef, intercept, grad_out, grad_b_out, stats=None):
         """``J_t(w, b)`` per target at any ``(w, b)``, writing ``grad_w J`` (k, p) and
-        ``dJ/db`` (k,) into the outputs: one fused pass over X."""
-        J = self.kernel("gradient")(self.y, self.sw, coef, intercept, self._kernel_alpha, grad_out, grad_b_out)
+        ``dJ/db`` (k,) into the outputs: one fused pass over X, or none given this
+        problem's :class:`ridgejit.stats.SufficientStats` ``stats`` (``O(k p^2)``, from
+        their ``residual_sums``)."""
+        ka = self._kernel_alpha
+        if stats is None:
+            J = self.kernel("gradient")(self.y, self.sw, coef, intercept, ka, grad_out, grad_b_out)
+        else:
+            L, G, R = stats.residual_sums(coef, intercept)
+            n = self.n_samples
+            grad_out[...] = (G + ka[:, None] * coef) / n
+            grad_b_out[...] = R / n
+            J = 0.5 * (L + ka * np.einsum("tj,tj->t", coef, coef)) / n
         return self._add_penalty(coef, J, grad_out)
 
     def value_and_gradient(self, coef, grad_out):

@@ -206,6 +206,33 @@ class SufficientStats:
         yty -= np.outer(W * e, e)
         return gram, xty, yty, self.x_shift + d, self.y_shift + e
 
+    def residual_sums(self, coef, intercept):
+        """``(L, G, R)`` of the residuals ``r_ti = x_i.w_t + b_t - y_it`` from the totals, with
+        no pass over X: ``L_t = sum_i s_i r_ti^2`` (k,), ``G_t = sum_i s_i r_ti x_i`` (k, p) and
+        ``R_t = sum_i s_i r_ti`` (k,), the sums of the ``gradient`` kernel's row pass.
+
+        With ``D = X - 1 c^T``, ``E = Y - 1 e^T`` and ``delta_t = c.w_t + b_t - e_t`` the
+        residual is ``D w_t + delta_t - E_t``, so
+
+            L_t = w_t'(D'SD) w_t - 2 w_t.(D'SE)_t + (E'SE)_tt + 2 delta_t (xsum.w_t - ysum_t) + W delta_t^2
+            R_t = xsum.w_t + W delta_t - ysum_t
+            G_t = (D'SD) w_t - (D'SE)_t + delta_t xsum + R_t c
+
+        ``O(k p^2)``.  ``L`` is a difference of terms of the size of ``(E'SE)_tt``: its
+        rounding error is about ``eps (E'SE)_tt``, i.e. relative ``eps / (1 - R^2)``.
+        """
+        C = np.atleast_2d(coef)
+        b = np.atleast_1d(np.asarray(intercept, dtype=np.float64))
+        W = self.weight_sum
+        delta = C @ self.x_shift + b - self.y_shift
+        GC = C @ self.gram
+        xw = C @ self.xsum
+        R = xw + W * delta - self.ysum
+        L = (np.einsum("tj,tj->t", GC, C) - 2.0 * np.einsum("tj,jt->t", C, self.xty) + np.diag(self.yty)
+             + 2.0 * delta * (xw - self.ysum) + W * delta * delta)
+        G = GC - self.xty.T + np.outer(delta, self.xsum) + np.outer(R, self.x_shift)
+        return np.maximum(L, 0.0), G, R
+
     def solve(self, alpha, fit_intercept, penalty=None):
         """The exact solution from the statistics, with no pass over X: a :class:`Solution`.
 
