@@ -233,12 +233,17 @@ def test_precondition_needs_sgd_and_a_constant_step():
 # -- several targets in one pass --------------------------------------------------------
 @pytest.mark.parametrize("K", [1, 4])
 @pytest.mark.parametrize("start", [0.0, 150.0, np.inf])
-def test_multi_target_kernels_match_the_reference(kernels, K, start):
-    X, y, sw, x_mean, q, _ = _case()
-    n, p = X.shape
+@pytest.mark.parametrize("rates, n", [([0.0, 0.02, 0.5], 240),  # one penalty per target, one none
+                                      ([0.02] * 3, 240), ([0.02] * 3, 241), ([0.02] * 3, 2), ([0.02] * 3, 3)])
+def test_multi_target_kernels_match_the_reference(kernels, K, start, rates, n):
+    """One rate for every target with ``K = 1``: the dense kernel takes the rows in pairs
+    (even and odd counts, the average starting inside a pair at ``start = 150``)."""
+    X, y, sw, x_mean, q, _ = _case(n=max(n, 240))
+    X, y, sw = X[:n], y[:n], sw[:n]
+    p = X.shape[1]
     rng = np.random.default_rng(7)
     Y = np.column_stack([y, rng.standard_normal(n), 3.0 * y + 1.0])
-    H = np.outer([0.0, 0.02, 0.5], q)  # one penalty per target, one of them none
+    H = np.outer(rates, q)
     C = sp.csr_matrix(X)
     eta = 0.5 / np.max(sw * (((X - x_mean) ** 2) @ q))
     runs = {}
@@ -272,9 +277,11 @@ def test_multi_target_kernels_match_the_reference(kernels, K, start):
 
 
 @pytest.mark.parametrize("K", [1, 4])
-def test_multi_target_kernel_same_bits_for_any_thread_count(K):
+@pytest.mark.parametrize("rates", [[0.0, 0.02, 0.5, 0.1, 0.3], [0.1] * 5])
+def test_multi_target_kernel_same_bits_for_any_thread_count(K, rates):
     """The Numba kernel hands runs of targets to the threads (5 targets: uneven runs); each
-    target's arithmetic, the shared counters and the loss are the same whatever the split."""
+    target's arithmetic, the shared counters and the loss are the same whatever the split
+    (one rate for all and ``K = 1``: rows in pairs)."""
     import numba
 
     from ridgejit.kernels.numba_scaled_multi import scaled_sgd_epoch_multi
@@ -282,7 +289,7 @@ def test_multi_target_kernel_same_bits_for_any_thread_count(K):
     X, y, sw, x_mean, q, _ = _case()
     n, p = X.shape
     Y = np.column_stack([y, -y, 2.0 * y + 1.0, np.cos(y), y**2])
-    H = np.outer([0.0, 0.02, 0.5, 0.1, 0.3], q)
+    H = np.outer(rates, q)
     eta = 0.5 / np.max(sw * (((X - x_mean) ** 2) @ q))
     runs = []
     before = numba.get_num_threads()

@@ -47,7 +47,7 @@ PAIR_MIN_FEATURES = 400
 
 
 @njit(inline="always", **JIT)
-def _scalars(r, s, eta, fit_b, start, t, b, bbar, navg):
+def update_scalars(r, s, eta, fit_b, start, t, b, bbar, navg):
     """The scalar part of an update with residual ``r`` and weight ``s``:
     ``(g, mu, t, b, bbar, navg)`` after it, ``mu`` its weight in the average (0 before ``start``)."""
     g = eta * s * r
@@ -113,7 +113,7 @@ def _single_rows(X, y, sw, x_mean, order, q, f, w, a, eta, start, fit_b, t, b, b
         xn = X[order[idx + 1]] if idx + 1 < m else x
         r = d + b - y[i]
         loss += sw[i] * r * r
-        g, mu, t, b, bbar, navg = _scalars(r, sw[i], eta, fit_b, start, t, b, bbar, navg)
+        g, mu, t, b, bbar, navg = update_scalars(r, sw[i], eta, fit_b, start, t, b, bbar, navg)
         d = 0.0
         for j in range(p):
             wj = (w[j] - g * q[j] * (x[j] - x_mean[j])) * f[j]
@@ -148,7 +148,7 @@ def _paired_rows(X, y, sw, x_mean, order, q, f, w, a, eta, start, fit_b, t, b, b
         i1 = order[idx]
         r1 = d + b - y[i1]
         loss += sw[i1] * r1 * r1
-        g1, mu1, t, b, bbar, navg = _scalars(r1, sw[i1], eta, fit_b, start, t, b, bbar, navg)
+        g1, mu1, t, b, bbar, navg = update_scalars(r1, sw[i1], eta, fit_b, start, t, b, bbar, navg)
         x1 = X[i1]
         if idx + 1 == m:  # an odd row at the end
             for j in range(p):
@@ -159,7 +159,7 @@ def _paired_rows(X, y, sw, x_mean, order, q, f, w, a, eta, start, fit_b, t, b, b
         i2 = order[idx + 1]
         r2 = e - g1 * k + b - y[i2]
         loss += sw[i2] * r2 * r2
-        g2, mu2, t, b, bbar, navg = _scalars(r2, sw[i2], eta, fit_b, start, t, b, bbar, navg)
+        g2, mu2, t, b, bbar, navg = update_scalars(r2, sw[i2], eta, fit_b, start, t, b, bbar, navg)
         x2 = X[i2]
         x3 = X[order[idx + 2]] if idx + 2 < m else x1
         x4 = X[order[idx + 3]] if idx + 3 < m else x3
