@@ -85,3 +85,36 @@ def test_several_targets_refusals_name_the_problem():
     for y in (Y, Y[:, 0]):
         with pytest.raises(ValueError, match="penalty_factor"):
             SGDRidge(solver="minibatch", penalty_factor=np.linspace(0.5, 2, 7), max_iter=2).fit(X, y)
+
+
+@pytest.mark.parametrize("batch_size", [20, 100])  # one block per batch (targets split), or 3 blocks
+def test_several_targets_same_bits_for_any_thread_count(batch_size):
+    """Dense X: one-block batches hand runs of targets to the threads (5 targets: uneven
+    runs), larger batches their row blocks; either way each target's arithmetic, the batch
+    counter and the loss do not depend on the thread count."""
+    import numba
+
+    from ridgejit.kernels import layout as L
+    from ridgejit.kernels.numba_minibatch import minibatch_epoch
+
+    X, Y = _targets(n=500)
+    Y = np.column_stack([Y, Y[:, 0] ** 2, np.cos(Y[:, 1])])
+    n, p = X.shape
+    sw = np.random.default_rng(1).uniform(0.5, 2.0, n)
+    lams = np.array([0.0, 0.01, 0.1, 0.02, 0.3])
+    runs = []
+    before = numba.get_num_threads()
+    try:
+        for threads in sorted({1, numba.config.NUMBA_NUM_THREADS}):
+            numba.set_num_threads(threads)
+            W, A, ic, st = np.zeros((5, p)), np.zeros((5, p)), np.full((2, 5), 0.3), np.zeros(L.MB_STATE_SIZE)
+            hyper = np.array([0.05, 1.0, float(batch_size), 3.0])
+            losses = [minibatch_epoch(X, Y, sw, X.mean(axis=0), np.random.default_rng(e).permutation(n), W, A,
+                                      ic, lams, st, hyper) for e in range(2)]
+            runs.append((W, A, ic, st, np.array(losses)))
+    finally:
+        numba.set_num_threads(before)
+    assert runs[0][3][0] == 2 * -(-n // batch_size)
+    for run in runs[1:]:
+        for got, want in zip(run, runs[0]):
+            np.testing.assert_array_equal(got, want)

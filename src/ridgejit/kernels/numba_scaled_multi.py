@@ -32,7 +32,7 @@ from . import layout as L
 from ._intrinsics import prefetch_targets
 from .numba_scaled import prox_step, scaled_slots, shrink_factors
 from .numba_scaled_dense import update_scalars
-from .numba_vr_multi import target_parts
+from .numba_vr_multi import target_parts, total_in_order
 
 
 def scaled_sgd_epoch_multi(X, Y, sw, x_mean, order, q, H, W, A, intercepts, state, hyper):
@@ -53,7 +53,7 @@ def _scaled_parts(X, Y, sw, x_mean, order, q, H, W, A, intercepts, state, hyper,
     state[L.PS_T] = counters[0, 0]  # every part counts the same updates
     state[L.PS_PENDING] = counters[0, 1]
     state[L.PS_NAVG] = counters[0, 2]
-    return losses.sum()
+    return total_in_order(losses)
 
 
 @njit(inline="always", **JIT)

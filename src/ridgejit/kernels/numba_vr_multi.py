@@ -37,13 +37,23 @@ def target_parts(W):
     return max(1, min(W.shape[0], get_num_threads()))
 
 
+@njit(inline="always", **JIT)
+def total_in_order(losses):
+    """The targets' losses added in target order: ``losses.sum()`` in a parallel kernel
+    becomes a parallel reduction, whose order (so the bits) follows the thread count."""
+    total = 0.0
+    for c in range(losses.shape[0]):
+        total += losses[c]
+    return total
+
+
 @njit(**PARALLEL)
 def _saga_parts(X, Y, sw, x_mean, order, W, state, memory, grad_avg, hyper, lams, factor, parts):
     losses = np.zeros(W.shape[0])
     for part in prange(parts):
         _saga_targets(X, Y, sw, x_mean, order, W, state, memory, grad_avg, hyper, lams, factor, part, parts,
                       losses)
-    return losses.sum()
+    return total_in_order(losses)
 
 
 @njit(**JIT)
@@ -123,7 +133,7 @@ def _svrg_parts(X, Y, sw, x_mean, order, W, snapshot, full_grad, state, hyper, l
     for part in prange(parts):
         _svrg_targets(X, Y, sw, x_mean, order, W, snapshot, full_grad, state, hyper, lams, factor, part, parts,
                       losses)
-    return losses.sum()
+    return total_in_order(losses)
 
 
 @njit(**JIT)
