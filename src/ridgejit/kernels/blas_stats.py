@@ -139,10 +139,10 @@ def _copied_stats(X, y, sw, x_shift, y_shift, unit, rows, parallel, dtype=np.flo
     return ordered_sum(n, rows, product, np.zeros((m, m)), parallel)
 
 
-def _raw_stats(X, y, y_shift, rows, moments, max_ratio, parallel):
+def _raw_stats(X, y, y_shift, rows, moments, max_ratio, parallel, serial=None):
     """Unit weights: ``syrk`` on zero-copy views of X, shift 0; ``(S, mean)`` or ``(None, mean)``.
 
-    First the backend's ``moments`` kernel (``column_moments``: one pass, float64
+    The backend's ``moments`` kernel (``column_moments``: one pass, float64
     accumulation, also for float32 X) gives the column sums, ``X^T (y - y_shift)``
     and the exact ``diag(X^T X)``.  If some column's raw second moment exceeds
     ``max_ratio`` times its centred one, the shift after the
@@ -151,12 +151,38 @@ def _raw_stats(X, y, y_shift, rows, moments, max_ratio, parallel):
     rows (at most :data:`PARALLEL_CHUNK_ROWS` when it runs row-parallel; float64
     totals) and ``(y - y_shift)^T (y - y_shift)`` by NumPy; ``S`` has the layout of
     :func:`_copied_stats` with ``x_shift = 0`` and the exact diagonal.
+
+    ``serial(call)`` runs ``call`` with the moments kernel on one thread (the Numba
+    backend binds it).  Given it, a row-parallel pass with several threads runs the
+    moments on one thread of the chunks' pool, beside their ``syrk``, instead of
+    before them: a parallel Numba pass leaves its OpenMP threads spinning for some
+    milliseconds after it ends, which took a core from the first ``syrk`` calls after
+    it.  One pass over 1e5 rows costs that once; a ``partial_fit`` stream of 1e5-row
+    chunks paid it per chunk (measured on 5e6 x 100, 2 cores: the chunks' ``syrk``
+    1.36-1.47 s after the moments pass, 0.98-1.04 s without it).  The ratio check
+    then comes after the ``syrk``, whose work is lost on data that fails it.
     """
     n, p = X.shape
     k = y.shape[1]
     m = p + k + 1
     sums, sumsq, xty = np.empty(p), np.empty(p), np.empty((k, p))
-    W = moments(X, y, np.ones(n), np.zeros(p), y_shift, sums, sumsq, xty)
+
+    def column_pass():
+        return moments(X, y, np.ones(n), np.zeros(p), y_shift, sums, sumsq, xty)
+
+    out = np.zeros((m, m))
+    G = out[:p, :p]
+    rows = min(rows, PARALLEL_CHUNK_ROWS) if parallel else rows
+    threads = fit_threads()
+    beside = serial is not None and parallel and threads > 1
+    if beside:
+        pending = _pool(threads, os.getpid()).submit(serial, column_pass)
+        try:
+            ordered_sum(n, rows, lambda lo, hi: X[lo:hi].T @ X[lo:hi], G, parallel)  # syrk on views
+        finally:
+            W = pending.result()
+    else:
+        W = column_pass()
     mean = sums / W
     centred = sumsq - W * mean * mean
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -164,10 +190,8 @@ def _raw_stats(X, y, y_shift, rows, moments, max_ratio, parallel):
     finite = np.isfinite(sumsq).all() and np.isfinite(xty).all()
     if finite and not (np.all((centred > 0) | (sumsq == 0)) and np.max(ratio, initial=1.0) <= max_ratio):
         return None, mean
-    out = np.zeros((m, m))
-    G = out[:p, :p]
-    rows = min(rows, PARALLEL_CHUNK_ROWS) if parallel else rows
-    ordered_sum(n, rows, lambda lo, hi: X[lo:hi].T @ X[lo:hi], G, parallel)  # syrk on views
+    if not beside:
+        ordered_sum(n, rows, lambda lo, hi: X[lo:hi].T @ X[lo:hi], G, parallel)  # syrk on views
     G[np.diag_indices(p)] = sumsq
     E = y - y_shift
     out[:p, p : p + k] = xty.T
@@ -196,11 +220,12 @@ def _reshift(S, p, c):
 
 
 def sufficient_stats(X, y, sw, x_shift, y_shift, gram, xty, xsum, ysum, yty, *, moments,
-                     chunk_rows=GRAM_CHUNK_ROWS):
+                     chunk_rows=GRAM_CHUNK_ROWS, serial=None):
     """Blocked-BLAS twin of :func:`ridgejit.kernels.reference.sufficient_stats`.
 
     ``moments`` is the backend's ``column_moments`` kernel (each compiled backend
-    binds its own: ``numba_dense.sufficient_stats``, ``cython_backend``).
+    binds its own: ``numba_dense.sufficient_stats``, ``cython_backend``), ``serial``
+    how to run it on one thread (see :func:`_raw_stats`; ``None``: never beside the Gram).
 
     General path: each chunk is copied as ``[X - x_shift | y - y_shift | 1]``
     scaled by ``sqrt(s_i)``, so one ``syrk`` per chunk yields every statistic.
@@ -224,7 +249,8 @@ def sufficient_stats(X, y, sw, x_shift, y_shift, gram, xty, xsum, ysum, yty, *, 
         # moments pass and the shift afterwards (measured 200 x 10 to 5000 x 200, one thread:
         # 1.0-7x faster copied)
         if unit and X.dtype == np.float64 and n > rows:
-            raw, mean = _raw_stats(X, y, y_shift, max(rows, RAW_CHUNK_ROWS), moments, MAX_MOMENT_RATIO, parallel)
+            raw, mean = _raw_stats(X, y, y_shift, max(rows, RAW_CHUNK_ROWS), moments, MAX_MOMENT_RATIO, parallel,
+                                   serial)
             if raw is None:  # a mean dominates a column: copied chunks around the exact means
                 S = _reshift(_copied_stats(X, y, sw, mean, y_shift, unit, rows, parallel), p, x_shift - mean)
             else:
@@ -245,7 +271,7 @@ def _unpack(S, p, k, gram, xty, xsum, ysum, yty):
 
 
 def sufficient_stats_lowp(X, y, sw, x_shift, y_shift, gram, xty, xsum, ysum, yty, *, moments,
-                          chunk_rows=GRAM_CHUNK_ROWS):
+                          chunk_rows=GRAM_CHUNK_ROWS, serial=None):
     """:func:`sufficient_stats` with float32 products for float32 X (exact for float64 X).
 
     The Gram comes from ``ssyrk`` in float32 (about twice as fast as float64), on
@@ -260,14 +286,14 @@ def sufficient_stats_lowp(X, y, sw, x_shift, y_shift, gram, xty, xsum, ysum, yty
     """
     if X.dtype != np.float32:
         return sufficient_stats(X, y, sw, x_shift, y_shift, gram, xty, xsum, ysum, yty, moments=moments,
-                                chunk_rows=chunk_rows)
+                                chunk_rows=chunk_rows, serial=serial)
     n, p = X.shape
     rows = max(1, min(chunk_rows, n))
     unit = bool(np.all(sw == 1.0))
     parallel = _row_parallel(p, y.shape[1])
     S = None
     if unit and n > rows:
-        raw, mean = _raw_stats(X, y, y_shift, rows, moments, MAX_MOMENT_RATIO_F32, parallel)
+        raw, mean = _raw_stats(X, y, y_shift, rows, moments, MAX_MOMENT_RATIO_F32, parallel, serial)
         if raw is None:  # copied float32 chunks around the exact means: no digits lost to a shift
             S = _reshift(_copied_stats(X, y, sw, mean, y_shift, unit, rows, parallel, dtype=np.float32), p,
                          x_shift - mean)

@@ -13,7 +13,7 @@ never copied.  Compile options come from :mod:`ridgejit._config`.
 from functools import partial
 
 import numpy as np
-from numba import njit, prange
+from numba import get_num_threads, njit, prange, set_num_threads
 
 from .._config import JIT, PARALLEL
 from . import layout as L
@@ -184,7 +184,19 @@ def reduce_blocks(acc, out):
             out[t, j] = s
 
 
+def on_one_thread(call):
+    """``call()`` with one Numba thread in the calling Python thread (Numba's count is
+    thread-local), restored after."""
+    before = get_num_threads()
+    set_num_threads(1)
+    try:
+        return call()
+    finally:
+        set_num_threads(before)
+
+
 #: The Gram-type kernels are blocked BLAS (compute bound: ``syrk`` beats a loop),
-#: their column sums and cross moments this backend's ``column_moments``.
-sufficient_stats = partial(blas_stats.sufficient_stats, moments=column_moments)
-sufficient_stats_lowp = partial(blas_stats.sufficient_stats_lowp, moments=column_moments)
+#: their column sums and cross moments this backend's ``column_moments`` (on one thread
+#: beside the Gram's chunks where those run in parallel: ``blas_stats._raw_stats``).
+sufficient_stats = partial(blas_stats.sufficient_stats, moments=column_moments, serial=on_one_thread)
+sufficient_stats_lowp = partial(blas_stats.sufficient_stats_lowp, moments=column_moments, serial=on_one_thread)
