@@ -96,7 +96,6 @@ def _scaled_targets(X, Y, sw, x_mean, order, q, H, W, A, intercepts, state, hype
     """:func:`scaled_sgd_epoch_multi` for the ``part``-th of ``parts`` consecutive runs of
     targets: each target's loss into ``losses``, ``(t, pending, navg)`` after the pass into
     ``counters``."""
-    p = X.shape[1]
     k = Y.shape[1]
     m = order.shape[0]
     lo, hi = part * k // parts, (part + 1) * k // parts
@@ -108,7 +107,26 @@ def _scaled_targets(X, Y, sw, x_mean, order, q, H, W, A, intercepts, state, hype
     if K == 1.0 and pending == 0.0 and m > 1 and _same_rows(F):  # dense X, one alpha: rows in pairs
         t, navg = _paired_rows(X, Y, sw, x_mean, order, q, F[0], W, A, b, bbar, loss, lo, hi, eta, start,
                                fit_b, t, navg)
-        m = 0  # done
+    else:
+        t, pending, navg = _rows_one_by_one(X, Y, sw, x_mean, order, q, H, F, W, A, b, bbar, loss, lo, hi,
+                                            eta, start, fit_b, K, t, pending, navg)
+    for c in range(lo, hi):
+        intercepts[0, c] = b[c]
+        intercepts[1, c] = bbar[c]
+        losses[c] = loss[c]
+    counters[0] = t
+    counters[1] = pending
+    counters[2] = navg
+
+
+@njit(**JIT)
+def _rows_one_by_one(X, Y, sw, x_mean, order, q, H, F, W, A, b, bbar, loss, lo, hi, eta, start, fit_b, K, t,
+                     pending, navg):
+    """The targets ``lo:hi`` over the rows ``order`` one row at a time, any stretch ``K`` and
+    per-target shrink factors ``F``; returns ``(t, pending, navg)``."""
+    p = X.shape[1]
+    k = W.shape[0]
+    m = order.shape[0]
     qx = np.empty(p)
     xc = np.empty(p)  # x - xbar of the row being visited
     xnc = np.empty(p)  # and of the next one
@@ -153,13 +171,7 @@ def _scaled_targets(X, Y, sw, x_mean, order, q, H, W, A, intercepts, state, hype
                     _step_shrink(W[c], Fk[c], qx, xnc, g[c], d, c)
         xc, xnc = xnc, xc
         t += 1.0
-    for c in range(lo, hi):
-        intercepts[0, c] = b[c]
-        intercepts[1, c] = bbar[c]
-        losses[c] = loss[c]
-    counters[0] = t
-    counters[1] = pending
-    counters[2] = navg
+    return t, pending, navg
 
 
 @njit(inline="always", **JIT)
