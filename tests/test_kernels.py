@@ -195,15 +195,19 @@ def test_env_var_forces_default(monkeypatch):
     assert get_backend("auto").name == "numba"
 
 
-@pytest.mark.parametrize("unit", [True, False])
+@pytest.mark.parametrize("unit, moments_by_chunk", [(True, True), (True, False), (False, True)])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_row_parallel_gram_gives_the_same_bits_on_any_thread_count(compiled, monkeypatch, unit, dtype):
+def test_row_parallel_gram_gives_the_same_bits_on_any_thread_count(compiled, monkeypatch, unit, moments_by_chunk,
+                                                                   dtype):
     """The Gram's chunk products run on a pool of 1, 2 or 3 Python threads (BLAS on one
     thread each) and are summed in chunk order: identical statistics, equal to the NumPy
-    reference to rounding; the BLAS limit is back as it was afterwards."""
+    reference to rounding; the BLAS limit is back as it was afterwards.  Unit weights: the
+    column moments chunk by chunk (4 chunks) or in one task beside the chunks."""
     from ridgejit._threads import BLAS_LIMITS
     from ridgejit.kernels import blas_stats
 
+    if not moments_by_chunk:
+        monkeypatch.setattr(blas_stats, "PER_CHUNK_MOMENTS_MAX_CHUNKS", 3)
     rng = np.random.default_rng(5)
     n, p, k = blas_stats.PARALLEL_CHUNK_ROWS * 3 + 77, 5, 2  # 4 chunks on views, more copied
     X = (rng.standard_normal((n, p)) * [0.1, 1, 10, 1, 2] + [3.0, -1, 5, 0, 2]).astype(dtype)

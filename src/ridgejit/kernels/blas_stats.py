@@ -24,6 +24,7 @@ fight (measured 30% slower on 2 cores).
 """
 
 import functools
+from functools import partial
 import os
 import threading
 from collections import deque
@@ -41,6 +42,9 @@ ROW_PARALLEL_MAX_COLUMNS = 512
 #: the bits, do not depend on the thread count; float32 keeps its shorter chunks, whose
 #: length sets the float32 products' rounding).
 PARALLEL_CHUNK_ROWS = 1 << 15
+#: Most chunks of a row-parallel unit-weight pass whose moments run chunk by chunk
+#: (:func:`_raw_stats`).
+PER_CHUNK_MOMENTS_MAX_CHUNKS = 8
 
 
 @functools.lru_cache(maxsize=None)
@@ -139,6 +143,18 @@ def _copied_stats(X, y, sw, x_shift, y_shift, unit, rows, parallel, dtype=np.flo
     return ordered_sum(n, rows, product, np.zeros((m, m)), parallel)
 
 
+def _chunk_with_moments(X, y, y_shift, moments, serial, lo, hi):
+    """Rows ``lo:hi`` of X: ``[X^T X ; sums ; sums of squares ; X^T (y - y_shift)]``, shape
+    ``(p + 2 + k, p)``, the ``syrk`` on a view and the ``moments`` kernel run by ``serial``."""
+    p, k = X.shape[1], y.shape[1]
+    Xc = X[lo:hi]
+    part = np.empty((p + 2 + k, p))
+    part[:p] = Xc.T @ Xc  # syrk
+    serial(lambda: moments(Xc, y[lo:hi], np.ones(hi - lo), np.zeros(p), y_shift, part[p], part[p + 1],
+                           part[p + 2 :]))
+    return part
+
+
 def _raw_stats(X, y, y_shift, rows, moments, max_ratio, parallel, serial=None):
     """Unit weights: ``syrk`` on zero-copy views of X, shift 0; ``(S, mean)`` or ``(None, mean)``.
 
@@ -153,14 +169,24 @@ def _raw_stats(X, y, y_shift, rows, moments, max_ratio, parallel, serial=None):
     :func:`_copied_stats` with ``x_shift = 0`` and the exact diagonal.
 
     ``serial(call)`` runs ``call`` with the moments kernel on one thread (the Numba
-    backend binds it).  Given it, a row-parallel pass with several threads runs the
-    moments on one thread of the chunks' pool, beside their ``syrk``, instead of
-    before them: a parallel Numba pass leaves its OpenMP threads spinning for some
-    milliseconds after it ends, which took a core from the first ``syrk`` calls after
-    it.  One pass over 1e5 rows costs that once; a ``partial_fit`` stream of 1e5-row
-    chunks paid it per chunk (measured on 5e6 x 100, 2 cores: the chunks' ``syrk``
-    1.36-1.47 s after the moments pass, 0.98-1.04 s without it).  The ratio check
-    then comes after the ``syrk``, whose work is lost on data that fails it.
+    backend binds it).  Given it, a row-parallel pass never runs the moments as a
+    parallel Numba pass ahead of the chunks: such a pass leaves its OpenMP threads
+    spinning for some milliseconds after it ends, which took a core from the first
+    ``syrk`` calls (a ``partial_fit`` stream of 1e5-row chunks paid that per call:
+    5e6 x 100, 2 cores, the chunks' ``syrk`` 1.36-1.47 s after the moments pass,
+    0.98-1.04 s without it).  Instead:
+
+    * up to :data:`PER_CHUNK_MOMENTS_MAX_CHUNKS` chunks, each chunk's task also
+      takes its moments (:func:`_chunk_with_moments`), added in chunk order with
+      the Grams: equal tasks.  One task for all moments beside four 25,000-row
+      chunks (a 1e5-row call) left one thread idle at the end (3e6 x 100 in
+      1e5-row calls, A/B in one process: 0.79 -> 0.72 s);
+    * beyond, one task on the chunks' pool takes all the moments (several threads;
+      on one, a plain call first): with many chunks the pool balances itself, and
+      per-chunk calls cost more at few columns (2e6 x 10: 0.050 -> 0.075 s).
+
+    Either way the bits depend on ``n`` only, not on the thread count.  The ratio
+    check comes after the ``syrk``, whose work is lost on data that fails it.
     """
     n, p = X.shape
     k = y.shape[1]
@@ -174,8 +200,14 @@ def _raw_stats(X, y, y_shift, rows, moments, max_ratio, parallel, serial=None):
     G = out[:p, :p]
     rows = min(rows, PARALLEL_CHUNK_ROWS) if parallel else rows
     threads = fit_threads()
-    beside = serial is not None and parallel and threads > 1
-    if beside:
+    per_chunk = serial is not None and parallel and len(_chunk_bounds(n, rows)) <= PER_CHUNK_MOMENTS_MAX_CHUNKS
+    beside = serial is not None and parallel and threads > 1 and not per_chunk
+    if per_chunk:
+        parts = ordered_sum(n, rows, partial(_chunk_with_moments, X, y, y_shift, moments, serial),
+                            np.zeros((p + 2 + k, p)), parallel)
+        G[...], sums[...], sumsq[...], xty[...] = parts[:p], parts[p], parts[p + 1], parts[p + 2 :]
+        W = float(n)
+    elif beside:
         pending = _pool(threads, os.getpid()).submit(serial, column_pass)
         try:
             ordered_sum(n, rows, lambda lo, hi: X[lo:hi].T @ X[lo:hi], G, parallel)  # syrk on views
@@ -190,7 +222,7 @@ def _raw_stats(X, y, y_shift, rows, moments, max_ratio, parallel, serial=None):
     finite = np.isfinite(sumsq).all() and np.isfinite(xty).all()
     if finite and not (np.all((centred > 0) | (sumsq == 0)) and np.max(ratio, initial=1.0) <= max_ratio):
         return None, mean
-    if not beside:
+    if not (per_chunk or beside):
         ordered_sum(n, rows, lambda lo, hi: X[lo:hi].T @ X[lo:hi], G, parallel)  # syrk on views
     G[np.diag_indices(p)] = sumsq
     E = y - y_shift
