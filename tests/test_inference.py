@@ -86,36 +86,43 @@ def test_alpha_positive_equals_the_formulas(cov_type, sparse):
     assert ours.effective_dof_ < 7.0
 
 
-def _leverage_formula(X, y, sw, alpha, d, fit_intercept, power):
-    """HC2/HC3 by the definitions: penalty ``alpha diag(d)``, pseudo-inverse (NumPy, dense)."""
+def _leverage_formula(X, y, sw, alpha, d, fit_intercept, cov_type):
+    """HC0-HC3 by the definitions: penalty ``alpha diag(d)``, pseudo-inverse (NumPy, dense)."""
     n = len(y)
     Z = np.column_stack([np.ones(n), X]) if fit_intercept else X
     P = np.diag(([0.0] if fit_intercept else []) + list(alpha * d))
     B = np.linalg.pinv(Z.T @ (sw[:, None] * Z) + P)
     e = y - Z @ (B @ Z.T @ (sw * y))
     h = sw * np.einsum("ij,jk,ik->i", Z, B, Z)
-    return B @ Z.T @ np.diag((sw * e) ** 2 / (1 - h) ** power) @ Z @ B
+    omega = (sw * e) ** 2 * (n / (n - h.sum()) if cov_type == "HC1" else 1.0)
+    return B @ Z.T @ np.diag(omega / (1 - h) ** {"HC2": 1, "HC3": 2}.get(cov_type, 0)) @ Z @ B
 
 
-@pytest.mark.parametrize("cov_type", ["HC2", "HC3"])
+@pytest.mark.parametrize("cov_type", SANDWICH)
 @pytest.mark.parametrize("fit_intercept", [True, False])
 @pytest.mark.parametrize("data", ["dense", "float32", "csr"])
-def test_leverage_types_over_many_blocks_targets_and_penalties(monkeypatch, cov_type, fit_intercept, data):
-    """HC2/HC3 take the leverage and the meat from one pass in whitened coordinates: over
-    several row blocks, two targets with their own alpha, a penalty factor with a zero,
-    against the definitions."""
+def test_sandwich_types_over_many_blocks_targets_and_penalties(monkeypatch, cov_type, fit_intercept, data):
+    """HC0-HC3 take the residuals and the meat (HC2/HC3 also the leverages, in whitened
+    coordinates) from one pass: over several row blocks, two targets with their own alpha,
+    a penalty factor with a zero, against the definitions; dense X gives the same bits
+    with one and with two threads."""
     from ridgejit.inference import covariance
+    from ridgejit.kernels import blas_stats
 
     monkeypatch.setattr(covariance, "BLOCK_ROWS", 37)
     X, Y, sw = make_data(n=160, p=5, k=2, seed=11, dtype=np.float32 if data == "float32" else np.float64)
     d = np.array([1.0, 0.0, 2.0, 1.0, 0.5])
     alpha = np.array([3.0, 40.0])
     Xf = sp.csr_matrix(X) if data == "csr" else X
-    ours = Ridge(alpha=alpha, penalty_factor=d, cov_type=cov_type, fit_intercept=fit_intercept).fit(Xf, Y, sw)
+    model = Ridge(alpha=alpha, penalty_factor=d, cov_type=cov_type, fit_intercept=fit_intercept)
+    ours = model.fit(Xf, Y, sw).covariance_
     for t in range(2):
-        want = _leverage_formula(X.astype(np.float64), Y[:, t], sw, alpha[t], d, fit_intercept,
-                                 1 if cov_type == "HC2" else 2)
-        assert_coef_close(ours.covariance_[t], want, rtol=1e-8)
+        want = _leverage_formula(X.astype(np.float64), Y[:, t], sw, alpha[t], d, fit_intercept, cov_type)
+        assert_coef_close(ours[t], want, rtol=1e-8)
+    if data == "dense":
+        for threads in (1, 2):
+            monkeypatch.setattr(blas_stats, "fit_threads", lambda: threads)
+            np.testing.assert_array_equal(model.fit(Xf, Y, sw).covariance_, ours)
 
 
 def test_leverage_types_on_a_singular_gram_use_the_pseudo_inverse():
@@ -124,7 +131,7 @@ def test_leverage_types_on_a_singular_gram_use_the_pseudo_inverse():
     X = np.column_stack([X, X[:, 1]])
     with pytest.warns(Warning):
         ours = Ridge(alpha=0.0, cov_type="HC3").fit(X, y, sw)
-    assert_coef_close(ours.covariance_, _leverage_formula(X, y, sw, 0.0, np.ones(5), True, 2), rtol=1e-6)
+    assert_coef_close(ours.covariance_, _leverage_formula(X, y, sw, 0.0, np.ones(5), True, "HC3"), rtol=1e-6)
 
 
 def test_multi_target_streams_and_refusals():
