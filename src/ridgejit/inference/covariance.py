@@ -48,7 +48,7 @@ COV_TYPES = ("classical", "HC0", "HC1", "HC2", "HC3", "cluster")
 BLOCK_ROWS = 16384
 #: Doubles per block of the sandwich-meat pass (1 MiB, a core's L2 here): a block stays in
 #: cache from its residuals to its ``syrk``; at least 256 rows.
-LEVERAGE_BLOCK_DOUBLES = 1 << 17
+MEAT_BLOCK_DOUBLES = 1 << 17
 
 
 class Covariance(NamedTuple):
@@ -108,7 +108,7 @@ def _block_meat(X, Y, sw, coef, intercept, x_mean, factors, W, fit_intercept, po
     (without an intercept the leading 1 is dropped).  The rows ``sqrt(omega_i) z_i`` go to
     one ``syrk``; the blocks run side by side on the fit's threads
     (:func:`~ridgejit.kernels.blas_stats.ordered_sum`: the same bits for any thread count),
-    :data:`LEVERAGE_BLOCK_DOUBLES` at most, so a block stays in a core's cache between its
+    :data:`MEAT_BLOCK_DOUBLES` at most, so a block stays in a core's cache between its
     products (measured on 1e6 x 100, 2 cores: the HC3 pass 0.74-0.79 s in 16384-row blocks,
     0.46-0.52 s in 1024-2048-row ones).  Returns ``(k, q, q)``.
     """
@@ -137,7 +137,7 @@ def _block_meat(X, Y, sw, coef, intercept, x_mean, factors, W, fit_intercept, po
                 out[t, 0, 1 : 1 + r] = out[t, 1 : 1 + r, 0] = F.T @ root
         return out
 
-    rows = min(BLOCK_ROWS, max(256, LEVERAGE_BLOCK_DOUBLES // q))
+    rows = min(BLOCK_ROWS, max(256, MEAT_BLOCK_DOUBLES // q))
     return ordered_sum(n, rows, block, np.zeros((k, q, q)))
 
 

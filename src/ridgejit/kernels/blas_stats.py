@@ -24,7 +24,6 @@ fight (measured 30% slower on 2 cores).
 """
 
 import functools
-from functools import partial
 import os
 import threading
 from collections import deque
@@ -203,7 +202,7 @@ def _raw_stats(X, y, y_shift, rows, moments, max_ratio, parallel, serial=None):
     per_chunk = serial is not None and parallel and len(_chunk_bounds(n, rows)) <= PER_CHUNK_MOMENTS_MAX_CHUNKS
     beside = serial is not None and parallel and threads > 1 and not per_chunk
     if per_chunk:
-        parts = ordered_sum(n, rows, partial(_chunk_with_moments, X, y, y_shift, moments, serial),
+        parts = ordered_sum(n, rows, functools.partial(_chunk_with_moments, X, y, y_shift, moments, serial),
                             np.zeros((p + 2 + k, p)), parallel)
         G[...], sums[...], sumsq[...], xty[...] = parts[:p], parts[p], parts[p + 1], parts[p + 2 :]
         W = float(n)
