@@ -198,9 +198,14 @@ def _raw_stats(X, y, y_shift, rows, moments, max_ratio, parallel, serial=None):
     out = np.zeros((m, m))
     G = out[:p, :p]
     rows = min(rows, PARALLEL_CHUNK_ROWS) if parallel else rows
+
+    def gram_pass():
+        ordered_sum(n, rows, lambda lo, hi: X[lo:hi].T @ X[lo:hi], G, parallel)  # syrk on views
+
     threads = fit_threads()
-    per_chunk = serial is not None and parallel and len(_chunk_bounds(n, rows)) <= PER_CHUNK_MOMENTS_MAX_CHUNKS
-    beside = serial is not None and parallel and threads > 1 and not per_chunk
+    off_main = serial is not None and parallel  # the moments run in the chunks' pool
+    per_chunk = off_main and len(_chunk_bounds(n, rows)) <= PER_CHUNK_MOMENTS_MAX_CHUNKS
+    beside = off_main and not per_chunk and threads > 1
     if per_chunk:
         parts = ordered_sum(n, rows, functools.partial(_chunk_with_moments, X, y, y_shift, moments, serial),
                             np.zeros((p + 2 + k, p)), parallel)
@@ -209,7 +214,7 @@ def _raw_stats(X, y, y_shift, rows, moments, max_ratio, parallel, serial=None):
     elif beside:
         pending = _pool(threads, os.getpid()).submit(serial, column_pass)
         try:
-            ordered_sum(n, rows, lambda lo, hi: X[lo:hi].T @ X[lo:hi], G, parallel)  # syrk on views
+            gram_pass()
         finally:
             W = pending.result()
     else:
@@ -222,7 +227,7 @@ def _raw_stats(X, y, y_shift, rows, moments, max_ratio, parallel, serial=None):
     if finite and not (np.all((centred > 0) | (sumsq == 0)) and np.max(ratio, initial=1.0) <= max_ratio):
         return None, mean
     if not (per_chunk or beside):
-        ordered_sum(n, rows, lambda lo, hi: X[lo:hi].T @ X[lo:hi], G, parallel)  # syrk on views
+        gram_pass()
     G[np.diag_indices(p)] = sumsq
     E = y - y_shift
     out[:p, p : p + k] = xty.T
@@ -256,7 +261,7 @@ def sufficient_stats(X, y, sw, x_shift, y_shift, gram, xty, xsum, ysum, yty, *, 
 
     ``moments`` is the backend's ``column_moments`` kernel (each compiled backend
     binds its own: ``numba_dense.sufficient_stats``, ``cython_backend``), ``serial``
-    how to run it on one thread (see :func:`_raw_stats`; ``None``: never beside the Gram).
+    how to run it on one thread (see :func:`_raw_stats`; ``None``: one call before the Gram).
 
     General path: each chunk is copied as ``[X - x_shift | y - y_shift | 1]``
     scaled by ``sqrt(s_i)``, so one ``syrk`` per chunk yields every statistic.

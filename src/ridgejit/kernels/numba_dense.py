@@ -196,7 +196,7 @@ def on_one_thread(call):
 
 
 #: The Gram-type kernels are blocked BLAS (compute bound: ``syrk`` beats a loop),
-#: their column sums and cross moments this backend's ``column_moments`` (on one thread
-#: beside the Gram's chunks where those run in parallel: ``blas_stats._raw_stats``).
+#: their column sums and cross moments this backend's ``column_moments`` (on one thread,
+#: in or beside the Gram's chunk tasks where those run in parallel: ``blas_stats._raw_stats``).
 sufficient_stats = partial(blas_stats.sufficient_stats, moments=column_moments, serial=on_one_thread)
 sufficient_stats_lowp = partial(blas_stats.sufficient_stats_lowp, moments=column_moments, serial=on_one_thread)
